@@ -1,0 +1,17 @@
+import { defineRegion } from '../src/regions/region.schema.ts';
+
+export default defineRegion({
+  id: 'ap-southeast-2',
+  jurisdiction: 'ROW',
+  home: false,
+  awsRegion: 'ap-southeast-2',
+  tables: {
+    customers: 'cadence-row-customers',
+    purchases: 'cadence-row-purchases',
+    catalog: 'cadence-global-catalog',
+    apiKeys: 'cadence-global-api-keys',
+  },
+  bedrock: { region: 'ap-southeast-2', modelId: 'au.anthropic.claude-haiku-4-5-20251001-v1:0' },
+  failover: ['us-east-1'],
+  placement: 'aws:ap-southeast-2',
+});

@@ -1,0 +1,17 @@
+import { defineRegion } from '../src/regions/region.schema.ts';
+
+export default defineRegion({
+  id: 'eu-west-1',
+  jurisdiction: 'EU',
+  home: false,
+  awsRegion: 'eu-west-1',
+  tables: {
+    customers: 'cadence-eu-customers',
+    purchases: 'cadence-eu-purchases',
+    catalog: 'cadence-global-catalog',
+    apiKeys: 'cadence-global-api-keys',
+  },
+  bedrock: { region: 'eu-west-1', modelId: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
+  failover: ['eu-central-1'],
+  placement: 'aws:eu-west-1',
+});

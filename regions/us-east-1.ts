@@ -1,0 +1,17 @@
+import { defineRegion } from '../src/regions/region.schema.ts';
+
+export default defineRegion({
+  id: 'us-east-1',
+  jurisdiction: 'ROW',
+  home: true,
+  awsRegion: 'us-east-1',
+  tables: {
+    customers: 'cadence-row-customers',
+    purchases: 'cadence-row-purchases',
+    catalog: 'cadence-global-catalog',
+    apiKeys: 'cadence-global-api-keys',
+  },
+  bedrock: { region: 'us-east-1', modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' },
+  failover: ['ap-southeast-2'],
+  placement: 'aws:us-east-1',
+});

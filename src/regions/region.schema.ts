@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** EU: personal data stays in EU regions. ROW: the rest of the world. */
+export const Jurisdiction = z.enum(['EU', 'ROW']);
+export type Jurisdiction = z.infer<typeof Jurisdiction>;
+
+const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name');
+
+export const RegionSchema = z
+  .object({
+    /** Deployment id; also the wrangler environment name and the Worker name suffix. */
+    id: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+    jurisdiction: Jurisdiction,
+    /** The jurisdiction's home region takes its traffic first; the others are failover. */
+    home: z.boolean(),
+    awsRegion: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+    /** Personal tables hold this jurisdiction's customers only; global tables hold non-personal data. */
+    tables: z
+      .object({
+        customers: tableName,
+        purchases: tableName,
+        catalog: tableName,
+        apiKeys: tableName,
+      })
+      .strict(),
+    bedrock: z
+      .object({
+        region: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+        modelId: z.string().min(1),
+      })
+      .strict(),
+    /** Other regions of the same jurisdiction, in the order they take over when this one is down. */
+    failover: z.array(z.string()),
+    /** Smart Placement hint: run the Worker next to this AWS region. */
+    placement: z.string().regex(/^aws:[a-z]{2}-[a-z]+-\d$/),
+  })
+  .strict();
+
+export type Region = z.infer<typeof RegionSchema>;
+
+export function defineRegion(input: z.input<typeof RegionSchema>): Region {
+  return RegionSchema.parse(input);
+}
