@@ -1,0 +1,85 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import type { ApiKeyRepository } from './auth/api-keys.ts';
+import { customerRoutes } from './customers/customers.routes.ts';
+import type { CustomerRepository } from './customers/customers.repository.ts';
+import { authenticate } from './http/auth.ts';
+import type { AppEnv } from './http/context.ts';
+import { handleError } from './http/errors.ts';
+import type { Peers } from './http/peers.ts';
+import { Problem } from './http/problem.ts';
+import { validationHook } from './http/validation.ts';
+import { productRoutes } from './products/products.routes.ts';
+import type { ProductRepository } from './products/products.repository.ts';
+import { purchaseRoutes } from './purchases/purchases.routes.ts';
+import type { PurchaseRepository } from './purchases/purchases.repository.ts';
+import type { Region } from './regions/region.schema.ts';
+
+export interface AppDeps {
+  /** The deployment this app serves; its jurisdiction's personal tables are the only ones it can reach. */
+  region: Region;
+  customers: CustomerRepository;
+  purchases: PurchaseRepository;
+  catalog: ProductRepository;
+  apiKeys: ApiKeyRepository;
+  /** Deployments of the jurisdictions this one does not serve. */
+  peers: Peers;
+  jwtSecret: string;
+  now: () => number;
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+export const PURCHASES_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const tooLarge = (limit: number) => () => {
+  throw new Problem(413, 'request.bodyTooLarge', `The body is larger than ${limit} bytes`, { limit });
+};
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(handleError);
+  app.notFound(() => new Problem(404, 'request.notFound', 'No such route').toResponse());
+
+  app.get('/health', (c) => c.json({ status: 'ok', region: deps.region.id, jurisdiction: deps.region.jurisdiction, time: new Date(deps.now()).toISOString() }));
+
+  app.use('/v1/purchases', bodyLimit({ maxSize: PURCHASES_BODY_LIMIT_BYTES, onError: tooLarge(PURCHASES_BODY_LIMIT_BYTES) }));
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path !== '/v1/purchases') {
+      return bodyLimit({ maxSize: BODY_LIMIT_BYTES, onError: tooLarge(BODY_LIMIT_BYTES) })(c, next);
+    }
+    await next();
+  });
+  app.use('/v1/*', async (c, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
+        throw new Problem(415, 'request.unsupportedMediaType', 'Send the body as application/json');
+      }
+    }
+    await next();
+  });
+  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, now: deps.now }));
+
+  app.route('/', customerRoutes(deps));
+  app.route('/', purchaseRoutes(deps));
+  app.route('/', productRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (cad_…) for servers and operators, or a customer token (JWT) for storefront calls.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cadence API',
+      version: '1',
+      description: 'Customer analytics for online stores. Errors are application/problem+json with a stable `code`.',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Cadence API' }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,22 @@
+import { sign, verify } from 'hono/jwt';
+import { CUSTOMER_ID_PATTERN } from '../shared/ids.ts';
+
+/** Storefront tokens: HS256 JWTs whose subject is the customer id, minted by the shop's backend. */
+export const TOKEN_AUDIENCE = 'cadence-storefront';
+export const TOKEN_ISSUER = 'cadence';
+export const MAX_TOKEN_TTL_SECONDS = 24 * 3600;
+
+export async function mintCustomerToken(secret: string, customerId: string, ttlSeconds: number, nowMs = Date.now()): Promise<string> {
+  const iat = Math.floor(nowMs / 1000);
+  return sign({ sub: customerId, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER, iat, exp: iat + ttlSeconds }, secret, 'HS256');
+}
+
+/** The customer id the token speaks for, or undefined when the token is invalid or expired. */
+export async function verifyCustomerToken(secret: string, token: string): Promise<string | undefined> {
+  try {
+    const payload = await verify(token, secret, { alg: 'HS256', aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER });
+    return typeof payload.sub === 'string' && CUSTOMER_ID_PATTERN.test(payload.sub) ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}

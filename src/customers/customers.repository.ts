@@ -1,0 +1,71 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '../storage/batch.ts';
+import type { Customer } from './customers.schemas.ts';
+
+export class CustomerConflictError extends Error {
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} changed concurrently`);
+  }
+}
+
+export interface CustomerRepository {
+  get(id: string): Promise<Customer | undefined>;
+  /** The profile with its version, for a read-modify-write. */
+  getVersioned(id: string): Promise<{ customer: Customer; version: number } | undefined>;
+  /** Stores a new customer; throws CustomerConflictError if the id exists. */
+  create(customer: Customer): Promise<void>;
+  /** Replaces the profile only if it is still at `expectedVersion` (optimistic concurrency). */
+  replace(customer: Customer, expectedVersion: number): Promise<void>;
+  /** The subset of `ids` that exist. */
+  existing(ids: readonly string[]): Promise<Set<string>>;
+}
+
+/** The stored item of a profile; also used by bulk loaders. */
+export const customerItem = (c: Customer, version = 1) => ({ customerId: c.id, profile: c, version });
+
+export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: string): CustomerRepository {
+  const toItem = customerItem;
+  return {
+    async get(id) {
+      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id } }));
+      return res.Item?.profile as Customer | undefined;
+    },
+    async getVersioned(id) {
+      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id }, ConsistentRead: true }));
+      if (!res.Item) return undefined;
+      return { customer: res.Item.profile as Customer, version: res.Item.version as number };
+    },
+    async create(customer) {
+      try {
+        await doc.send(
+          new PutCommand({ TableName: table, Item: toItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }),
+        );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) throw new CustomerConflictError(customer.id);
+        throw err;
+      }
+    },
+    async replace(customer, expectedVersion) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: toItem(customer, expectedVersion + 1),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
+        );
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) throw new CustomerConflictError(customer.id);
+        throw err;
+      }
+    },
+    async existing(ids) {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) return new Set();
+      const items = await batchGetAll(doc, table, unique.map((customerId) => ({ customerId })), ['customerId']);
+      return new Set(items.map((i) => i.customerId as string));
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { mintCustomerToken, MAX_TOKEN_TTL_SECONDS } from '../auth/customer-tokens.ts';
+import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
+import type { AppEnv } from '../http/context.ts';
+import { commonErrors, conflictError, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
+import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
+import { Problem } from '../http/problem.ts';
+import { validationHook } from '../http/validation.ts';
+import { newCustomerId } from '../shared/ids.ts';
+import type { AppDeps } from '../app.ts';
+import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
+import { CustomerConflictError } from './customers.repository.ts';
+import { CreateCustomerBody, CustomerId, CustomerSchema, UpdateCustomerBody } from './customers.schemas.ts';
+
+const IdParam = z.object({ id: CustomerId.openapi({ param: { name: 'id', in: 'path' } }) });
+const TRUSTED_COUNTRY_HEADER = 'x-cadence-customer-country';
+
+const createCustomer = createRoute({
+  method: 'post',
+  path: '/v1/customers',
+  tags: ['customers'],
+  summary: 'Create a customer; the jurisdiction is fixed now and is part of the id',
+  security,
+  request: {
+    headers: z.object({
+      [TRUSTED_COUNTRY_HEADER]: z.string().optional().openapi({ description: "Customer's country as the storefront backend knows it; used when the body has neither residency nor country." }),
+    }),
+    body: jsonBody(CreateCustomerBody),
+  },
+  responses: { 201: json(CustomerSchema, 'Created'), ...commonErrors, ...unprocessableError },
+});
+
+const getCustomer = createRoute({
+  method: 'get',
+  path: '/v1/customers/{id}',
+  tags: ['customers'],
+  summary: "A customer's profile (API key with customers:read, or the customer's own token)",
+  security,
+  request: { params: IdParam },
+  responses: { 200: json(CustomerSchema, 'The profile'), ...commonErrors, ...notFoundError },
+});
+
+const updateCustomer = createRoute({
+  method: 'patch',
+  path: '/v1/customers/{id}',
+  tags: ['customers'],
+  summary: 'Change a profile; id and residency cannot change',
+  security,
+  request: { params: IdParam, body: jsonBody(UpdateCustomerBody) },
+  responses: { 200: json(CustomerSchema, 'The updated profile'), ...commonErrors, ...notFoundError, ...conflictError },
+});
+
+const TokenBody = z
+  .object({ ttlSeconds: z.number().int().min(60).max(MAX_TOKEN_TTL_SECONDS).default(3600) })
+  .strict()
+  .openapi('CustomerTokenRequest');
+
+const mintToken = createRoute({
+  method: 'post',
+  path: '/v1/customers/{id}/tokens',
+  tags: ['customers'],
+  summary: 'Mint a storefront token for a customer (tokens:mint)',
+  security,
+  request: { params: IdParam, body: jsonBody(TokenBody) },
+  responses: {
+    201: json(z.object({ token: z.string(), expiresAt: z.iso.datetime() }).openapi('CustomerToken'), 'A token'),
+    ...commonErrors,
+    ...notFoundError,
+  },
+});
+
+export function customerRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const { customers } = deps;
+  const now = () => new Date(deps.now()).toISOString();
+
+  // A customer's data lives only in its jurisdiction: anything about another jurisdiction's customer is
+  // handed to a deployment there before this one reads or writes a byte of it.
+  const forwardIfForeign: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const id = c.req.param('id') ?? '';
+    const parsed = CustomerId.safeParse(id);
+    if (!parsed.success) throw new Problem(400, 'request.invalidId', 'Not a customer id (cus_eu_… or cus_row_…)');
+    const jurisdiction = id.startsWith('cus_eu_') ? 'EU' : 'ROW';
+    if (jurisdiction === deps.region.jurisdiction) return next();
+    const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : await c.req.text();
+    c.res = await forwardToJurisdiction(deps.peers, jurisdiction, deps.region.id, c.req.raw, body);
+  };
+  app.use('/v1/customers/:id/*', forwardIfForeign);
+  app.use('/v1/customers/:id', forwardIfForeign);
+
+  return app
+    .openapi(createCustomer, async (c) => {
+      requireScope(c, 'customers:write');
+      const body = c.req.valid('json');
+      const trusted = c.req.valid('header')[TRUSTED_COUNTRY_HEADER]?.toUpperCase();
+      const residency = decideResidency(body, trusted);
+      if (!residency) {
+        throw new Problem(422, 'customers.residencyUnknown', 'Give residency, country, or the trusted country header: the data must be stored in the right jurisdiction');
+      }
+      if (residency !== deps.region.jurisdiction) {
+        return peerAnswer(
+          await forwardToJurisdiction(deps.peers, residency, deps.region.id, c.req.raw, JSON.stringify({ ...body, residency })),
+        );
+      }
+      const customer = newCustomer(newCustomerId(residency), residency, body, now());
+      await customers.create(customer);
+      return c.json(customer, 201, { location: `/v1/customers/${customer.id}` });
+    })
+    .openapi(getCustomer, async (c) => {
+      const { id } = c.req.valid('param');
+      requireScopeOrSelf(c, 'customers:read', id);
+      const customer = await customers.get(id);
+      if (!customer) throw new Problem(404, 'customers.notFound', 'Customer not found');
+      return c.json(customer, 200);
+    })
+    .openapi(
+      { ...updateCustomer, middleware: [rejectImmutableFields] as const },
+      async (c) => {
+        const { id } = c.req.valid('param');
+        requireScope(c, 'customers:write');
+        const patch = c.req.valid('json');
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const current = await customers.getVersioned(id);
+          if (!current) throw new Problem(404, 'customers.notFound', 'Customer not found');
+          const next = applyUpdate(current.customer, patch, now());
+          try {
+            await customers.replace(next, current.version);
+            return c.json(next, 200);
+          } catch (err) {
+            if (!(err instanceof CustomerConflictError)) throw err;
+          }
+        }
+        throw new Problem(409, 'customers.concurrentUpdate', 'The profile is being changed by another request; retry');
+      },
+    )
+    .openapi(mintToken, async (c) => {
+      const { id } = c.req.valid('param');
+      requireScope(c, 'tokens:mint');
+      const { ttlSeconds } = c.req.valid('json');
+      if (!(await customers.get(id))) throw new Problem(404, 'customers.notFound', 'Customer not found');
+      const token = await mintCustomerToken(deps.jwtSecret, id, ttlSeconds, deps.now());
+      return c.json({ token, expiresAt: new Date(deps.now() + ttlSeconds * 1000).toISOString() }, 201);
+    });
+}
+
+/** `id` and `residency` are fixed at creation; saying so is clearer than "unknown field". */
+async function rejectImmutableFields(c: { req: { json: () => Promise<unknown> } }, next: () => Promise<void>) {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return next(); // the validator reports malformed JSON
+  }
+  if (body && typeof body === 'object') {
+    const fixed = ['id', 'residency'].filter((k) => k in body);
+    if (fixed.length > 0) {
+      throw new Problem(400, 'customers.immutableField', `${fixed.join(' and ')} cannot be changed`, {
+        errors: fixed.map((path) => ({ path, code: 'immutable', message: 'fixed when the customer was created' })),
+      });
+    }
+  }
+  await next();
+}

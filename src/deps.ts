@@ -1,0 +1,36 @@
+import type { AppDeps } from './app.ts';
+import { dynamoApiKeyRepository } from './auth/api-keys.ts';
+import { dynamoCustomerRepository } from './customers/customers.repository.ts';
+import type { Peers } from './http/peers.ts';
+import { dynamoProductRepository } from './products/products.repository.ts';
+import { dynamoPurchaseRepository } from './purchases/purchases.repository.ts';
+import type { Region } from './regions/region.schema.ts';
+import { documentClient, type DynamoConnection } from './storage/client.ts';
+
+export interface DeploymentConfig {
+  region: Region;
+  /** The jurisdiction's personal tables, in this region. */
+  personal: DynamoConnection;
+  /** The global (non-personal) tables, in this region. */
+  global: DynamoConnection;
+  peers: Peers;
+  jwtSecret: string;
+  now?: () => number;
+}
+
+/** Builds the app's dependencies once per isolate or process; handlers never build clients. */
+export function deploymentDeps(config: DeploymentConfig): AppDeps {
+  const personal = documentClient(config.personal);
+  const global = documentClient(config.global);
+  const { tables } = config.region;
+  return {
+    region: config.region,
+    customers: dynamoCustomerRepository(personal, tables.customers),
+    purchases: dynamoPurchaseRepository(personal, tables.purchases),
+    catalog: dynamoProductRepository(global, tables.catalog),
+    apiKeys: dynamoApiKeyRepository(global, tables.apiKeys),
+    peers: config.peers,
+    jwtSecret: config.jwtSecret,
+    now: config.now ?? Date.now,
+  };
+}

@@ -1,0 +1,85 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { API_KEY_PATTERN, constantTimeEqual, sha256Hex, type ApiKeyRecord, type ApiKeyRepository, type Scope } from '../auth/api-keys.ts';
+import { verifyCustomerToken } from '../auth/customer-tokens.ts';
+import type { AppEnv, Principal } from './context.ts';
+import { Problem } from './problem.ts';
+
+/** Key records are cached per isolate for this long: a revoked key stops working within a minute. */
+const KEY_CACHE_MS = 60_000;
+
+export interface AuthDeps {
+  apiKeys: ApiKeyRepository;
+  jwtSecret: string;
+  now: () => number;
+}
+
+export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
+  const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  const lookup = async (keyId: string) => {
+    const hit = cache.get(keyId);
+    if (hit && hit.until > deps.now()) return hit.record;
+    const record = await deps.apiKeys.get(keyId);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(keyId, { record, until: deps.now() + KEY_CACHE_MS });
+    return record;
+  };
+
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (!header) throw new Problem(401, 'auth.missing', 'Authorization: Bearer <API key or customer token> is required');
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new Problem(401, 'auth.invalid', 'Authorization must be "Bearer <credential>"');
+    const credential = m[1]!;
+    c.set('principal', await principalOf(credential, lookup, deps.jwtSecret));
+    await next();
+  };
+}
+
+async function principalOf(
+  credential: string,
+  lookup: (keyId: string) => Promise<ApiKeyRecord | undefined>,
+  jwtSecret: string,
+): Promise<Principal> {
+  const invalid = new Problem(401, 'auth.invalid', 'The credential is not valid');
+  const key = API_KEY_PATTERN.exec(credential);
+  if (key) {
+    const record = await lookup(key[1]!);
+    // Hash even when the id is unknown so both paths cost the same.
+    const digest = await sha256Hex(key[2]!);
+    if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid;
+    return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) };
+  }
+  const customerId = await verifyCustomerToken(jwtSecret, credential);
+  if (!customerId) throw invalid;
+  return { kind: 'customer', customerId };
+}
+
+function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.kind === 'apiKey' && (principal.scopes.has(scope) || principal.scopes.has('admin'));
+}
+
+const forbidden = (scope: Scope) => new Problem(403, 'auth.forbidden', `This key lacks the "${scope}" scope`, { requiredScope: scope });
+
+/** API keys need `scope`; customer tokens are refused. */
+export function requireScope(c: Context<AppEnv>, scope: Scope): void {
+  if (!hasScope(c.var.principal, scope)) throw forbidden(scope);
+}
+
+/**
+ * API keys need `scope`; a customer token may act on its own customer only. Any other customer answers
+ * 404, exactly as a customer that does not exist, so a token cannot probe which ids exist.
+ */
+export function requireScopeOrSelf(c: Context<AppEnv>, scope: Scope, customerId: string): void {
+  const p = c.var.principal;
+  if (p.kind === 'customer') {
+    if (p.customerId !== customerId) throw new Problem(404, 'customers.notFound', 'Customer not found');
+    return;
+  }
+  if (!hasScope(p, scope)) throw forbidden(scope);
+}
+
+/** Reading the catalog is open to any customer token; API keys need `catalog:read`. */
+export function requireScopeOrCustomer(c: Context<AppEnv>, scope: Scope): void {
+  if (c.var.principal.kind === 'customer') return;
+  if (!hasScope(c.var.principal, scope)) throw forbidden(scope);
+}

@@ -1,0 +1,10 @@
+import type { Scope } from '../auth/api-keys.ts';
+
+/** Who is calling: a server or operator with an API key, or a storefront customer with a token. */
+export type Principal =
+  | { kind: 'apiKey'; keyId: string; scopes: ReadonlySet<Scope> }
+  | { kind: 'customer'; customerId: string };
+
+export interface AppEnv {
+  Variables: { principal: Principal };
+}

@@ -1,0 +1,58 @@
+import type { Jurisdiction } from '../regions/region.schema.ts';
+import { Problem } from './problem.ts';
+
+/** Anything that answers a Request: a Worker service binding, or another region's app in one Node process. */
+export interface Fetcher {
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The deployments that serve each jurisdiction, in the order to try them (home first). */
+export type Peers = Partial<Record<Jurisdiction, readonly Fetcher[]>>;
+
+export const FORWARDED_BY = 'cadence-forwarded-by';
+/** Headers that travel with a forwarded request; everything else stays at the edge. */
+const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'if-none-match', 'x-cadence-customer-country', 'x-request-id'];
+
+/**
+ * Sends a request to the jurisdiction that holds the customer, so personal data is read and written only
+ * there. Tries the serving regions in order and moves on when one is unreachable or answers 502-504.
+ * A request that was forwarded once is never forwarded again (no loops between misconfigured regions).
+ */
+export async function forwardToJurisdiction(
+  peers: Peers,
+  jurisdiction: Jurisdiction,
+  from: string,
+  original: Request,
+  body?: string,
+): Promise<Response> {
+  if (original.headers.get(FORWARDED_BY)) {
+    throw new Problem(421, 'routing.misdirected', `This deployment does not serve ${jurisdiction} customers`);
+  }
+  const targets = peers[jurisdiction] ?? [];
+  const headers = new Headers();
+  for (const name of FORWARDED_HEADERS) {
+    const v = original.headers.get(name);
+    if (v !== null) headers.set(name, v);
+  }
+  headers.set(FORWARDED_BY, from);
+  const init: RequestInit = { method: original.method, headers };
+  if (body !== undefined) init.body = body;
+  let lastError: unknown;
+  for (const target of targets) {
+    try {
+      const res = await target.fetch(new Request(original.url, init));
+      if (res.status < 502 || res.status > 504) return res;
+      lastError = new Error(`peer answered ${res.status}`);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  console.error(JSON.stringify({ level: 'error', msg: 'peer unavailable', jurisdiction, from, error: String(lastError) }));
+  throw new Problem(503, 'routing.peerUnavailable', `No ${jurisdiction} deployment is reachable; retry later`);
+}
+
+/**
+ * A peer's answer, returned as is from a typed route: the peer runs the same code, so its answer has the
+ * route's contract, but the type checker cannot see that through a Response.
+ */
+export const peerAnswer = (res: Response) => res as unknown as never;

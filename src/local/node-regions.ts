@@ -1,0 +1,59 @@
+import { regions as allRegions } from '../../regions/index.ts';
+import { createApp } from '../app.ts';
+import { deploymentDeps } from '../deps.ts';
+import type { Fetcher, Peers } from '../http/peers.ts';
+import { servingOrder } from '../regions/region-set.ts';
+import type { Jurisdiction, Region } from '../regions/region.schema.ts';
+import type { DynamoConnection } from '../storage/client.ts';
+
+export interface NodeRegionsOptions {
+  regions?: readonly Region[];
+  connections: (region: Region) => { personal: DynamoConnection; global: DynamoConnection };
+  jwtSecret: string;
+  /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
+  remotePeers?: Partial<Record<Jurisdiction, string>>;
+  now?: () => number;
+}
+
+export function httpFetcher(baseUrl: string): Fetcher {
+  return {
+    fetch(request) {
+      const url = new URL(request.url);
+      return fetch(new URL(url.pathname + url.search, baseUrl), request);
+    },
+  };
+}
+
+/**
+ * Several region deployments in one Node process, each with only its own jurisdiction's stores, talking to
+ * each other through `fetch` exactly as Workers do through service bindings.
+ */
+export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
+  const served = options.regions ?? allRegions;
+  const apps = new Map<string, Fetcher>();
+  const peersFor = (region: Region): Peers => {
+    const peers: Peers = {};
+    for (const jurisdiction of ['EU', 'ROW'] as const) {
+      if (jurisdiction === region.jurisdiction) continue;
+      const local = servingOrder(allRegions, jurisdiction)
+        .filter((r) => served.some((s) => s.id === r.id))
+        .map((r): Fetcher => ({ fetch: (req) => apps.get(r.id)!.fetch(req) }));
+      const remote = options.remotePeers?.[jurisdiction];
+      peers[jurisdiction] = remote ? [...local, httpFetcher(remote)] : local;
+    }
+    return peers;
+  };
+  for (const region of served) {
+    const app = createApp(
+      deploymentDeps({
+        region,
+        ...options.connections(region),
+        peers: peersFor(region),
+        jwtSecret: options.jwtSecret,
+        ...(options.now ? { now: options.now } : {}),
+      }),
+    );
+    apps.set(region.id, { fetch: (req) => Promise.resolve(app.fetch(req)) });
+  }
+  return apps;
+}

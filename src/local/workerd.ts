@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { regions } from '../../regions/index.ts';
+import { bindingName, COMPATIBILITY_DATE, peerRegions, workerName } from '../regions/wrangler-config.ts';
+import { LOCAL_CREDENTIALS } from './bootstrap.ts';
+import type { StoreName } from './dynamo-stores.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** Bundles the Worker exactly as `wrangler deploy` would (with its Node polyfills), without deploying. */
+export async function buildWorkerBundle(outDir = join(root, 'dist')): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  await promisify(execFile)(
+    join(root, 'node_modules/.bin/wrangler'),
+    ['deploy', '--dry-run', '--outdir', outDir, '--env', regions[0]!.id],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+  );
+  return join(outDir, 'worker.js');
+}
+
+async function edgeWorkerScript(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(root, 'src/local/edge-worker.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+export interface WorkerdStackOptions {
+  port: number;
+  endpoints: Record<StoreName, string>;
+  jwtSecret: string;
+  defaultRegion: string;
+  bundlePath: string;
+}
+
+/**
+ * One Worker per region in workerd, each bound only to its own jurisdiction's store and to the other
+ * jurisdiction's Workers (service bindings, as wrangler.toml declares), behind a local edge entry.
+ */
+export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{ url: URL; mf: Miniflare }> {
+  const entry = {
+    name: 'edge',
+    modules: true,
+    script: await edgeWorkerScript(),
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { DEFAULT_REGION: options.defaultRegion },
+    serviceBindings: Object.fromEntries(regions.map((r) => [bindingName(r.id), workerName(r.id)])),
+  };
+  const regionWorkers = regions.map((region) => ({
+    name: workerName(region.id),
+    modules: true,
+    scriptPath: options.bundlePath,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ['nodejs_compat'],
+    bindings: {
+      CADENCE_REGION: region.id,
+      CADENCE_JWT_SECRET: options.jwtSecret,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
+      DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
+    },
+    serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
+  }));
+  const mf = new Miniflare({ host: '127.0.0.1', port: options.port, workers: [entry, ...regionWorkers] });
+  const url = await mf.ready;
+  return { url, mf };
+}

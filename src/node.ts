@@ -1,0 +1,67 @@
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { regions } from '../regions/index.ts';
+import { parseNodeEnv } from './config/env.ts';
+import { edgeRouter } from './http/edge-router.ts';
+import { nodeRegions } from './local/node-regions.ts';
+import type { Region } from './regions/region.schema.ts';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves a fetch handler on Node's HTTP server (the same app the Worker runs). */
+export function serveFetch(fetch: (request: Request) => Promise<Response>, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+      resolve({
+        url: `http://${hostname}:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * Self-hosting: `node --import tsx src/node.ts` serves the regions named in CADENCE_REGIONS (all by
+ * default) against real DynamoDB with the SDK's default credentials, or against DYNAMODB_ENDPOINT_*.
+ */
+async function main(): Promise<void> {
+  const env = parseNodeEnv(process.env);
+  if (!env.CADENCE_JWT_SECRET) throw new Error('CADENCE_JWT_SECRET is required when self-hosting');
+  const wanted = env.CADENCE_REGIONS?.split(',').map((s) => s.trim());
+  const served: Region[] = wanted ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
+  if (served.length === 0) throw new Error(`CADENCE_REGIONS names no known region (${regions.map((r) => r.id).join(', ')})`);
+  const endpoint = (v: string | undefined) => (v ? { endpoint: v } : {});
+  const apps = nodeRegions({
+    regions: served,
+    connections: (region) => ({
+      personal: { region: region.awsRegion, ...endpoint(region.jurisdiction === 'EU' ? env.DYNAMODB_ENDPOINT_EU : env.DYNAMODB_ENDPOINT_ROW) },
+      global: { region: region.awsRegion, ...endpoint(env.DYNAMODB_ENDPOINT_GLOBAL) },
+    }),
+    jwtSecret: env.CADENCE_JWT_SECRET,
+    remotePeers: {
+      ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
+      ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),
+    },
+  });
+  const defaultRegion = served.some((r) => r.id === env.CADENCE_EDGE_REGION) ? env.CADENCE_EDGE_REGION : served[0]!.id;
+  const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, '0.0.0.0');
+  console.log(`Cadence (Node) serving ${served.map((r) => r.id).join(', ')} on ${server.url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

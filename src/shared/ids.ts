@@ -1,0 +1,23 @@
+import type { Jurisdiction } from '../regions/region.schema.ts';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
+const RANDOM_CHARS = 20; // 100 bits
+
+/** Customer ids carry their jurisdiction (`cus_eu_…`, `cus_row_…`) so routing never needs a global lookup. */
+export const CUSTOMER_ID_PATTERN = /^cus_(eu|row)_[0-9a-hjkmnp-tv-z]{20}$/;
+
+export function newCustomerId(jurisdiction: Jurisdiction): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_CHARS));
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return `cus_${jurisdiction.toLowerCase()}_${out}`;
+}
+
+export function jurisdictionOfCustomerId(id: string): Jurisdiction | undefined {
+  const m = CUSTOMER_ID_PATTERN.exec(id);
+  if (!m) return undefined;
+  return m[1] === 'eu' ? 'EU' : 'ROW';
+}
+
+/** Shop identifiers (SKUs, order ids, line ids): printable, no separators we use in keys. */
+export const EXTERNAL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$/;

@@ -1,0 +1,88 @@
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** DynamoDB's own limits per call. */
+export const BATCH_GET_LIMIT = 100;
+export const BATCH_WRITE_LIMIT = 25;
+const MAX_ROUNDS = 10;
+
+type Key = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Full-jitter exponential backoff, as the AWS architecture blog recommends for unprocessed items. */
+function backoff(round: number): Promise<void> {
+  const cap = Math.min(1000, 25 * 2 ** round);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}
+
+export class UnprocessedError extends Error {
+  constructor(readonly remaining: number) {
+    super(`DynamoDB left ${remaining} batch entries unprocessed after ${MAX_ROUNDS} rounds`);
+  }
+}
+
+/**
+ * Reads every key, 100 per call, re-asking for `UnprocessedKeys` with backoff until none remain.
+ * Returns the items found (order is not kept; DynamoDB does not keep it either).
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Key[],
+  projection?: string[],
+): Promise<Item[]> {
+  const found: Item[] = [];
+  for (const chunk of chunks(keys, BATCH_GET_LIMIT)) {
+    let pending: Key[] = chunk;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ROUNDS) throw new UnprocessedError(pending.length);
+      if (round > 0) await backoff(round);
+      const res = await doc.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: {
+              Keys: pending,
+              ...(projection ? { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '),
+                ExpressionAttributeNames: Object.fromEntries(projection.map((p, i) => [`#p${i}`, p])) } : {}),
+            },
+          },
+        }),
+      );
+      found.push(...(res.Responses?.[table] ?? []));
+      pending = (res.UnprocessedKeys?.[table]?.Keys as Key[] | undefined) ?? [];
+    }
+  }
+  return found;
+}
+
+/** Writes every item, 25 per call, re-sending `UnprocessedItems` with backoff until none remain. */
+export async function batchWriteAll(doc: DynamoDBDocumentClient, table: string, items: readonly Item[]): Promise<void> {
+  for (const chunk of chunks(items, BATCH_WRITE_LIMIT)) {
+    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ROUNDS) throw new UnprocessedError(pending.length);
+      if (round > 0) await backoff(round);
+      const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
+}
+
+/** Runs `task` over `list` with at most `limit` in flight, keeping result order. */
+export async function mapLimit<T, R>(list: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      results[i] = await task(list[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+  return results;
+}

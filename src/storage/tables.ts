@@ -1,0 +1,103 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { Region } from '../regions/region.schema.ts';
+
+/**
+ * Key design, shared by the local stack, the tests and infra/ (which builds the same keys in CDK).
+ * Personal tables are keyed by customer id so that export and erasure are one query per table.
+ */
+export type TableKind = keyof Region['tables'];
+
+const S = 'S' as const;
+
+export function tableDefinition(kind: TableKind, name: string): CreateTableCommandInput {
+  const base = { TableName: name, BillingMode: 'PAY_PER_REQUEST' as const };
+  switch (kind) {
+    case 'customers':
+      return { ...base, AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: S }], KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] };
+    case 'purchases':
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'lineKey', AttributeType: S },
+          { AttributeName: 'timeKey', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'lineKey', KeyType: 'RANGE' },
+        ],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            KeySchema: [
+              { AttributeName: 'customerId', KeyType: 'HASH' },
+              { AttributeName: 'timeKey', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
+    case 'catalog':
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'productId', AttributeType: S },
+          { AttributeName: 'category', AttributeType: S },
+        ],
+        KeySchema: [{ AttributeName: 'productId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byCategory',
+            KeySchema: [
+              { AttributeName: 'category', KeyType: 'HASH' },
+              { AttributeName: 'productId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
+    case 'apiKeys':
+      return { ...base, AttributeDefinitions: [{ AttributeName: 'keyId', AttributeType: S }], KeySchema: [{ AttributeName: 'keyId', KeyType: 'HASH' }] };
+  }
+}
+
+export const PERSONAL_TABLES = ['customers', 'purchases'] as const satisfies readonly TableKind[];
+export const GLOBAL_TABLES = ['catalog', 'apiKeys'] as const satisfies readonly TableKind[];
+
+/** Creates the tables that do not exist yet and waits until they are ACTIVE. */
+export async function ensureTables(client: DynamoDBClient, defs: readonly CreateTableCommandInput[]): Promise<void> {
+  for (const def of defs) {
+    try {
+      await client.send(new CreateTableCommand(def));
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+  }
+  for (const def of defs) {
+    for (let i = 0; ; i++) {
+      try {
+        const res = await client.send(new DescribeTableCommand({ TableName: def.TableName }));
+        if (res.Table?.TableStatus === 'ACTIVE') break;
+      } catch (err) {
+        if (!(err instanceof ResourceNotFoundException)) throw err;
+      }
+      if (i > 200) throw new Error(`table ${def.TableName} did not become ACTIVE`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+export function personalTableDefinitions(region: Region): CreateTableCommandInput[] {
+  return PERSONAL_TABLES.map((kind) => tableDefinition(kind, region.tables[kind]));
+}
+
+export function globalTableDefinitions(region: Region): CreateTableCommandInput[] {
+  return GLOBAL_TABLES.map((kind) => tableDefinition(kind, region.tables[kind]));
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { regions } from '../regions/index.ts';
+import { createApp } from './app.ts';
+import { handleQueueBatch, handleScheduled, type QueueBatch } from './jobs/dispatch.ts';
+import { deploymentDeps } from './deps.ts';
+import type { Fetcher, Peers } from './http/peers.ts';
+import { findRegion, servingOrder } from './regions/region-set.ts';
+import { bindingName } from './regions/wrangler-config.ts';
+import type { Jurisdiction } from './regions/region.schema.ts';
+
+
+const WorkerEnv = z.object({
+  CADENCE_REGION: z.string(),
+  CADENCE_JWT_SECRET: z.string().min(32, 'CADENCE_JWT_SECRET must be at least 32 characters'),
+  AWS_ACCESS_KEY_ID: z.string().min(1),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1),
+  /** Local stand-ins only (dynalite); unset in production. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
+});
+
+type Env = Record<string, unknown>;
+type App = ReturnType<typeof createApp>;
+
+let cached: { env: Env; app: App } | undefined;
+
+/** One app per isolate: the SDK clients and the key cache live as long as the isolate. */
+function appFor(env: Env): App {
+  if (cached?.env === env) return cached.app;
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid Worker environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const vars = parsed.data;
+  const region = findRegion(regions, vars.CADENCE_REGION);
+  if (!region) throw new Error(`CADENCE_REGION ${vars.CADENCE_REGION} has no file in regions/`);
+  const credentials = { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY };
+  const peers: Peers = {};
+  for (const jurisdiction of ['EU', 'ROW'] as const satisfies Jurisdiction[]) {
+    if (jurisdiction === region.jurisdiction) continue;
+    peers[jurisdiction] = servingOrder(regions, jurisdiction)
+      .map((r) => env[bindingName(r.id)] as Fetcher | undefined)
+      .filter((f): f is Fetcher => f !== undefined);
+  }
+  const app = createApp(
+    deploymentDeps({
+      region,
+      personal: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_ENDPOINT ? { endpoint: vars.DYNAMODB_ENDPOINT } : {}) },
+      global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
+      peers,
+      jwtSecret: vars.CADENCE_JWT_SECRET,
+    }),
+  );
+  cached = { env, app };
+  return app;
+}
+
+export default {
+  fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
+    return appFor(env).fetch(request, env, ctx as never);
+  },
+  queue(batch: QueueBatch, env: Env): Promise<void> {
+    return handleQueueBatch(batch, { env });
+  },
+  scheduled(controller: { cron: string }, env: Env): Promise<void> {
+    return handleScheduled(controller.cron, { env });
+  },
+};
