@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole system on this machine, no cloud account. `npm run start:node` serves the Node
+ * entry instead of workerd on the same stores.
+ */
+import { parseNodeEnv } from '../src/config/env.ts';
+import { startLocalStack } from '../src/local/stack.ts';
+
+const env = parseNodeEnv(process.env);
+const mode = process.argv.includes('--node') ? 'node' : 'workerd';
+const log = (line: string) => console.log(`· ${line}`);
+
+const stack = await startLocalStack({
+  mode,
+  port: env.PORT,
+  dataDir: env.CADENCE_DATA_DIR,
+  ...(env.CADENCE_ADMIN_KEY ? { adminKey: env.CADENCE_ADMIN_KEY } : {}),
+  ...(env.CADENCE_JWT_SECRET ? { jwtSecret: env.CADENCE_JWT_SECRET } : {}),
+  demoCustomers: env.CADENCE_DEMO_CUSTOMERS,
+  edgeRegion: env.CADENCE_EDGE_REGION,
+  log,
+});
+
+const sample = await fetch(`${stack.url}/v1/products?limit=1`, { headers: { authorization: `Bearer ${stack.adminKey}` } });
+const demoCustomer = await firstDemoCustomer();
+
+console.log(`
+Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per region'}) at ${stack.url}
+  data folder:   ${env.CADENCE_DATA_DIR}${stack.seeded ? ` (demo data loaded: ${stack.seeded.customers} customers, ${stack.seeded.purchases} purchase lines)` : ''}
+  API docs:      ${stack.url}/docs   (OpenAPI: ${stack.url}/openapi.json)
+  operator key:  ${stack.adminKey}
+  requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere
+  catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}
+
+Try:
+  export CADENCE_KEY=${stack.adminKey}
+  curl -s ${stack.url}/v1/customers -H "authorization: Bearer $CADENCE_KEY" -H 'content-type: application/json' \\
+       -d '{"displayName":"Anna","country":"DE","consents":{"profiling":true}}'
+  curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/purchases?limit=5 -H "authorization: Bearer $CADENCE_KEY"
+  curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/tokens -H "authorization: Bearer $CADENCE_KEY" \\
+       -H 'content-type: application/json' -d '{"ttlSeconds":3600}'      # a storefront token for that customer
+
+Ctrl-C stops everything; data stays in ${env.CADENCE_DATA_DIR} (delete it to start over).
+`);
+
+// Miniflare registers its own exit hook that disposes workerd and exits on SIGINT/SIGTERM; ours runs first,
+// and closes the stores too when the Node entry serves (the stores are LevelDB files, safe either way).
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping…`);
+  void stack.stop().then(() => process.exit(0));
+};
+process.prependListener('SIGINT', () => stop('SIGINT'));
+process.prependListener('SIGTERM', () => stop('SIGTERM'));
+process.on('exit', () => console.log('stopped.'));
+
+async function firstDemoCustomer(): Promise<string | undefined> {
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { documentClient } = await import('../src/storage/client.ts');
+  const { localConnection, homeRegion } = await import('../src/local/bootstrap.ts');
+  const doc = documentClient(localConnection(stack.stores.endpoints.EU));
+  const res = await doc.send(new ScanCommand({ TableName: homeRegion('EU').tables.customers, Limit: 1, ProjectionExpression: 'customerId' }));
+  return res.Items?.[0]?.customerId as string | undefined;
+}

@@ -1,0 +1,114 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateApiKey } from '../auth/api-keys.ts';
+import { edgeRouter } from '../http/edge-router.ts';
+import { serveFetch } from '../node.ts';
+import { createLocalTables, localConnection, registerApiKey } from './bootstrap.ts';
+import { generateDemoData } from './demo-data.ts';
+import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
+import { nodeRegions } from './node-regions.ts';
+import { loadDemoData } from './seed.ts';
+import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
+
+export interface LocalStackOptions {
+  mode: 'workerd' | 'node';
+  port: number;
+  /** Persist stores and local secrets here; in memory when undefined. */
+  dataDir?: string;
+  adminKey?: string;
+  jwtSecret?: string;
+  demoCustomers: number;
+  edgeRegion: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  adminKey: string;
+  jwtSecret: string;
+  stores: LocalStores;
+  seeded: { customers: number; purchases: number } | undefined;
+  stop(): Promise<void>;
+}
+
+interface LocalSecrets {
+  adminKey: string;
+  jwtSecret: string;
+}
+
+/** Keys made up on first start and kept in the data folder, so curl commands keep working across restarts. */
+function localSecrets(dataDir: string | undefined, given: Partial<LocalSecrets>): LocalSecrets {
+  const file = dataDir ? join(dataDir, 'local-secrets.json') : undefined;
+  const stored: Partial<LocalSecrets> = file && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const generated = { adminKey: stored.adminKey ?? generateApiKey(), jwtSecret: stored.jwtSecret ?? generateApiKey().slice(4) };
+  if (file) writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  return { ...generated, ...given };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const secrets = localSecrets(dataDir, {
+    ...(options.adminKey ? { adminKey: options.adminKey } : {}),
+    ...(options.jwtSecret ? { jwtSecret: options.jwtSecret } : {}),
+  });
+
+  log('starting the embedded DynamoDB stores (dynalite: EU, ROW, global)…');
+  const stores = await startLocalStores(dataDir ? { dataDir } : {});
+  try {
+    await createLocalTables(stores.endpoints);
+    await registerApiKey(stores.endpoints.GLOBAL, secrets.adminKey, 'local operator', ['admin']);
+
+    let seeded: LocalStack['seeded'];
+    const marker = dataDir ? join(dataDir, 'demo-seeded.json') : undefined;
+    if (options.demoCustomers > 0 && !(marker && existsSync(marker))) {
+      log(`loading demo data (${options.demoCustomers} customers)…`);
+      const data = generateDemoData({ customers: options.demoCustomers, now: Date.now() });
+      await loadDemoData(stores.endpoints, data);
+      seeded = { customers: data.customers.length, purchases: data.lines.length };
+      if (marker) writeFileSync(marker, JSON.stringify({ ...seeded, at: new Date().toISOString() }));
+    }
+
+    let url: string;
+    let stopServer: () => Promise<void>;
+    if (options.mode === 'node') {
+      const apps = nodeRegions({
+        connections: (region) => ({
+          personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
+          global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
+        }),
+        jwtSecret: secrets.jwtSecret,
+      });
+      const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port);
+      url = server.url;
+      stopServer = server.close;
+    } else {
+      log('bundling the Worker (wrangler deploy --dry-run)…');
+      const bundlePath = await buildWorkerBundle();
+      log('starting workerd (Miniflare): one Worker per region…');
+      const { url: u, mf } = await startWorkerdStack({
+        port: options.port,
+        endpoints: stores.endpoints,
+        jwtSecret: secrets.jwtSecret,
+        defaultRegion: options.edgeRegion,
+        bundlePath,
+      });
+      url = u.href.replace(/\/$/, '');
+      stopServer = () => mf.dispose();
+    }
+    return {
+      url,
+      ...secrets,
+      stores,
+      seeded,
+      async stop() {
+        await stopServer();
+        await stores.close();
+      },
+    };
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+}
