@@ -8,17 +8,31 @@ export interface FieldError {
   message: string;
 }
 
-/** Flattens zod issues into `errors: [{ path, code, message }]` for the problem body. */
+type Issue = ZodError['issues'][number];
+
+/**
+ * Flattens zod issues into `errors: [{ path, code, message }]` for the problem body. For a union (one
+ * order or a batch) it reports the branch that came closest, not "no branch matched".
+ */
 export function fieldErrors(error: ZodError): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
+  return flatten(error.issues, []);
+}
+
+function flatten(issues: readonly Issue[], prefix: PropertyKey[]): FieldError[] {
+  return issues.flatMap((issue): FieldError[] => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      if (closest.length > 0) return flatten(closest, path);
+    }
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        path: [...issue.path, key].join('.'),
+        path: [...path, key].map(String).join('.'),
         code: 'unknown_field',
         message: `Unknown field "${key}"`,
       }));
     }
-    return [{ path: issue.path.join('.'), code: issue.code, message: issue.message }];
+    return [{ path: path.map(String).join('.'), code: issue.code, message: issue.message }];
   });
 }
 
