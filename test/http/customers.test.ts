@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintCustomerToken } from '../../src/auth/customer-tokens.ts';
+import { client, JWT_SECRET, type Client } from '../support/app.ts';
+import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+
+let stores: TestStores;
+let api: Client;
+let admin: string;
+beforeAll(async () => {
+  stores = await startDynaliteStores();
+  api = client(stores);
+  admin = stores.adminKey;
+});
+afterAll(async () => stores.close());
+
+const create = (body: unknown, headers: Record<string, string> = {}, region = 'us-east-1') =>
+  api.call('POST', '/v1/customers', { key: admin, body, headers, region });
+
+describe('residency', () => {
+  it.each([
+    [{ residency: 'EU', country: 'US' }, {}, 'EU'],
+    [{ residency: 'ROW', country: 'DE' }, {}, 'ROW'],
+    [{ country: 'FR' }, {}, 'EU'],
+    [{ country: 'NO' }, {}, 'EU'], // EEA
+    [{ country: 'CH' }, {}, 'ROW'],
+    [{ country: 'US' }, { 'x-cadence-customer-country': 'DE' }, 'ROW'], // body beats header
+    [{}, { 'x-cadence-customer-country': 'de' }, 'EU'],
+    [{}, { 'x-cadence-customer-country': 'AU' }, 'ROW'],
+  ])('%j with headers %j is %s', async (body, headers, expected) => {
+    const res = await create(body, headers);
+    expect(res.status).toBe(201);
+    expect(res.body.residency).toBe(expected);
+    expect(res.body.id).toMatch(expected === 'EU' ? /^cus_eu_/ : /^cus_row_/);
+  });
+
+  it('refuses to guess when nothing says where the customer lives', async () => {
+    const res = await create({ displayName: 'Nowhere' });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('customers.residencyUnknown');
+  });
+
+  it('stores an EU customer created through a ROW region only in the EU store', async () => {
+    const res = await create({ country: 'DE', displayName: 'Grete', contact: { email: 'grete@example.com' } }, {}, 'ap-southeast-2');
+    expect(res.status).toBe(201);
+    const eu = await stores.scanAll('EU');
+    const row = await stores.scanAll('ROW');
+    expect(eu.some((i) => i.customerId === res.body.id)).toBe(true);
+    expect(JSON.stringify(row)).not.toContain('grete@example.com');
+  });
+
+  it('keeps residency when the country changes and refuses to change id or residency', async () => {
+    const { body: c } = await create({ country: 'DE' });
+    const moved = await api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { country: 'US' } });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ country: 'US', residency: 'EU', id: c.id });
+    for (const body of [{ residency: 'ROW' }, { id: 'cus_row_00000000000000000000' }]) {
+      const res = await api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('customers.immutableField');
+    }
+    expect((await api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body.residency).toBe('EU');
+  });
+});
+
+describe('profile', () => {
+  it('records when consent was given and withdrawn, and removes fields set to null', async () => {
+    let t = Date.parse('2026-03-01T10:00:00Z');
+    const timed = client(stores, () => t);
+    const { body: c } = await timed.call('POST', '/v1/customers', {
+      key: admin,
+      body: { country: 'IE', displayName: 'Aoife', consents: { profiling: true }, attributes: { householdSize: { value: 3, source: 'self_declared' } } },
+    });
+    expect(c.consents.profiling).toEqual({ granted: true, updatedAt: '2026-03-01T10:00:00.000Z' });
+    expect(c.consents.marketing).toEqual({ granted: false, updatedAt: '2026-03-01T10:00:00.000Z' });
+    t = Date.parse('2026-04-02T08:00:00Z');
+    const { body: u } = await timed.call('PATCH', `/v1/customers/${c.id}`, {
+      key: admin,
+      body: { consents: { profiling: false, marketing: false }, displayName: null, attributes: { ageBand: { value: '35_44', source: 'shop_entered' } } },
+    });
+    expect(u.consents.profiling).toEqual({ granted: false, updatedAt: '2026-04-02T08:00:00.000Z' });
+    expect(u.consents.marketing.updatedAt).toBe('2026-03-01T10:00:00.000Z'); // unchanged value keeps its time
+    expect(u.displayName).toBeUndefined();
+    expect(u.attributes).toEqual({ householdSize: { value: 3, source: 'self_declared' }, ageBand: { value: '35_44', source: 'shop_entered' } });
+    expect(u.createdAt).toBe('2026-03-01T10:00:00.000Z');
+    expect(u.updatedAt).toBe('2026-04-02T08:00:00.000Z');
+  });
+
+  it('serialises concurrent updates: none is lost', async () => {
+    const { body: c } = await create({ country: 'US' });
+    const results = await Promise.all([
+      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { displayName: 'X' } }),
+      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { contact: { email: 'x@example.com' } } }),
+      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { consents: { marketing: true } } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const final = (await api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body;
+    expect(final).toMatchObject({ displayName: 'X', contact: { email: 'x@example.com' }, consents: { marketing: { granted: true } } });
+  });
+});
+
+describe('access', () => {
+  it('needs a credential, a valid one, and the right scope', async () => {
+    expect((await api.call('GET', '/v1/customers/cus_eu_00000000000000000000')).body.code).toBe('auth.missing');
+    const wrongSecret = `${admin.slice(0, -4)}AAAA`;
+    const bad = await api.call('GET', '/v1/customers/cus_eu_00000000000000000000', { key: wrongSecret });
+    expect([bad.status, bad.body.code]).toEqual([401, 'auth.invalid']);
+    const readOnly = await stores.key(['customers:read']);
+    const res = await create({ country: 'DE' });
+    expect((await api.call('GET', `/v1/customers/${res.body.id}`, { key: readOnly })).status).toBe(200);
+    const denied = await api.call('POST', '/v1/customers', { key: readOnly, body: { country: 'DE' } });
+    expect([denied.status, denied.body.code, denied.type]).toEqual([403, 'auth.forbidden', 'application/problem+json']);
+  });
+
+  it("lets a customer token read its own profile only; another customer's answers 404 like a missing one", async () => {
+    const { body: mine } = await create({ country: 'DE' });
+    const { body: other } = await create({ country: 'DE' });
+    const { body: foreign } = await create({ country: 'US' });
+    const minted = await api.call('POST', `/v1/customers/${mine.id}/tokens`, { key: admin, body: { ttlSeconds: 600 } });
+    expect(minted.status).toBe(201);
+    const token = minted.body.token as string;
+    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: token })).body.id).toBe(mine.id);
+    for (const id of [other.id, foreign.id, 'cus_eu_00000000000000000000']) {
+      const res = await api.call('GET', `/v1/customers/${id}`, { key: token });
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('customers.notFound');
+      expect(JSON.stringify(res.body)).not.toContain(id.slice(7));
+    }
+    // Tokens read; they do not write.
+    expect((await api.call('PATCH', `/v1/customers/${mine.id}`, { key: token, body: { displayName: 'x' } })).status).toBe(403);
+    // An expired token or one signed with another secret is refused.
+    const expired = await mintCustomerToken(JWT_SECRET, mine.id, 60, Date.now() - 3_600_000);
+    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: expired })).status).toBe(401);
+    const forged = await mintCustomerToken('another-secret-that-is-long-enough-000000', mine.id, 600);
+    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: forged })).status).toBe(401);
+  });
+});

@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { regions } from '../../regions/index.ts';
+import { generateApiKey, type Scope } from '../../src/auth/api-keys.ts';
+import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../../src/local/bootstrap.ts';
+import { startLocalStores, type StoreName } from '../../src/local/dynamo-stores.ts';
+import { documentClient } from '../../src/storage/client.ts';
+
+export interface TestStores {
+  endpoints: Record<StoreName, string>;
+  adminKey: string;
+  /** Registers a key with these scopes and returns it. */
+  key(scopes: Scope[]): Promise<string>;
+  /** Every item of every table in one store (for residency and "nothing changed" checks). */
+  scanAll(store: StoreName): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+async function withTables(endpoints: Record<StoreName, string>, close: () => Promise<void>): Promise<TestStores> {
+  await createLocalTables(endpoints);
+  const adminKey = generateApiKey();
+  await registerApiKey(endpoints.GLOBAL, adminKey, 'test admin', ['admin']);
+  return {
+    endpoints,
+    adminKey,
+    async key(scopes) {
+      const key = generateApiKey();
+      await registerApiKey(endpoints.GLOBAL, key, 'test', scopes);
+      return key;
+    },
+    async scanAll(store) {
+      const doc = documentClient(localConnection(endpoints[store]));
+      const tables =
+        store === 'GLOBAL'
+          ? [regions[0]!.tables.catalog, regions[0]!.tables.apiKeys]
+          : [homeRegion(store).tables.customers, homeRegion(store).tables.purchases];
+      const items: Record<string, unknown>[] = [];
+      for (const TableName of tables) {
+        let ExclusiveStartKey: Record<string, unknown> | undefined;
+        do {
+          const res = await doc.send(new ScanCommand({ TableName, ExclusiveStartKey }));
+          items.push(...(res.Items ?? []).map((i) => ({ ...i, _table: TableName })));
+          ExclusiveStartKey = res.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+      }
+      return items;
+    },
+    close,
+  };
+}
+
+/** Three in-memory dynalite servers (EU, ROW, global) with Cadence's tables. */
+export async function startDynaliteStores(): Promise<TestStores> {
+  const stores = await startLocalStores();
+  return withTables(stores.endpoints, stores.close);
+}
+
+export const motoAvailable = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status === 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** moto_server instances (one per store), when the machine has moto installed (CI does). */
+export async function startMotoStores(): Promise<TestStores> {
+  const procs: ChildProcess[] = [];
+  const endpoints = {} as Record<StoreName, string>;
+  for (const name of ['EU', 'ROW', 'GLOBAL'] as const) {
+    const port = await freePort();
+    const proc = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    procs.push(proc);
+    endpoints[name] = `http://127.0.0.1:${port}`;
+  }
+  for (const url of Object.values(endpoints)) {
+    for (let i = 0; ; i++) {
+      try {
+        await fetch(url);
+        break;
+      } catch {
+        if (i > 150) throw new Error(`moto_server at ${url} did not start`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  return withTables(endpoints, async () => {
+    for (const p of procs) p.kill();
+  });
+}
