@@ -29,6 +29,7 @@ export interface AppDeps {
   now: () => number;
 }
 
+export const SERVED_BY = 'cadence-served-by';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PURCHASES_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -40,6 +41,12 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(() => new Problem(404, 'request.notFound', 'No such route').toResponse());
+
+  // Which deployment answered: forwarded answers keep the header of the deployment that served them.
+  app.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has(SERVED_BY)) c.res.headers.set(SERVED_BY, deps.region.id);
+  });
 
   app.get('/health', (c) => c.json({ status: 'ok', region: deps.region.id, jurisdiction: deps.region.jurisdiction, time: new Date(deps.now()).toISOString() }));
 

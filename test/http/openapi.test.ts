@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { client, type Client } from '../support/app.ts';
+import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+
+let stores: TestStores;
+let api: Client;
+beforeAll(async () => {
+  stores = await startDynaliteStores();
+  api = client(stores);
+});
+afterAll(async () => stores.close());
+
+it('publishes an OpenAPI 3.1 document generated from the route schemas, and a docs page', async () => {
+  const res = await api.call('GET', '/openapi.json');
+  expect(res.status).toBe(200);
+  const doc = res.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
+  expect(doc.openapi).toBe('3.1.0');
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/v1/customers',
+    '/v1/customers/{id}',
+    '/v1/customers/{id}/purchases',
+    '/v1/customers/{id}/tokens',
+    '/v1/products',
+    '/v1/products/{id}',
+    '/v1/purchases',
+  ]);
+  expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['get', 'patch']);
+  expect(doc.paths['/v1/purchases']!.post!.responses).toHaveProperty('422');
+  for (const name of ['Customer', 'CreateCustomer', 'Order', 'OrderBatch', 'Product', 'Problem', 'PurchasePage']) expect(doc.components.schemas).toHaveProperty(name);
+  const page = await api.call('GET', '/docs');
+  expect(page.status).toBe(200);
+  expect(page.type).toContain('text/html');
+  expect(page.body).toContain('/openapi.json');
+});
+
+it('answers /health with the region it is served from', async () => {
+  const res = await api.call('GET', '/health', { region: 'eu-west-1' });
+  expect(res.body).toMatchObject({ status: 'ok', region: 'eu-west-1', jurisdiction: 'EU' });
+});

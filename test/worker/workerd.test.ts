@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Miniflare } from 'miniflare';
+import { regions } from '../../regions/index.ts';
+import { EDGE_REGION_HEADER } from '../../src/http/edge-router.ts';
+import { mapLimit } from '../../src/storage/batch.ts';
+import { buildWorkerBundle, startWorkerdStack } from '../../src/local/workerd.ts';
+import { prng } from '../../src/local/demo-data.ts';
+import { JWT_SECRET } from '../support/app.ts';
+import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+
+/** The Worker bundle, as wrangler builds it, in workerd: one Worker per region with service bindings. */
+let stores: TestStores;
+let mf: Miniflare;
+let base: URL;
+
+beforeAll(async () => {
+  stores = await startDynaliteStores();
+  const bundlePath = await buildWorkerBundle();
+  const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, jwtSecret: JWT_SECRET, defaultRegion: 'us-east-1', bundlePath });
+  mf = stack.mf;
+  base = stack.url;
+}, 180_000);
+afterAll(async () => {
+  await mf?.dispose();
+  await stores?.close();
+});
+
+async function call(region: string, method: string, path: string, body?: unknown, key = stores.adminKey) {
+  const res = await fetch(new URL(path, base), {
+    method,
+    headers: { [EDGE_REGION_HEADER]: region, authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, servedBy: res.headers.get('cadence-served-by'), body: text ? JSON.parse(text) : undefined };
+}
+
+describe('multi-region routing in workerd', () => {
+  it('serves /health from each region', async () => {
+    for (const r of regions) {
+      const res = await call(r.id, 'GET', '/health');
+      expect(res.body).toMatchObject({ status: 'ok', region: r.id, jurisdiction: r.jurisdiction });
+    }
+  });
+
+  it("serves an EU customer's requests entering through us-east-1 from the EU home deployment", async () => {
+    const created = await call('us-east-1', 'POST', '/v1/customers', { country: 'AT', displayName: 'Lena', contact: { email: 'lena@example.com' } });
+    expect(created.status).toBe(201);
+    expect(created.servedBy).toBe('eu-central-1');
+    const id = created.body.id as string;
+    expect(id).toMatch(/^cus_eu_/);
+
+    const read = await call('us-east-1', 'GET', `/v1/customers/${id}`);
+    expect([read.status, read.servedBy, read.body.displayName]).toEqual([200, 'eu-central-1', 'Lena']);
+
+    const bought = await call('ap-southeast-2', 'POST', '/v1/purchases', { orderId: 'W1', customerId: id, purchasedAt: '2026-10-01T10:00:00Z', lines: [{ productId: 'tea', quantity: 2, unitPrice: 3, currency: 'EUR' }] });
+    expect([bought.status, bought.body.created]).toEqual([200, 1]);
+
+    const token = (await call('us-east-1', 'POST', `/v1/customers/${id}/tokens`, { ttlSeconds: 300 })).body.token as string;
+    const own = await call('ap-southeast-2', 'GET', `/v1/customers/${id}/purchases`, undefined, token);
+    expect([own.status, own.servedBy, own.body.items.length]).toEqual([200, 'eu-central-1', 1]);
+
+    // The ROW store never saw any of it.
+    expect(JSON.stringify(await stores.scanAll('ROW'))).not.toContain(id);
+  });
+
+  it('serves a ROW customer in ROW even when the request enters in the EU', async () => {
+    const created = await call('eu-west-1', 'POST', '/v1/customers', { country: 'CA' });
+    expect([created.status, created.servedBy]).toEqual([201, 'us-east-1']);
+    expect(JSON.stringify(await stores.scanAll('EU'))).not.toContain(created.body.id);
+  });
+});
+
+describe('sovereignty under a mixed workload', () => {
+  it('after 1,000 customers and 10,000 purchase lines entering through all regions, no store holds the other jurisdiction\'s data', async () => {
+    const rnd = prng(7);
+    const entry = () => rnd.pick(regions).id;
+    const countries = ['DE', 'FR', 'IT', 'ES', 'PL', 'NL', 'SE', 'US', 'GB', 'AU', 'CA', 'JP', 'BR', 'IN'];
+    const customers = await mapLimit(Array.from({ length: 1000 }, (_, i) => i), 8, async (i) => {
+      const country = countries[i % countries.length]!;
+      const res = await call(entry(), 'POST', '/v1/customers', { country, displayName: `Person ${i}`, contact: { email: `person${i}@example.com` } });
+      expect(res.status).toBe(201);
+      return { id: res.body.id as string, email: `person${i}@example.com` };
+    });
+
+    const lines = [];
+    for (let i = 0; i < 5000; i++) {
+      const c = rnd.pick(customers);
+      lines.push({ orderId: `S${i}`, customerId: c.id, purchasedAt: new Date(Date.UTC(2026, rnd.int(0, 9), rnd.int(1, 28), 12)).toISOString(), lines: [
+        { productId: 'coffee', quantity: rnd.int(1, 3), unitPrice: 9.5, currency: 'EUR' },
+        { productId: 'milk', quantity: 1, unitPrice: 1.2, currency: 'EUR' },
+      ] });
+    }
+    let created = 0;
+    const batches = Array.from({ length: 20 }, (_, b) => lines.slice(b * 250, (b + 1) * 250));
+    await mapLimit(batches, 2, async (orders) => {
+      const res = await call(entry(), 'POST', '/v1/purchases', { orders });
+      expect(res.status).toBe(200);
+      created += res.body.created as number;
+    });
+    expect(created).toBe(10_000);
+
+    const eu = await stores.scanAll('EU');
+    const row = await stores.scanAll('ROW');
+    const euText = JSON.stringify(eu);
+    const rowText = JSON.stringify(row);
+    const euCustomers = customers.filter((c) => c.id.startsWith('cus_eu_'));
+    const rowCustomers = customers.filter((c) => c.id.startsWith('cus_row_'));
+    expect(euCustomers.length).toBeGreaterThan(400);
+    expect(rowCustomers.length).toBeGreaterThan(400);
+    // No item of an EU customer (id or email) in the ROW store, and the reverse.
+    expect(rowText.match(/cus_eu_/g)).toBeNull();
+    expect(euText.match(/cus_row_/g)).toBeNull();
+    for (const c of euCustomers) expect(rowText.includes(c.email)).toBe(false);
+    for (const c of rowCustomers) expect(euText.includes(`"${c.email}"`)).toBe(false);
+    // Everything accepted is there, each in its own store.
+    expect(eu.filter((i) => String(i._table).endsWith('purchases') && String(i.orderId).startsWith('S')).length + row.filter((i) => String(i._table).endsWith('purchases') && String(i.orderId).startsWith('S')).length).toBe(10_000);
+    console.log(`sovereignty: ${customers.length} customers (${euCustomers.length} EU, ${rowCustomers.length} ROW), 10000 lines; EU store ${eu.length} items, ROW store ${row.length} items; 0 cross-jurisdiction items`);
+  }, 300_000);
+});
