@@ -40,17 +40,17 @@ async function principalOf(
   lookup: (keyId: string) => Promise<ApiKeyRecord | undefined>,
   jwtSecret: string,
 ): Promise<Principal> {
-  const invalid = new Problem(401, 'auth.invalid', 'The credential is not valid');
+  const invalid = () => new Problem(401, 'auth.invalid', 'The credential is not valid');
   const key = API_KEY_PATTERN.exec(credential);
   if (key) {
     const record = await lookup(key[1]!);
     // Hash even when the id is unknown so both paths cost the same.
     const digest = await sha256Hex(key[2]!);
-    if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid;
+    if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid();
     return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) };
   }
   const customerId = await verifyCustomerToken(jwtSecret, credential);
-  if (!customerId) throw invalid;
+  if (!customerId) throw invalid();
   return { kind: 'customer', customerId };
 }
 

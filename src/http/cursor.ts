@@ -12,7 +12,7 @@ export function encodeCursor(key: Record<string, unknown>): string {
 }
 
 export function decodeCursor(cursor: string, fields: readonly string[], expect: Record<string, string> = {}): Record<string, string> {
-  const invalid = new Problem(400, 'request.invalidCursor', 'The cursor is not one this endpoint returned');
+  const invalid = new Problem(400, 'request.invalidCursor', 'The cursor is not one this endpoint returned'); // only built when a cursor is sent
   let parsed: unknown;
   try {
     const binary = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));

@@ -83,7 +83,7 @@ describe('sovereignty under a mixed workload', () => {
       return { id: res.body.id as string, email: `person${i}@example.com` };
     });
 
-    const lines = [];
+    const lines: { orderId: string; customerId: string; purchasedAt: string; lines: { productId: string; quantity: number; unitPrice: number; currency: string }[] }[] = [];
     for (let i = 0; i < 5000; i++) {
       const c = rnd.pick(customers);
       lines.push({ orderId: `S${i}`, customerId: c.id, purchasedAt: new Date(Date.UTC(2026, rnd.int(0, 9), rnd.int(1, 28), 12)).toISOString(), lines: [

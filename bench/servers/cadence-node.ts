@@ -1,0 +1,19 @@
+/** Benchmark target: the Node entry serving all four regions against the stores named in BENCH_ENDPOINTS. */
+import { edgeRouter } from '../../src/http/edge-router.ts';
+import { localConnection } from '../../src/local/bootstrap.ts';
+import type { StoreName } from '../../src/local/dynamo-stores.ts';
+import { nodeRegions } from '../../src/local/node-regions.ts';
+import { serveFetch } from '../../src/node.ts';
+
+const endpoints = JSON.parse(process.env.BENCH_ENDPOINTS!) as Record<StoreName, string>;
+const apps = nodeRegions({
+  connections: (region) => ({
+    personal: localConnection(endpoints[region.jurisdiction], region.awsRegion),
+    global: localConnection(endpoints.GLOBAL, region.awsRegion),
+  }),
+  jwtSecret: process.env.BENCH_JWT_SECRET!,
+});
+const server = await serveFetch(edgeRouter(apps, process.env.BENCH_EDGE_REGION ?? 'eu-central-1'), 0);
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+// In-flight store calls may still be running: exit rather than wait for them.
+process.on('SIGTERM', () => process.exit(0));
