@@ -1,0 +1,100 @@
+import { App, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, User } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { servingOrder } from '../src/regions/region-set.ts';
+import type { Jurisdiction, Region } from '../src/regions/region.schema.ts';
+import { GLOBAL_TABLES, PERSONAL_TABLES, tableDefinition } from '../src/storage/tables.ts';
+
+/**
+ * The tables the app creates locally, as CDK TableV2 (DynamoDB global tables): the key design comes from
+ * src/storage/tables.ts, so local, test and production tables cannot differ.
+ */
+export function tableProps(def: CreateTableCommandInput, replicas: readonly string[]): TablePropsV2 {
+  const type = (name: string) => {
+    const t = def.AttributeDefinitions!.find((a) => a.AttributeName === name)!.AttributeType;
+    return t === 'N' ? AttributeType.NUMBER : t === 'B' ? AttributeType.BINARY : AttributeType.STRING;
+  };
+  const key = (schema: { AttributeName?: string; KeyType?: string }[] | undefined, kind: 'HASH' | 'RANGE') => {
+    const name = schema?.find((k) => k.KeyType === kind)?.AttributeName;
+    return name ? { name, type: type(name) } : undefined;
+  };
+  const sortKey = key(def.KeySchema, 'RANGE');
+  return {
+    tableName: def.TableName!,
+    partitionKey: key(def.KeySchema, 'HASH')!,
+    ...(sortKey ? { sortKey } : {}),
+    billing: Billing.onDemand(),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    localSecondaryIndexes: (def.LocalSecondaryIndexes ?? []).map((i) => ({ indexName: i.IndexName!, sortKey: key(i.KeySchema, 'RANGE')! })),
+    globalSecondaryIndexes: (def.GlobalSecondaryIndexes ?? []).map((i) => {
+      const sk = key(i.KeySchema, 'RANGE');
+      return { indexName: i.IndexName!, partitionKey: key(i.KeySchema, 'HASH')!, ...(sk ? { sortKey: sk } : {}) };
+    }),
+    replicas: replicas.map((region) => ({ region })),
+  };
+}
+
+export interface CadenceInfraProps {
+  regions: readonly Region[];
+  account: string;
+}
+
+/**
+ * One stack per jurisdiction, in its home region: the jurisdiction's personal tables replicated only to
+ * its own failover regions, and an IAM user per deployment region whose policy names only its own
+ * jurisdiction's tables and the global ones. The global tables live in the EU home stack and are
+ * replicated to every region.
+ */
+export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdiction, Stack> {
+  const { regions, account } = props;
+  const homeOf = (j: Jurisdiction) => servingOrder(regions, j)[0]!;
+  const stacks = {} as Record<Jurisdiction, Stack>;
+  for (const jurisdiction of ['EU', 'ROW'] as const) {
+    const home = homeOf(jurisdiction);
+    stacks[jurisdiction] = new Stack(app, `Cadence-${jurisdiction}`, {
+      env: { account, region: home.awsRegion },
+      description: `Cadence ${jurisdiction} personal data tables (replicated only within ${jurisdiction}) and Worker IAM users`,
+    } satisfies StackProps);
+  }
+
+  const globalHome = homeOf('EU');
+  const everywhereElse = regions.filter((r) => r.awsRegion !== globalHome.awsRegion).map((r) => r.awsRegion);
+  for (const kind of GLOBAL_TABLES) {
+    new TableV2(stacks.EU, `Global-${kind}`, tableProps(tableDefinition(kind, globalHome.tables[kind]), everywhereElse));
+  }
+
+  for (const jurisdiction of ['EU', 'ROW'] as const) {
+    const stack = stacks[jurisdiction];
+    const serving = servingOrder(regions, jurisdiction);
+    const home = serving[0]!;
+    for (const kind of PERSONAL_TABLES) {
+      new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)));
+    }
+    for (const region of serving) {
+      // Workers cannot assume roles: each region's Worker signs with this user's keys (a Worker secret).
+      const user = new User(stack, `Worker-${region.id}`, { userName: `cadence-worker-${region.id}` });
+      const arns = (tableNames: string[]) =>
+        tableNames.flatMap((name) => [`arn:aws:dynamodb:${region.awsRegion}:${account}:table/${name}`, `arn:aws:dynamodb:${region.awsRegion}:${account}:table/${name}/index/*`]);
+      user.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'],
+          resources: arns(PERSONAL_TABLES.map((k) => region.tables[k])),
+        }),
+      );
+      user.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+          resources: arns(GLOBAL_TABLES.map((k) => region.tables[k])),
+        }),
+      );
+      new CfnOutput(stack, `WorkerUser-${region.id}`, { value: user.userName, description: `Create an access key for this user and store it as the ${region.id} Worker's AWS secrets` });
+    }
+  }
+  return stacks;
+}

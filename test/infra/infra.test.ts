@@ -1,0 +1,58 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { regions } from '../../regions/index.ts';
+import { buildInfra } from '../../infra/stacks.ts';
+
+type Resource = { Type: string; Properties: Record<string, any> };
+let templates: Record<'EU' | 'ROW', Record<string, Resource>>;
+
+beforeAll(() => {
+  const app = new App();
+  const stacks = buildInfra(app, { regions, account: '123456789012' });
+  templates = {
+    EU: Template.fromStack(stacks.EU).toJSON().Resources,
+    ROW: Template.fromStack(stacks.ROW).toJSON().Resources,
+  };
+}, 60_000);
+
+const tables = (j: 'EU' | 'ROW') => Object.values(templates[j]).filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable');
+const replicaRegions = (t: Resource) => t.Properties.Replicas.map((r: { Region: string }) => r.Region).sort();
+
+describe('infrastructure (CDK, synthesized offline)', () => {
+  it('replicates EU personal tables only between eu-central-1 and eu-west-1, and ROW ones only outside the EU', () => {
+    const euPersonal = tables('EU').filter((t) => /-eu-/.test(t.Properties.TableName));
+    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-purchases']);
+    for (const t of euPersonal) expect(replicaRegions(t)).toEqual(['eu-central-1', 'eu-west-1']);
+    const rowPersonal = tables('ROW');
+    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-purchases']);
+    for (const t of rowPersonal) expect(replicaRegions(t)).toEqual(['ap-southeast-2', 'us-east-1']);
+  });
+
+  it('replicates the non-personal global tables to every region', () => {
+    const global = tables('EU').filter((t) => /-global-/.test(t.Properties.TableName));
+    expect(global.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-global-api-keys', 'cadence-global-catalog']);
+    for (const t of global) expect(replicaRegions(t)).toEqual(regions.map((r) => r.awsRegion).sort());
+  });
+
+  it('builds the same keys and indexes the app uses locally', () => {
+    const purchases = tables('EU').find((t) => t.Properties.TableName === 'cadence-eu-purchases')!;
+    expect(purchases.Properties.KeySchema).toEqual([
+      { AttributeName: 'customerId', KeyType: 'HASH' },
+      { AttributeName: 'lineKey', KeyType: 'RANGE' },
+    ]);
+    expect(purchases.Properties.LocalSecondaryIndexes[0].IndexName).toBe('byTime');
+  });
+
+  it("gives each region's Worker IAM access to its own jurisdiction's tables and the global ones, never the other's", () => {
+    for (const j of ['EU', 'ROW'] as const) {
+      const policies = Object.values(templates[j]).filter((r) => r.Type === 'AWS::IAM::Policy');
+      expect(policies.length).toBe(2);
+      const text = JSON.stringify(policies);
+      expect(text).toContain(j === 'EU' ? 'table/cadence-eu-customers' : 'table/cadence-row-customers');
+      expect(text).not.toContain(j === 'EU' ? 'cadence-row-' : 'cadence-eu-');
+      if (j === 'EU') expect(text).not.toMatch(/dynamodb:(us|ap)-/);
+      else expect(text).not.toMatch(/dynamodb:eu-/);
+    }
+  });
+});
