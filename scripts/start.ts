@@ -38,6 +38,7 @@ Try:
   curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/purchases?limit=5 -H "authorization: Bearer $CADENCE_KEY"
   curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/tokens -H "authorization: Bearer $CADENCE_KEY" \\
        -H 'content-type: application/json' -d '{"ttlSeconds":3600}'      # a storefront token for that customer
+  (or: npm run cadence -- token --customer ${demoCustomer ?? '<customer id>'})
 
 Ctrl-C stops everything; data stays in ${env.CADENCE_DATA_DIR} (delete it to start over).
 `);
