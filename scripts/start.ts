@@ -17,6 +17,7 @@ const stack = await startLocalStack({
   ...(env.CADENCE_JWT_SECRET ? { jwtSecret: env.CADENCE_JWT_SECRET } : {}),
   demoCustomers: env.CADENCE_DEMO_CUSTOMERS,
   edgeRegion: env.CADENCE_EDGE_REGION,
+  corsOrigins: (env.CADENCE_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   log,
 });
 

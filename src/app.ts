@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import type { CustomerRepository } from './customers/customers.repository.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** Deployments of the jurisdictions this one does not serve. */
   peers: Peers;
   jwtSecret: string;
+  /** Storefront origins allowed to call from a browser (CORS); none by default. */
+  corsOrigins?: readonly string[];
   now: () => number;
 }
 
@@ -50,6 +53,16 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', (c) => c.json({ status: 'ok', region: deps.region.id, jurisdiction: deps.region.jurisdiction, time: new Date(deps.now()).toISOString() }));
 
+  // Browsers on the shop's own pages may read a customer's data with the customer's token.
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
+    app.use('/v1/*', cors({
+      origin: [...deps.corsOrigins],
+      allowMethods: ['GET', 'HEAD'],
+      allowHeaders: ['authorization', 'if-none-match'],
+      exposeHeaders: ['etag', SERVED_BY],
+      maxAge: 600,
+    }));
+  }
   app.use('/v1/purchases', bodyLimit({ maxSize: PURCHASES_BODY_LIMIT_BYTES, onError: tooLarge(PURCHASES_BODY_LIMIT_BYTES) }));
   app.use('/v1/*', async (c, next) => {
     if (c.req.path !== '/v1/purchases') {

@@ -15,6 +15,7 @@ export interface DeploymentConfig {
   global: DynamoConnection;
   peers: Peers;
   jwtSecret: string;
+  corsOrigins?: readonly string[];
   now?: () => number;
 }
 
@@ -31,6 +32,7 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
     apiKeys: dynamoApiKeyRepository(global, tables.apiKeys),
     peers: config.peers,
     jwtSecret: config.jwtSecret,
+    corsOrigins: config.corsOrigins ?? [],
     now: config.now ?? Date.now,
   };
 }

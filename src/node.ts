@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       global: { region: region.awsRegion, ...endpoint(env.DYNAMODB_ENDPOINT_GLOBAL) },
     }),
     jwtSecret: env.CADENCE_JWT_SECRET,
+    corsOrigins: (env.CADENCE_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),

@@ -17,10 +17,14 @@ const WorkerEnv = z.object({
   /** Local stand-ins only (dynalite); unset in production. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
+  /** Comma-separated storefront origins allowed to call from browsers. */
+  CADENCE_CORS_ORIGINS: z.string().optional(),
 });
 
 type Env = Record<string, unknown>;
 type App = ReturnType<typeof createApp>;
+
+const splitList = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 let cached: { env: Env; app: App } | undefined;
 
@@ -47,6 +51,7 @@ function appFor(env: Env): App {
       global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
       peers,
       jwtSecret: vars.CADENCE_JWT_SECRET,
+      corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
     }),
   );
   cached = { env, app };

@@ -13,6 +13,7 @@ const NodeEnv = z.object({
   CADENCE_DEMO_CUSTOMERS: z.coerce.number().int().min(0).max(100_000).default(400),
   CADENCE_EDGE_REGION: z.string().default('us-east-1'),
   CADENCE_REGIONS: z.string().optional(),
+  CADENCE_CORS_ORIGINS: z.string().optional(),
   CADENCE_PEER_URL_EU: z.url().optional(),
   CADENCE_PEER_URL_ROW: z.url().optional(),
   DYNAMODB_ENDPOINT_EU: z.url().optional(),

@@ -10,6 +10,7 @@ export interface NodeRegionsOptions {
   regions?: readonly Region[];
   connections: (region: Region) => { personal: DynamoConnection; global: DynamoConnection };
   jwtSecret: string;
+  corsOrigins?: readonly string[];
   /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
   remotePeers?: Partial<Record<Jurisdiction, string>>;
   now?: () => number;
@@ -50,6 +51,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
         ...options.connections(region),
         peers: peersFor(region),
         jwtSecret: options.jwtSecret,
+        ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
         ...(options.now ? { now: options.now } : {}),
       }),
     );

@@ -19,6 +19,7 @@ export interface LocalStackOptions {
   jwtSecret?: string;
   demoCustomers: number;
   edgeRegion: string;
+  corsOrigins?: string[];
   log?: (line: string) => void;
 }
 
@@ -79,6 +80,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
         }),
         jwtSecret: secrets.jwtSecret,
+        corsOrigins: options.corsOrigins ?? [],
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port);
       url = server.url;
@@ -92,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         endpoints: stores.endpoints,
         jwtSecret: secrets.jwtSecret,
         defaultRegion: options.edgeRegion,
+        corsOrigins: options.corsOrigins ?? [],
         bundlePath,
       });
       url = u.href.replace(/\/$/, '');

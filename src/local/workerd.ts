@@ -38,6 +38,7 @@ export interface WorkerdStackOptions {
   endpoints: Record<StoreName, string>;
   jwtSecret: string;
   defaultRegion: string;
+  corsOrigins?: string[];
   bundlePath: string;
 }
 
@@ -67,6 +68,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
+      CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
     },
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
   }));

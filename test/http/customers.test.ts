@@ -65,7 +65,7 @@ describe('residency', () => {
 describe('profile', () => {
   it('records when consent was given and withdrawn, and removes fields set to null', async () => {
     let t = Date.parse('2026-03-01T10:00:00Z');
-    const timed = client(stores, () => t);
+    const timed = client(stores, { now: () => t });
     const { body: c } = await timed.call('POST', '/v1/customers', {
       key: admin,
       body: { country: 'IE', displayName: 'Aoife', consents: { profiling: true }, attributes: { householdSize: { value: 3, source: 'self_declared' } } },

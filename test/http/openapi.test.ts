@@ -37,3 +37,21 @@ it('answers /health with the region it is served from', async () => {
   const res = await api.call('GET', '/health', { region: 'eu-west-1' });
   expect(res.body).toMatchObject({ status: 'ok', region: 'eu-west-1', jurisdiction: 'EU' });
 });
+
+it('allows browser calls only from the configured storefront origins', async () => {
+  const shop = client(stores, { corsOrigins: ['https://shop.example'] });
+  const preflight = (origin: string) =>
+    shop.fetch(new Request('http://cadence.test/v1/customers/cus_eu_00000000000000000000', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    }));
+  const allowed = await preflight('https://shop.example');
+  expect(allowed.status).toBe(204);
+  expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+  expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+  const other = await preflight('https://evil.example');
+  expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  // Without configured origins nothing is allowed.
+  const none = await api.fetch(new Request('http://cadence.test/v1/products', { headers: { origin: 'https://shop.example' } }));
+  expect(none.headers.get('access-control-allow-origin')).toBeNull();
+});

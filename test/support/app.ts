@@ -14,14 +14,15 @@ export interface Client {
 }
 
 /** All four region apps in-process on the test stores, behind the local edge router; no HTTP server. */
-export function client(stores: TestStores, now?: () => number): Client {
+export function client(stores: TestStores, options: { now?: () => number; corsOrigins?: string[] } = {}): Client {
   const regions = nodeRegions({
     connections: (region) => ({
       personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
       global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
     }),
     jwtSecret: JWT_SECRET,
-    ...(now ? { now } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
   });
   const fetch = edgeRouter(regions, 'us-east-1');
   return {
