@@ -1,0 +1,110 @@
+import { expectedPurchases, probabilityAlive, probabilityOfPurchase } from './bgnbd.ts';
+import { fitSeries, forecast, type CadenceStatus, type Forecast } from './cadence.ts';
+import { expectedSpendPerTransaction } from './gamma-gamma.ts';
+import { repeatSpend, rfm, type CustomerHistory } from './history.ts';
+import { priorFor, type PopulationModel } from './population.ts';
+
+export interface SeriesPrediction extends Forecast {
+  purchases: number;
+  lastDay: number;
+}
+
+export interface ProductPrediction extends SeriesPrediction {
+  productId: string;
+  category?: string;
+}
+
+export interface CategoryPrediction extends SeriesPrediction {
+  category: string;
+}
+
+export type ChurnRisk = 'low' | 'medium' | 'high';
+
+export interface CustomerPrediction {
+  asOfDay: number;
+  purchases: number;
+  firstDay: number;
+  lastDay: number;
+  totalSpend: number;
+  probabilityAlive: number;
+  expectedPurchases30: number;
+  expectedPurchases90: number;
+  probabilityOfPurchase30: number;
+  probabilityOfPurchase90: number;
+  /** The customer's own cadence over all purchase days. */
+  next: SeriesPrediction;
+  expectedSpendPerPurchase?: number;
+  expectedSpend90?: number;
+  churnRisk: ChurnRisk;
+  churnEvidence: string[];
+  /** Most urgent first: overdue and due before the rest, then by next purchase date. */
+  products: ProductPrediction[];
+  /** Categories where some product is bought too rarely to model alone. */
+  categories: CategoryPrediction[];
+}
+
+const URGENCY: Record<CadenceStatus, number> = { overdue: 0, due: 1, due_soon: 2, not_due: 3, lapsed: 4 };
+/** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
+const RARE = 3;
+
+const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number): SeriesPrediction => {
+  const fit = fitSeries(days, prior);
+  return { ...forecast(fit, asOfDay, horizon), purchases: fit.purchases, lastDay: fit.lastDay };
+};
+
+/** Days are converted to BG/NBD's weeks here and nowhere else. */
+export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDay: number, horizonDays?: number): CustomerPrediction {
+  const s = rfm(h, asOfDay);
+  const pAlive = probabilityAlive(model.bgnbd, s);
+  const e90 = expectedPurchases(model.bgnbd, s, 90 / 7);
+  const spend = model.gammaGamma ? expectedSpendPerTransaction(model.gammaGamma, repeatSpend(h)) : undefined;
+
+  const products: ProductPrediction[] = [];
+  const rareCategories = new Set<string>();
+  for (const [productId, days] of h.products) {
+    const category = h.productCategory.get(productId);
+    products.push({ productId, ...(category ? { category } : {}), ...series(days, priorFor(model, productId, category), asOfDay, horizonDays) });
+    if (category && days.length < RARE) rareCategories.add(category);
+  }
+  products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
+  const categories: CategoryPrediction[] = [];
+  for (const category of rareCategories) {
+    const days = h.categories.get(category);
+    if (days && days.length >= 2) {
+      categories.push({ category, ...series(days, model.categoryPriors[category] ?? model.productPrior, asOfDay, horizonDays) });
+    }
+  }
+  categories.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
+
+  const next = series(h.days, model.customerPrior, asOfDay, horizonDays);
+  const { risk, evidence } = churn(pAlive, next, s.x);
+  return {
+    asOfDay,
+    purchases: h.days.length,
+    firstDay: h.firstDay,
+    lastDay: h.lastDay,
+    totalSpend: h.totalSpend,
+    probabilityAlive: pAlive,
+    expectedPurchases30: expectedPurchases(model.bgnbd, s, 30 / 7),
+    expectedPurchases90: e90,
+    probabilityOfPurchase30: probabilityOfPurchase(model.bgnbd, s, 30 / 7),
+    probabilityOfPurchase90: probabilityOfPurchase(model.bgnbd, s, 90 / 7),
+    next,
+    ...(spend !== undefined ? { expectedSpendPerPurchase: spend, expectedSpend90: spend * e90 } : {}),
+    churnRisk: risk,
+    churnEvidence: evidence,
+    products,
+    categories,
+  };
+}
+
+function churn(pAlive: number, next: SeriesPrediction, repeats: number): { risk: ChurnRisk; evidence: string[] } {
+  const evidence = [
+    `probability still a customer ${(pAlive * 100).toFixed(0)}% (BG/NBD)`,
+    `${next.elapsedDays} days since the last purchase; typical gap ${Math.round(next.typicalGapDays)} days`,
+  ];
+  if (repeats === 0) evidence.push('one purchase so far: little evidence either way');
+  if (next.status === 'overdue' || next.status === 'lapsed') evidence.push(`the next purchase is ${next.status}`);
+  const risk: ChurnRisk = pAlive < 0.3 || next.status === 'lapsed' ? 'high' : pAlive < 0.7 || next.status === 'overdue' ? 'medium' : 'low';
+  return { risk, evidence };
+}

@@ -1,0 +1,19 @@
+/** The log-normal gap distribution, on stdlib's erfc / erfcinv (accurate in the tails, unlike short approximations). */
+import erfc from '@stdlib/math-base-special-erfc';
+import erfcinv from '@stdlib/math-base-special-erfcinv';
+
+export const normalCdf = (z: number): number => 0.5 * erfc(-z / Math.SQRT2);
+export const normalQuantile = (p: number): number => -Math.SQRT2 * erfcinv(2 * p);
+
+/** A log-normal distribution of gaps in days: log(gap) ~ N(mu, sigma^2). */
+export interface LogNormal {
+  mu: number;
+  sigma: number;
+}
+
+export const survival = (d: LogNormal, x: number): number => (x <= 0 ? 1 : 1 - normalCdf((Math.log(x) - d.mu) / d.sigma));
+export const quantile = (d: LogNormal, p: number): number => Math.exp(d.mu + d.sigma * normalQuantile(p));
+export const cdf = (d: LogNormal, x: number): number => 1 - survival(d, x);
+
+/** The value x at which the CDF equals p (clamped to (0, 1)). */
+export const inverseCdf = (d: LogNormal, p: number): number => quantile(d, Math.min(1 - 1e-12, Math.max(1e-12, p)));

@@ -1,0 +1,81 @@
+import { fitBgNbd, type BgNbdParams } from './bgnbd.ts';
+import { DEFAULT_PRIOR, estimatePrior, type GapPrior, type PurchaseDay } from './cadence.ts';
+import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
+import { repeatSpend, rfm, type CustomerHistory } from './history.ts';
+
+/**
+ * Everything the per-customer predictions borrow from the population of one jurisdiction. Aggregates only:
+ * no customer can be read back from it, so it may be stored beside non-personal data.
+ */
+export interface PopulationModel {
+  version: string;
+  /** The day the model was fitted for (day number); its data ended the day before. */
+  asOfDay: number;
+  customers: number;
+  bgnbd: BgNbdParams;
+  /** Undefined when too few customers repeat to fit spend. */
+  gammaGamma?: GammaGammaParams;
+  /** Pace of a customer's purchase days overall (customer-level cadence). */
+  customerPrior: GapPrior;
+  /** Pace of buying one product, for all products; then per category and per product where data suffices. */
+  productPrior: GapPrior;
+  categoryPriors: Record<string, GapPrior>;
+  productPriors: Record<string, GapPrior>;
+}
+
+export const MODEL_VERSION = 'cadence-2026.11';
+/** Per-product priors need this many series with two or more gaps; below it the category's (or all products') serve. */
+const MIN_SERIES = 8;
+/** Fallback BG/NBD parameters when a population is too small to fit (CDNOW's, a typical retail shape). */
+const FALLBACK_BGNBD: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: number): PopulationModel {
+  if (histories.length === 0) throw new Error('cannot fit a population model without customers');
+  const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0);
+  const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? pick(fitBgNbd(summaries)) : FALLBACK_BGNBD;
+  const spend = histories.map(repeatSpend).filter((s) => s.x > 0 && s.meanSpend > 0);
+  const gg = spend.length >= 20 ? fitGammaGamma(spend) : undefined;
+
+  const customerPrior = estimatePrior(histories.map((h) => h.days));
+  const productSeries = new Map<string, PurchaseDay[][]>();
+  const categorySeries = new Map<string, PurchaseDay[][]>();
+  const productCategory = new Map<string, string>();
+  for (const h of histories) {
+    for (const [id, days] of h.products) push(productSeries, id, days);
+    for (const [id, days] of h.categories) push(categorySeries, id, days);
+    for (const [p, c] of h.productCategory) productCategory.set(p, c);
+  }
+  const productPrior = estimatePrior([...productSeries.values()].flat(), DEFAULT_PRIOR, 1);
+  const categoryPriors: Record<string, GapPrior> = {};
+  for (const [id, series] of categorySeries) categoryPriors[id] = estimatePrior(series, productPrior, MIN_SERIES);
+  const productPriors: Record<string, GapPrior> = {};
+  for (const [id, series] of productSeries) {
+    const category = productCategory.get(id);
+    const prior = estimatePrior(series, (category && categoryPriors[category]) || productPrior, MIN_SERIES);
+    // Only products with their own data are stored; the rest fall back at prediction time.
+    if (prior.series >= MIN_SERIES) productPriors[id] = prior;
+  }
+  return {
+    version: MODEL_VERSION,
+    asOfDay,
+    customers: histories.length,
+    bgnbd,
+    ...(gg && gg.converged ? { gammaGamma: { p: gg.p, q: gg.q, gamma: gg.gamma } } : {}),
+    customerPrior,
+    productPrior,
+    categoryPriors,
+    productPriors,
+  };
+}
+
+export function priorFor(model: PopulationModel, productId: string, category?: string): GapPrior {
+  return model.productPriors[productId] ?? (category ? model.categoryPriors[category] : undefined) ?? model.productPrior;
+}
+
+const pick = (p: BgNbdParams): BgNbdParams => ({ r: p.r, alpha: p.alpha, a: p.a, b: p.b });
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
