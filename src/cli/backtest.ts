@@ -125,7 +125,8 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
     const rolled = last + k * gap;
     const inWindow = rolled <= endDay ? Math.floor((endDay - rolled) / gap) + 1 : 0;
     const rate = u.series.length / Math.max(1, asOfDay - u.series[0]!.day);
-    return { last: Math.round(last + gap), rolled: Math.round(rolled), count: inWindow, rate: rate * horizon };
+    // A date before the window cannot be the first purchase in it: clip to the window's first day.
+    return { last: Math.max(asOfDay, Math.round(last + gap)), rolled: Math.round(rolled), count: inWindow, rate: rate * horizon };
   });
 
   const methods = [

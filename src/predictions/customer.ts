@@ -61,9 +61,11 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
 
   const products: ProductPrediction[] = [];
   const rareCategories = new Set<string>();
+  const pace = customerPace(h, model);
   for (const [productId, days] of h.products) {
     const category = h.productCategory.get(productId);
-    products.push({ productId, ...(category ? { category } : {}), ...series(days, priorFor(model, productId, category), asOfDay, horizonDays) });
+    const prior = priorFor(model, productId, category);
+    products.push({ productId, ...(category ? { category } : {}), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays) });
     if (category && days.length < RARE) rareCategories.add(category);
   }
   products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
@@ -96,6 +98,28 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     products,
     categories,
   };
+}
+
+/** Pseudo-products of "average pace" that a customer's own pace is shrunk toward. */
+const PACE_SHRINK = 5;
+
+/**
+ * How much faster or slower than the population this customer buys products in general (log scale): the
+ * mean difference between their product series' pace and each product's population pace, shrunk toward 0.
+ * A customer who replenishes everything quickly will likely replenish a product bought twice quickly too.
+ */
+export function customerPace(h: CustomerHistory, model: PopulationModel): number {
+  let sum = 0;
+  let n = 0;
+  for (const [productId, days] of h.products) {
+    if (days.length < 3) continue;
+    const prior = priorFor(model, productId, h.productCategory.get(productId));
+    let mean = 0;
+    for (let i = 1; i < days.length; i++) mean += Math.log(days[i]!.day - days[i - 1]!.day) - prior.beta * Math.log(Math.max(days[i - 1]!.quantity, 1e-9));
+    sum += mean / (days.length - 1) - prior.mu;
+    n++;
+  }
+  return sum / (n + PACE_SHRINK);
 }
 
 function churn(pAlive: number, next: SeriesPrediction, repeats: number): { risk: ChurnRisk; evidence: string[] } {
