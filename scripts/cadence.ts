@@ -3,11 +3,19 @@
  *   api-key --name NAME --scopes a,b [--store]   make an API key; --store writes its hash to the global key
  *                                               table (DYNAMODB_ENDPOINT_GLOBAL, or AWS with default credentials)
  *   token --customer ID [--ttl SECONDS]         mint a storefront token with CADENCE_JWT_SECRET (or the local stack's)
+ *   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
+ *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
+ *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { regions } from '../regions/index.ts';
+import { backtest, type Level } from '../src/cli/backtest.ts';
+import { cdnowToCsv, onlineRetailToCsv } from '../src/cli/datasets.ts';
+import { printBacktest } from '../src/cli/report.ts';
+import { writePredictions } from '../src/cli/predict.ts';
+import { InputError, parseDay, readTransactions } from '../src/cli/transactions.ts';
 import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
 import { parseNodeEnv } from '../src/config/env.ts';
@@ -55,7 +63,63 @@ async function token(): Promise<void> {
   console.log(await mintCustomerToken(secret, values.customer, ttl));
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token };
+function day(flag: string, value: string | undefined): number {
+  const d = value === undefined ? undefined : parseDay(value);
+  if (d === undefined) fail(`--${flag} must be an ISO date (YYYY-MM-DD)`);
+  return d;
+}
+
+function level(value: string | undefined): Level {
+  if (value !== 'customer' && value !== 'product') fail('--level must be customer or product');
+  return value;
+}
+
+async function load(file: string | undefined) {
+  if (!file) fail('--transactions FILE is required');
+  const progress = (n: number) => process.stderr.write(`\rread ${n.toLocaleString('en')} rows…`);
+  try {
+    const rows = await readTransactions(file, progress);
+    process.stderr.write(`\rread ${rows.length.toLocaleString('en')} rows from ${file}\n`);
+    return rows;
+  } catch (err) {
+    if (err instanceof InputError || (err as NodeJS.ErrnoException).code === 'ENOENT') fail((err as Error).message);
+    throw err;
+  }
+}
+
+async function predict(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, 'horizon-days': { type: 'string' }, level: { type: 'string', default: 'customer' }, out: { type: 'string' } } });
+  const asOfDay = day('as-of', values['as-of']);
+  const horizonDays = Number(values['horizon-days']);
+  if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > 3650) fail('--horizon-days must be a whole number of days, 1..3650');
+  if (!values.out) fail('--out FILE is required');
+  const lvl = level(values.level);
+  const rows = await writePredictions(await load(values.transactions), { asOfDay, horizonDays, level: lvl, out: values.out });
+  process.stderr.write(`wrote ${rows} ${lvl} rows to ${values.out}\n`);
+}
+
+async function backtestCommand(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, 'holdout-end': { type: 'string' }, level: { type: 'string', default: 'customer' }, 'min-purchases': { type: 'string', default: '1' } } });
+  const asOfDay = day('as-of', values['as-of']);
+  const endDay = day('holdout-end', values['holdout-end']);
+  if (endDay < asOfDay) fail('--holdout-end must not be before --as-of');
+  const minPurchases = Number(values['min-purchases']);
+  if (!Number.isInteger(minPurchases) || minPurchases < 1) fail('--min-purchases must be a positive whole number');
+  const result = backtest(await load(values.transactions), { asOfDay, endDay, level: level(values.level), minPurchases });
+  printBacktest(`backtest, as-of ${values['as-of']}, holdout to ${values['holdout-end']}`, result);
+}
+
+async function dataset(): Promise<void> {
+  const [name, ...args] = rest;
+  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.source || !values.out) fail('--source FILE and --out FILE are required');
+  const convert = name === 'cdnow' ? cdnowToCsv : name === 'online-retail' ? onlineRetailToCsv : undefined;
+  if (!convert) fail('dataset cdnow|online-retail');
+  const n = await convert(values.source, values.out);
+  process.stderr.write(`wrote ${n} rows to ${values.out}\n`);
+}
+
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 await run();
