@@ -50,6 +50,7 @@ export interface SeriesFit {
 const logGaps = (days: readonly PurchaseDay[]) => {
   const out: { logGap: number; logQty: number }[] = [];
   for (let i = 1; i < days.length; i++) {
+    if (!(days[i]!.day > days[i - 1]!.day)) throw new Error('purchase days must be distinct and increasing (use toPurchaseDays)');
     out.push({ logGap: Math.log(days[i]!.day - days[i - 1]!.day), logQty: Math.log(Math.max(days[i - 1]!.quantity, 1e-9)) });
   }
   return out;

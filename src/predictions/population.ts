@@ -32,7 +32,7 @@ const FALLBACK_BGNBD: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426
 export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: number): PopulationModel {
   if (histories.length === 0) throw new Error('cannot fit a population model without customers');
   const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0);
-  const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? pick(fitBgNbd(summaries)) : FALLBACK_BGNBD;
+  const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? robustBgNbd(summaries) : FALLBACK_BGNBD;
   const spend = histories.map(repeatSpend).filter((s) => s.x > 0 && s.meanSpend > 0);
   const gg = spend.length >= 20 ? fitGammaGamma(spend) : undefined;
 
@@ -73,6 +73,19 @@ export function priorFor(model: PopulationModel, productId: string, category?: s
 }
 
 const pick = (p: BgNbdParams): BgNbdParams => ({ r: p.r, alpha: p.alpha, a: p.a, b: p.b });
+const sane = (p: BgNbdParams) => [p.r, p.alpha, p.a, p.b].every((v) => Number.isFinite(v) && v > 1e-4 && v < 1e4);
+
+/**
+ * A small or unusual population (nobody has dropped out yet, everybody buys alike) drives the maximum
+ * likelihood to the edge (a -> 0, r and alpha -> infinity) where the formulas overflow. Then a light L2
+ * penalty, as lifetimes' penalizer, keeps the parameters finite; failing that, a typical retail shape.
+ */
+function robustBgNbd(summaries: Parameters<typeof fitBgNbd>[0]): BgNbdParams {
+  const plain = pick(fitBgNbd(summaries));
+  if (sane(plain)) return plain;
+  const penalised = pick(fitBgNbd(summaries, { penalizer: 0.01 }));
+  return sane(penalised) ? penalised : FALLBACK_BGNBD;
+}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

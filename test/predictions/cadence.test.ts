@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRIOR, estimatePrior, fitSeries, forecast, toPurchaseDays, type PurchaseDay } from '../../src/predictions/cadence.ts';
+import { predictCustomer } from '../../src/predictions/customer.ts';
+import { buildHistory, type PurchaseEvent } from '../../src/predictions/history.ts';
+import { fitPopulation } from '../../src/predictions/population.ts';
+import { prng } from '../../src/local/demo-data.ts';
+
+const regular = (start: number, gap: number, n: number, quantity = 1): PurchaseDay[] => Array.from({ length: n }, (_, i) => ({ day: start + i * gap, quantity }));
+
+describe('cadence of one series', () => {
+  it('finds the interval of a regular buyer and dates the next purchase from the last one', () => {
+    const fit = fitSeries(regular(20000, 14, 10), DEFAULT_PRIOR);
+    const f = forecast(fit, 20000 + 9 * 14 + 3);
+    expect(f.typicalGapDays).toBeGreaterThan(12);
+    expect(f.typicalGapDays).toBeLessThan(16);
+    expect(Math.abs(f.nextDay - (20000 + 10 * 14))).toBeLessThanOrEqual(2);
+    expect(f.lowDay).toBeLessThanOrEqual(f.nextDay);
+    expect(f.highDay).toBeGreaterThanOrEqual(f.nextDay);
+    expect(f.status).toBe('not_due');
+    expect(f.confidence).toBe('high');
+  });
+
+  it('moves from not due to due soon, due, overdue and lapsed as time passes without a purchase', () => {
+    const fit = fitSeries(regular(20000, 30, 8), DEFAULT_PRIOR);
+    const last = 20000 + 7 * 30;
+    const statusAt = (d: number) => forecast(fit, last + d).status;
+    expect(statusAt(5)).toBe('not_due');
+    expect(statusAt(26)).toBe('due_soon');
+    expect(statusAt(32)).toBe('due');
+    expect(statusAt(60)).toBe('overdue');
+    expect(statusAt(400)).toBe('lapsed');
+  });
+
+  it('learns from the population that two packs last about twice as long as one', () => {
+    const rnd = prng(3);
+    const series = Array.from({ length: 60 }, () => {
+      const days: PurchaseDay[] = [];
+      let t = 20000;
+      for (let i = 0; i < 8; i++) {
+        const quantity = rnd.next() < 0.5 ? 1 : 2;
+        days.push({ day: Math.round(t), quantity });
+        t += quantity * 10 * rnd.gammaNoise(0.1);
+      }
+      return days;
+    });
+    const prior = estimatePrior(series);
+    expect(prior.beta).toBeGreaterThan(0.8);
+    expect(prior.beta).toBeLessThanOrEqual(1.2);
+    const one = forecast(fitSeries([...regular(20000, 10, 3), { day: 20030, quantity: 1 }], prior), 20030);
+    const two = forecast(fitSeries([...regular(20000, 10, 3), { day: 20030, quantity: 2 }], prior), 20030);
+    expect(two.nextDay - 20030).toBeGreaterThan(1.6 * (one.nextDay - 20030));
+  });
+
+  it('refuses a series whose days are not distinct and increasing', () => {
+    expect(() => fitSeries([{ day: 5, quantity: 1 }, { day: 5, quantity: 1 }], DEFAULT_PRIOR)).toThrow(/increasing/);
+    expect(toPurchaseDays([{ day: 7, quantity: 1 }, { day: 5, quantity: 2 }, { day: 7, quantity: 1 }])).toEqual([{ day: 5, quantity: 2 }, { day: 7, quantity: 2 }]);
+  });
+
+  it('gives a product bought once an answer from the population, with low confidence', () => {
+    const prior = { ...DEFAULT_PRIOR, mu: Math.log(21) };
+    const f = forecast(fitSeries([{ day: 20000, quantity: 1 }], prior), 20001);
+    expect(Math.abs(f.nextDay - 20021)).toBeLessThanOrEqual(4);
+    expect(f.confidence).toBe('low');
+    expect(f.highDay - f.lowDay).toBeGreaterThan(20);
+  });
+
+  it('pools: a noisy two-gap series is pulled toward the population pace', () => {
+    const prior = { ...DEFAULT_PRIOR, mu: Math.log(30), tau: 0.2 };
+    const fit = fitSeries(regular(20000, 8, 3), prior);
+    expect(Math.exp(fit.theta)).toBeGreaterThan(12);
+    expect(Math.exp(fit.theta)).toBeLessThan(30);
+  });
+});
+
+describe('customer predictions', () => {
+  const events = (): PurchaseEvent[] => {
+    const rnd = prng(11);
+    const out: PurchaseEvent[] = [];
+    for (let i = 0; i < 12; i++) out.push({ day: 20000 + i * 14 + rnd.int(-1, 1), productId: 'coffee', category: 'coffee', quantity: 1, amount: 9 });
+    for (let i = 0; i < 4; i++) out.push({ day: 20003 + i * 45, productId: 'filters', category: 'kitchen', quantity: 1, amount: 4 });
+    out.push({ day: 20100, productId: 'mug', category: 'kitchen', quantity: 1, amount: 12 });
+    return out;
+  };
+  const population = () => {
+    const rnd = prng(5);
+    const hs = Array.from({ length: 40 }, (_, c) =>
+      buildHistory([
+        ...Array.from({ length: 6 }, (_, i) => ({ day: 19990 + c + i * (12 + rnd.int(0, 4)), productId: 'coffee', category: 'coffee', quantity: 1, amount: 9 })),
+        ...Array.from({ length: 4 }, (_, i) => ({ day: 19995 + c + i * (40 + rnd.int(0, 10)), productId: 'filters', category: 'kitchen', quantity: 1, amount: 4 })),
+      ]),
+    );
+    return fitPopulation(hs, 20200);
+  };
+
+  it('are the same whatever the order of the purchases', () => {
+    const model = population();
+    const a = predictCustomer(buildHistory(events()), model, 20200);
+    const shuffled = [...events()].sort(() => prng(1).next() - 0.5).reverse();
+    expect(predictCustomer(buildHistory(shuffled), model, 20200)).toEqual(a);
+  });
+
+  it('list products most urgent first, and a category for a product bought too rarely alone', () => {
+    const model = population();
+    const p = predictCustomer(buildHistory(events()), model, 20000 + 11 * 14 + 13);
+    expect(p.products[0]!.productId).toBe('coffee');
+    expect(['due', 'overdue', 'due_soon']).toContain(p.products[0]!.status);
+    expect(p.categories.map((c) => c.category)).toEqual(['kitchen']);
+    expect(p.probabilityAlive).toBeGreaterThan(0.5);
+    expect(p.expectedPurchases90).toBeGreaterThan(p.expectedPurchases30);
+  });
+});
