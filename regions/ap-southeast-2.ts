@@ -8,8 +8,10 @@ export default defineRegion({
   tables: {
     customers: 'cadence-row-customers',
     purchases: 'cadence-row-purchases',
+    predictions: 'cadence-row-predictions',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
+    models: 'cadence-global-models',
   },
   bedrock: { region: 'ap-southeast-2', modelId: 'au.anthropic.claude-haiku-4-5-20251001-v1:0' },
   failover: ['us-east-1'],

@@ -8,8 +8,10 @@ export default defineRegion({
   tables: {
     customers: 'cadence-eu-customers',
     purchases: 'cadence-eu-purchases',
+    predictions: 'cadence-eu-predictions',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
+    models: 'cadence-global-models',
   },
   bedrock: { region: 'eu-west-1', modelId: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0' },
   failover: ['eu-central-1'],

@@ -8,8 +8,10 @@ export default defineRegion({
   tables: {
     customers: 'cadence-row-customers',
     purchases: 'cadence-row-purchases',
+    predictions: 'cadence-row-predictions',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
+    models: 'cadence-global-models',
   },
   bedrock: { region: 'us-east-1', modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' },
   failover: ['ap-southeast-2'],

@@ -6,6 +6,7 @@
  *   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
  *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
  *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
+ *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models on a running stack
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,7 +120,20 @@ async function dataset(): Promise<void> {
   process.stderr.write(`wrote ${n} rows to ${values.out}\n`);
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset };
+async function refit(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { url: { type: 'string', default: `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' } } });
+  const localSecrets = join(env.CADENCE_DATA_DIR, 'local-secrets.json');
+  const key = values.key ?? env.CADENCE_ADMIN_KEY ?? (existsSync(localSecrets) ? (JSON.parse(readFileSync(localSecrets, 'utf8')) as { adminKey: string }).adminKey : undefined);
+  if (!key) fail('--key (or CADENCE_ADMIN_KEY) is required');
+  for (const jurisdiction of ['EU', 'ROW']) {
+    const res = await fetch(`${values.url}/v1/ops/refit?jurisdiction=${jurisdiction}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } }).catch((err: unknown) => fail(`${values.url} is not reachable (${String(err)}); is the stack running?`));
+    const body = await res.text();
+    if (!res.ok) fail(`${jurisdiction}: HTTP ${res.status} ${body}`);
+    console.log(body);
+  }
+}
+
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 await run();

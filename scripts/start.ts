@@ -36,11 +36,12 @@ Try:
   export CADENCE_KEY=${stack.adminKey}
   curl -s ${stack.url}/v1/customers -H "authorization: Bearer $CADENCE_KEY" -H 'content-type: application/json' \\
        -d '{"displayName":"Anna","country":"DE","consents":{"profiling":true}}'
-  curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/purchases?limit=5 -H "authorization: Bearer $CADENCE_KEY"
+  curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/predictions -H "authorization: Bearer $CADENCE_KEY"   # or …/purchases
   curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/tokens -H "authorization: Bearer $CADENCE_KEY" \\
        -H 'content-type: application/json' -d '{"ttlSeconds":3600}'      # a storefront token for that customer
   (or: npm run cadence -- token --customer ${demoCustomer ?? '<customer id>'})
 
+Refit the population models and recompute all predictions (the Worker does it daily): npm run cadence -- refit
 Ctrl-C stops everything; data stays in ${env.CADENCE_DATA_DIR} (delete it to start over).
 `);
 

@@ -11,6 +11,8 @@ import { handleError } from './http/errors.ts';
 import type { Peers } from './http/peers.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
+import { predictionRoutes } from './predictions/predictions.routes.ts';
+import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
 import type { ProductRepository } from './products/products.repository.ts';
 import { purchaseRoutes } from './purchases/purchases.routes.ts';
@@ -24,6 +26,7 @@ export interface AppDeps {
   purchases: PurchaseRepository;
   catalog: ProductRepository;
   apiKeys: ApiKeyRepository;
+  predictions: PredictionService;
   /** Deployments of the jurisdictions this one does not serve. */
   peers: Peers;
   jwtSecret: string;
@@ -71,7 +74,8 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('/v1/*', async (c, next) => {
-    if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
         throw new Problem(415, 'request.unsupportedMediaType', 'Send the body as application/json');
@@ -84,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', customerRoutes(deps));
   app.route('/', purchaseRoutes(deps));
   app.route('/', productRoutes(deps));
+  app.route('/', predictionRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -2,6 +2,8 @@ import type { AppDeps } from './app.ts';
 import { dynamoApiKeyRepository } from './auth/api-keys.ts';
 import { dynamoCustomerRepository } from './customers/customers.repository.ts';
 import type { Peers } from './http/peers.ts';
+import { dynamoModelRepository, dynamoPredictionRepository } from './predictions/predictions.repository.ts';
+import { predictionService } from './predictions/predictions.service.ts';
 import { dynamoProductRepository } from './products/products.repository.ts';
 import { dynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import type { Region } from './regions/region.schema.ts';
@@ -24,15 +26,26 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
   const personal = documentClient(config.personal);
   const global = documentClient(config.global);
   const { tables } = config.region;
+  const now = config.now ?? Date.now;
+  const purchases = dynamoPurchaseRepository(personal, tables.purchases);
+  const catalog = dynamoProductRepository(global, tables.catalog);
   return {
     region: config.region,
     customers: dynamoCustomerRepository(personal, tables.customers),
-    purchases: dynamoPurchaseRepository(personal, tables.purchases),
-    catalog: dynamoProductRepository(global, tables.catalog),
+    purchases,
+    catalog,
+    predictions: predictionService({
+      region: config.region,
+      purchases,
+      catalog,
+      predictions: dynamoPredictionRepository(personal, tables.predictions),
+      models: dynamoModelRepository(global, tables.models),
+      now,
+    }),
     apiKeys: dynamoApiKeyRepository(global, tables.apiKeys),
     peers: config.peers,
     jwtSecret: config.jwtSecret,
     corsOrigins: config.corsOrigins ?? [],
-    now: config.now ?? Date.now,
+    now,
   };
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { regions } from '../regions/index.ts';
-import { createApp } from './app.ts';
+import { createApp, type AppDeps } from './app.ts';
 import { handleQueueBatch, handleScheduled, type QueueBatch } from './jobs/dispatch.ts';
 import { deploymentDeps } from './deps.ts';
 import type { Fetcher, Peers } from './http/peers.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
-import { bindingName } from './regions/wrangler-config.ts';
+import { bindingName, REFIT_CRON } from './regions/wrangler-config.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 
 
@@ -26,11 +26,12 @@ type App = ReturnType<typeof createApp>;
 
 const splitList = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
-let cached: { env: Env; app: App } | undefined;
+type Deployment = { env: Env; app: App; deps: AppDeps };
+let cached: Deployment | undefined;
 
-/** One app per isolate: the SDK clients and the key cache live as long as the isolate. */
-function appFor(env: Env): App {
-  if (cached?.env === env) return cached.app;
+/** One app per isolate: the SDK clients and the caches live as long as the isolate. */
+function deploymentFor(env: Env): Deployment {
+  if (cached?.env === env) return cached;
   const parsed = WorkerEnv.safeParse(env);
   if (!parsed.success) throw new Error(`invalid Worker environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const vars = parsed.data;
@@ -44,28 +45,33 @@ function appFor(env: Env): App {
       .map((r) => env[bindingName(r.id)] as Fetcher | undefined)
       .filter((f): f is Fetcher => f !== undefined);
   }
-  const app = createApp(
-    deploymentDeps({
-      region,
-      personal: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_ENDPOINT ? { endpoint: vars.DYNAMODB_ENDPOINT } : {}) },
-      global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
-      peers,
-      jwtSecret: vars.CADENCE_JWT_SECRET,
-      corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
-    }),
-  );
-  cached = { env, app };
-  return app;
+  const deps = deploymentDeps({
+    region,
+    personal: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_ENDPOINT ? { endpoint: vars.DYNAMODB_ENDPOINT } : {}) },
+    global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
+    peers,
+    jwtSecret: vars.CADENCE_JWT_SECRET,
+    corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
+  });
+  cached = { env, app: createApp(deps), deps };
+  return cached;
 }
 
 export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx as never);
+    return deploymentFor(env).app.fetch(request, env, ctx as never);
   },
   queue(batch: QueueBatch, env: Env): Promise<void> {
     return handleQueueBatch(batch, { env });
   },
-  scheduled(controller: { cron: string }, env: Env): Promise<void> {
-    return handleScheduled(controller.cron, { env });
+  async scheduled(controller: { cron: string }, env: Env): Promise<void> {
+    const { deps } = deploymentFor(env);
+    if (controller.cron === REFIT_CRON) {
+      // Both regions of a jurisdiction carry the trigger; only the home region fits, so it runs once.
+      if (!deps.region.home) return;
+      console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await deps.predictions.refit()) }));
+      return;
+    }
+    await handleScheduled(controller.cron, { env });
   },
 };

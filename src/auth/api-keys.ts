@@ -7,6 +7,7 @@ export const Scope = z.enum([
   'customers:write',
   'purchases:read',
   'purchases:write',
+  'predictions:read',
   'catalog:read',
   'catalog:write',
   'tokens:mint',

@@ -19,7 +19,9 @@ export class InputError extends Error {
   }
 }
 
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from '../shared/days.ts';
+
+export { DAY_MS, formatDay } from '../shared/days.ts';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -38,7 +40,6 @@ export function parseDay(value: string): number | undefined {
   return undefined;
 }
 
-export const formatDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 /**
  * Reads `customer_id,timestamp,amount[,product_id,quantity]` (header required, any column order, gzip when

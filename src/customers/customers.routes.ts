@@ -139,8 +139,10 @@ export function customerRoutes(deps: AppDeps) {
       requireScope(c, 'tokens:mint');
       const { ttlSeconds } = c.req.valid('json');
       if (!(await customers.get(id))) throw new Problem(404, 'customers.notFound', 'Customer not found');
-      const token = await mintCustomerToken(deps.jwtSecret, id, ttlSeconds, deps.now());
-      return c.json({ token, expiresAt: new Date(deps.now() + ttlSeconds * 1000).toISOString() }, 201);
+      // Token times use the real clock: hono/jwt checks them against it.
+      const issuedAt = Date.now();
+      const token = await mintCustomerToken(deps.jwtSecret, id, ttlSeconds, issuedAt);
+      return c.json({ token, expiresAt: new Date(issuedAt + ttlSeconds * 1000).toISOString() }, 201);
     });
 }
 

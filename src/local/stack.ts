@@ -100,6 +100,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       url = u.href.replace(/\/$/, '');
       stopServer = () => mf.dispose();
     }
+    if (seeded) {
+      log('fitting the population models and computing every demo customer\'s predictions…');
+      for (const jurisdiction of ['EU', 'ROW']) {
+        const res = await fetch(`${url}/v1/ops/refit?jurisdiction=${jurisdiction}`, { method: 'POST', headers: { authorization: `Bearer ${secrets.adminKey}` } });
+        if (!res.ok) throw new Error(`refit of ${jurisdiction} failed: ${res.status} ${await res.text()}`);
+      }
+    }
     return {
       url,
       ...secrets,

@@ -68,6 +68,20 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
   };
 }
 
+/** Before the first fit of a jurisdiction: CDNOW's BG/NBD shape and weakly informative cadence priors. */
+export function defaultPopulationModel(asOfDay: number): PopulationModel {
+  return {
+    version: MODEL_VERSION,
+    asOfDay,
+    customers: 0,
+    bgnbd: FALLBACK_BGNBD,
+    customerPrior: DEFAULT_PRIOR,
+    productPrior: DEFAULT_PRIOR,
+    categoryPriors: {},
+    productPriors: {},
+  };
+}
+
 export function priorFor(model: PopulationModel, productId: string, category?: string): GapPrior {
   return model.productPriors[productId] ?? (category ? model.categoryPriors[category] : undefined) ?? model.productPrior;
 }

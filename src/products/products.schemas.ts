@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EXTERNAL_ID_PATTERN } from '../shared/ids.ts';
-import { Amount, Currency } from '../shared/money.ts';
+import { Amount, Currency, Quantity } from '../shared/money.ts';
 
 export const ProductId = z
   .string()
@@ -20,7 +20,7 @@ export const PutProductBody = z
     category: Category,
     price: Amount,
     currency: Currency,
-    packSize: z.number().positive().max(1_000_000),
+    packSize: Quantity,
     packUnit: PackUnit,
     consumable: z.boolean().openapi({ description: 'Bought again when used up (coffee, nappies), as opposed to durable goods.' }),
   })

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch.ts';
 import { lineKey, timeKey, type PurchaseLine } from './purchases.model.ts';
 import type { Purchase } from './purchases.schemas.ts';
@@ -16,10 +16,16 @@ export interface PurchaseRepository {
   /** Stores the line unless its key exists; `false` means it existed (the stored line is returned). */
   putIfAbsent(line: PurchaseLine): Promise<{ created: true } | { created: false; stored: Purchase | undefined }>;
   newestFirst(customerId: string, limit: number, beforeTimeKey?: string): Promise<PurchasePageResult>;
+  /** Every line of one customer (all pages). */
+  allOf(customerId: string): Promise<PurchaseLine[]>;
+  /** Every line of the jurisdiction, page by page (for population jobs). */
+  scan(pageSize?: number): AsyncIterable<PurchaseLine[]>;
 }
 
 export const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =>
   `${l.customerId}#${lineKey(l.orderId, l.lineId)}`;
+
+const toLine = (item: Record<string, unknown>): PurchaseLine => ({ ...toPurchase(item), customerId: item.customerId as string });
 
 function toPurchase(item: Record<string, unknown>): Purchase {
   return {
@@ -76,6 +82,26 @@ export function dynamoPurchaseRepository(doc: DynamoDBDocumentClient, table: str
       const items = (res.Items ?? []).map(toPurchase);
       const last = res.LastEvaluatedKey?.timeKey as string | undefined;
       return { items, ...(last ? { lastTimeKey: last } : {}) };
+    },
+    async allOf(customerId) {
+      const lines: PurchaseLine[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(
+          new QueryCommand({ TableName: table, KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId }, ExclusiveStartKey }),
+        );
+        lines.push(...(res.Items ?? []).map(toLine));
+        ExclusiveStartKey = res.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return lines;
+    },
+    async *scan(pageSize = 1000) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(new ScanCommand({ TableName: table, Limit: pageSize, ExclusiveStartKey }));
+        yield (res.Items ?? []).map(toLine);
+        ExclusiveStartKey = res.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
     },
   };
 }

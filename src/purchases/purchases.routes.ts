@@ -73,13 +73,19 @@ export function purchaseRoutes(deps: AppDeps) {
       const unknown = await unknownCustomers(deps.customers, local);
       if (unknown.length > 0) throw unknownCustomersProblem(unknown);
       let foreignResults: LineResult[] = [];
+      let foreignUpdated = 0;
       if (foreignOrders.length > 0) {
         const other = deps.region.jurisdiction === 'EU' ? 'ROW' : 'EU';
         const res = await forwardToJurisdiction(deps.peers, other, deps.region.id, c.req.raw, JSON.stringify({ orders: foreignOrders }));
         if (res.status !== 200) return peerAnswer(res);
-        foreignResults = PurchasesResult.parse(await res.json()).results;
+        const answer = PurchasesResult.parse(await res.json());
+        foreignResults = answer.results;
+        foreignUpdated = answer.predictionsUpdated;
       }
       const localResults = await ingestLines(deps.purchases, local);
+      // Every customer in the request, not only those with new lines: a retry after a failed recompute
+      // sees only duplicates, and must still bring the predictions up to date.
+      const predictionsUpdated = await recomputeAfterIngest(deps, local);
 
       // Put the two parts back in request order.
       let li = 0;
@@ -87,7 +93,7 @@ export function purchaseRoutes(deps: AppDeps) {
       const results = lines.map((line) =>
         jurisdictionOfCustomerId(line.customerId) === deps.region.jurisdiction ? localResults[li++]! : foreignResults[fi++]!,
       );
-      return c.json(summarize(results), 200);
+      return c.json({ ...summarize(results), predictionsUpdated: predictionsUpdated + foreignUpdated }, 200);
     })
     .openapi(listPurchases, async (c) => {
       const { id } = c.req.valid('param');
@@ -105,6 +111,17 @@ export function purchaseRoutes(deps: AppDeps) {
       }
       return c.json({ items: page.items, nextCursor: page.lastTimeKey ? encodeCursor({ t: page.lastTimeKey }) : null }, 200);
     });
+}
+
+/** Predictions follow purchases at once; a failure here is logged, the lines stay stored, the daily refit heals it. */
+async function recomputeAfterIngest(deps: AppDeps, lines: readonly PurchaseLine[]): Promise<number> {
+  if (lines.length === 0) return 0;
+  try {
+    return await deps.predictions.recompute(lines.map((l) => l.customerId));
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'error', msg: 'predictions recompute failed', error: String(err) }));
+    return 0;
+  }
 }
 
 function checkLines(lines: PurchaseLine[], nowMs: number): void {

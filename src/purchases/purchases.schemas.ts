@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { CustomerId } from '../customers/customers.schemas.ts';
 import { ProductId } from '../products/products.schemas.ts';
 import { EXTERNAL_ID_PATTERN } from '../shared/ids.ts';
-import { Amount, Currency } from '../shared/money.ts';
+import { Amount, Currency, Quantity } from '../shared/money.ts';
 
 export const MAX_ORDERS_PER_BATCH = 500;
 export const MAX_LINES_PER_ORDER = 100;
@@ -17,7 +17,7 @@ export const PurchaseLineInput = z
   .object({
     lineId: ShopId.optional().openapi({ description: "The order line's id; defaults to the product id (one line per product)." }),
     productId: ProductId,
-    quantity: z.number().positive().max(1_000_000),
+    quantity: Quantity,
     unitPrice: Amount,
     currency: Currency,
   })
@@ -57,6 +57,7 @@ export const PurchasesResult = z
     created: z.number().int(),
     duplicates: z.number().int(),
     conflicts: z.number().int(),
+    predictionsUpdated: z.number().int().openapi({ description: 'Customers whose predictions were recomputed' }),
   })
   .openapi('PurchaseIngestResult');
 

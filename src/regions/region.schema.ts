@@ -19,8 +19,11 @@ export const RegionSchema = z
       .object({
         customers: tableName,
         purchases: tableName,
+        predictions: tableName,
         catalog: tableName,
         apiKeys: tableName,
+        /** Population model parameters per jurisdiction: aggregates, not personal data. */
+        models: tableName,
       })
       .strict(),
     bedrock: z

@@ -1,6 +1,8 @@
 import type { Region } from './region.schema.ts';
 
 export const COMPATIBILITY_DATE = '2026-04-01';
+/** Daily population refit (UTC), run by each jurisdiction's home region. */
+export const REFIT_CRON = '17 3 * * *';
 export const workerName = (regionId: string) => `cadence-${regionId}`;
 export const bindingName = (regionId: string) => `REGION_${regionId.replaceAll('-', '_').toUpperCase()}`;
 
@@ -31,6 +33,9 @@ export function renderWranglerToml(list: readonly Region[]): string {
       '',
       `[env.${region.id}.vars]`,
       `CADENCE_REGION = "${region.id}"`,
+      '',
+      `[env.${region.id}.triggers]`,
+      `crons = ["${REFIT_CRON}"]`,
       '',
     );
     for (const peer of peerRegions(list, region)) {

@@ -63,13 +63,17 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           },
         ],
       };
+    case 'predictions':
+      return { ...base, AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: S }], KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] };
+    case 'models':
+      return { ...base, AttributeDefinitions: [{ AttributeName: 'modelKey', AttributeType: S }], KeySchema: [{ AttributeName: 'modelKey', KeyType: 'HASH' }] };
     case 'apiKeys':
       return { ...base, AttributeDefinitions: [{ AttributeName: 'keyId', AttributeType: S }], KeySchema: [{ AttributeName: 'keyId', KeyType: 'HASH' }] };
   }
 }
 
-export const PERSONAL_TABLES = ['customers', 'purchases'] as const satisfies readonly TableKind[];
-export const GLOBAL_TABLES = ['catalog', 'apiKeys'] as const satisfies readonly TableKind[];
+export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions'] as const satisfies readonly TableKind[];
+export const GLOBAL_TABLES = ['catalog', 'apiKeys', 'models'] as const satisfies readonly TableKind[];
 
 /** Creates the tables that do not exist yet and waits until they are ACTIVE. */
 export async function ensureTables(client: DynamoDBClient, defs: readonly CreateTableCommandInput[]): Promise<void> {

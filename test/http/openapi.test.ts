@@ -18,8 +18,10 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
   expect(Object.keys(doc.paths).sort()).toEqual([
     '/v1/customers',
     '/v1/customers/{id}',
+    '/v1/customers/{id}/predictions',
     '/v1/customers/{id}/purchases',
     '/v1/customers/{id}/tokens',
+    '/v1/ops/refit',
     '/v1/products',
     '/v1/products/{id}',
     '/v1/purchases',

@@ -6,6 +6,7 @@ import { generateApiKey, type Scope } from '../../src/auth/api-keys.ts';
 import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../../src/local/bootstrap.ts';
 import { startLocalStores, type StoreName } from '../../src/local/dynamo-stores.ts';
 import { documentClient } from '../../src/storage/client.ts';
+import { GLOBAL_TABLES, PERSONAL_TABLES } from '../../src/storage/tables.ts';
 
 export interface TestStores {
   endpoints: Record<StoreName, string>;
@@ -33,8 +34,8 @@ async function withTables(endpoints: Record<StoreName, string>, close: () => Pro
       const doc = documentClient(localConnection(endpoints[store]));
       const tables =
         store === 'GLOBAL'
-          ? [regions[0]!.tables.catalog, regions[0]!.tables.apiKeys]
-          : [homeRegion(store).tables.customers, homeRegion(store).tables.purchases];
+          ? GLOBAL_TABLES.map((k) => regions[0]!.tables[k])
+          : PERSONAL_TABLES.map((k) => homeRegion(store).tables[k]);
       const items: Record<string, unknown>[] = [];
       for (const TableName of tables) {
         let ExclusiveStartKey: Record<string, unknown> | undefined;

@@ -1,0 +1,37 @@
+/**
+ * A small per-isolate cache of served predictions with a time to live: storefront reads hit memory, not
+ * DynamoDB, and a stale entry lives at most `ttlMs` (writes in this isolate invalidate at once; other
+ * isolates and regions catch up within the TTL). Least recently used entries go first when full.
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; storedAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(key: string): { value: V; storedAt: number } | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (this.now() - hit.storedAt > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Re-insert so iteration order is least recently used first.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, storedAt: this.now() });
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}

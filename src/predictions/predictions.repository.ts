@@ -1,0 +1,54 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Jurisdiction } from '../regions/region.schema.ts';
+import { batchWriteAll } from '../storage/batch.ts';
+import type { PopulationModel } from './population.ts';
+import type { PredictionsView } from './predictions.schemas.ts';
+
+/** A customer's stored predictions: the served JSON as is, with its validator. */
+export interface StoredPredictions {
+  customerId: string;
+  etag: string;
+  computedAt: string;
+  view: PredictionsView;
+}
+
+export interface PredictionRepository {
+  get(customerId: string): Promise<StoredPredictions | undefined>;
+  put(p: StoredPredictions): Promise<void>;
+  putMany(list: readonly StoredPredictions[]): Promise<void>;
+}
+
+export interface ModelRepository {
+  get(jurisdiction: Jurisdiction): Promise<{ model: PopulationModel; fittedAt: string } | undefined>;
+  put(jurisdiction: Jurisdiction, model: PopulationModel, fittedAt: string): Promise<void>;
+}
+
+export function dynamoPredictionRepository(doc: DynamoDBDocumentClient, table: string): PredictionRepository {
+  return {
+    async get(customerId) {
+      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId } }));
+      return res.Item as StoredPredictions | undefined;
+    },
+    async put(p) {
+      await doc.send(new PutCommand({ TableName: table, Item: p }));
+    },
+    async putMany(list) {
+      await batchWriteAll(doc, table, list as unknown as Record<string, unknown>[]);
+    },
+  };
+}
+
+/** Population parameters live in a global table: aggregates are not personal data. */
+export function dynamoModelRepository(doc: DynamoDBDocumentClient, table: string): ModelRepository {
+  const key = (j: Jurisdiction) => `${j}#population`;
+  return {
+    async get(jurisdiction) {
+      const res = await doc.send(new GetCommand({ TableName: table, Key: { modelKey: key(jurisdiction) } }));
+      return res.Item ? { model: JSON.parse(res.Item.model as string) as PopulationModel, fittedAt: res.Item.fittedAt as string } : undefined;
+    },
+    async put(jurisdiction, model, fittedAt) {
+      // Stored as JSON text: the per-product priors map can hold thousands of keys.
+      await doc.send(new PutCommand({ TableName: table, Item: { modelKey: key(jurisdiction), model: JSON.stringify(model), fittedAt } }));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { z } from '@hono/zod-openapi';
+
+const Day = z.string().openapi({ example: '2026-12-01', description: 'A calendar day (UTC), YYYY-MM-DD' });
+const Range = z.object({ from: Day, to: Day }).openapi({ description: '80% range: 1 in 10 purchases come earlier, 1 in 10 later.' });
+const Status = z.enum(['not_due', 'due_soon', 'due', 'overdue', 'lapsed']);
+const Confidence = z.enum(['low', 'medium', 'high']);
+
+const Cadence = z.object({
+  status: Status,
+  purchases: z.number().int().openapi({ description: 'Distinct purchase days' }),
+  lastPurchase: Day,
+  typicalIntervalDays: z.number().openapi({ description: 'Median days between purchases of one unit, pooled with how everybody buys it' }),
+  irregularity: z.number().openapi({ description: 'Coefficient of variation of the intervals; lower is more regular' }),
+  nextPurchaseDate: Day,
+  range: Range,
+  probabilityActive: z.number().openapi({ description: 'Probability the customer still buys this at all' }),
+  confidence: Confidence,
+});
+
+export const ProductPredictionSchema = Cadence.extend({ productId: z.string(), category: z.string().optional() }).openapi('ProductPrediction');
+export const CategoryPredictionSchema = Cadence.extend({ category: z.string() }).openapi('CategoryPrediction');
+
+export const PredictionsViewSchema = z
+  .object({
+    customerId: z.string(),
+    computedAt: z.iso.datetime(),
+    modelVersion: z.string(),
+    population: z.object({
+      source: z.enum(['fitted', 'default']).openapi({ description: 'default: no population fit yet for this jurisdiction' }),
+      fittedAt: z.iso.datetime().optional(),
+      customers: z.number().int(),
+    }),
+    data: z
+      .object({
+        firstPurchase: Day,
+        lastPurchase: Day,
+        purchaseDays: z.number().int(),
+        purchaseLines: z.number().int(),
+        totalSpend: z.number(),
+      })
+      .openapi({ description: 'The history the predictions were computed from' }),
+    customer: z.object({
+      probabilityAlive: z.number(),
+      expectedPurchases30: z.number(),
+      expectedPurchases90: z.number(),
+      probabilityOfPurchase30: z.number(),
+      probabilityOfPurchase90: z.number(),
+      nextPurchaseDate: Day,
+      nextPurchaseRange: Range,
+      typicalIntervalDays: z.number(),
+      expectedSpendPerPurchase: z.number().optional(),
+      expectedSpend90: z.number().optional(),
+      churnRisk: z.enum(['low', 'medium', 'high']),
+      churnEvidence: z.array(z.string()),
+    }),
+    products: z.array(ProductPredictionSchema).openapi({ description: 'Most urgent first (overdue, due, due soon, not due, lapsed)' }),
+    productsOmitted: z.number().int().openapi({ description: 'Less urgent products left out beyond the first 150' }),
+    categories: z.array(CategoryPredictionSchema),
+  })
+  .openapi('Predictions');
+
+export type PredictionsView = z.infer<typeof PredictionsViewSchema>;

@@ -1,0 +1,148 @@
+import type { ProductRepository } from '../products/products.repository.ts';
+import type { PurchaseLine } from '../purchases/purchases.model.ts';
+import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
+import type { Region } from '../regions/region.schema.ts';
+import { dayOf } from '../shared/days.ts';
+import { mapLimit } from '../storage/batch.ts';
+import { TtlCache } from './cache.ts';
+import { predictCustomer } from './customer.ts';
+import { buildHistory, type PurchaseEvent } from './history.ts';
+import { defaultPopulationModel, fitPopulation, type PopulationModel } from './population.ts';
+import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
+import { toView } from './view.ts';
+
+export interface PredictionServiceDeps {
+  region: Region;
+  purchases: PurchaseRepository;
+  catalog: ProductRepository;
+  predictions: PredictionRepository;
+  models: ModelRepository;
+  now: () => number;
+}
+
+export interface RefitReport {
+  jurisdiction: string;
+  customers: number;
+  purchaseLines: number;
+  fittedAt: string;
+  bgnbd: PopulationModel['bgnbd'];
+  productPriors: number;
+  durationMs: number;
+}
+
+const MODEL_CACHE_MS = 5 * 60_000;
+const READ_CACHE_MS = 60_000;
+
+export type PredictionService = ReturnType<typeof predictionService>;
+
+/**
+ * Predictions are computed when purchases arrive and when the population is refitted, and stored; reads
+ * are a cache lookup, then one GetItem. Everything is computed from the customer's stored lines, so
+ * duplicates (stored once) and arrival order cannot change the result.
+ */
+export function predictionService(deps: PredictionServiceDeps) {
+  const jurisdiction = deps.region.jurisdiction;
+  const reads = new TtlCache<StoredPredictions>(READ_CACHE_MS, 10_000, deps.now);
+  let model: { value: { model: PopulationModel; fittedAt?: string }; until: number } | undefined;
+
+  /** Predictions are "as of the end of today": today's purchases count. */
+  const asOfDay = () => dayOf(deps.now()) + 1;
+
+  async function currentModel() {
+    if (model && model.until > deps.now()) return model.value;
+    const stored = await deps.models.get(jurisdiction);
+    const value = stored ?? { model: defaultPopulationModel(asOfDay()) };
+    model = { value, until: deps.now() + MODEL_CACHE_MS };
+    return value;
+  }
+
+  async function categoriesOf(lines: readonly PurchaseLine[]): Promise<Map<string, string>> {
+    const products = await deps.catalog.many(lines.map((l) => l.productId));
+    return new Map([...products].map(([id, p]) => [id, p.category]));
+  }
+
+  const events = (lines: readonly PurchaseLine[], categories: Map<string, string>): PurchaseEvent[] =>
+    lines.map((l) => {
+      const category = categories.get(l.productId);
+      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, ...(category ? { category } : {}) };
+    });
+
+  async function compute(customerId: string, lines: readonly PurchaseLine[], categories: Map<string, string>, m: { model: PopulationModel; fittedAt?: string }): Promise<StoredPredictions> {
+    const computedAt = new Date(deps.now()).toISOString();
+    const prediction = predictCustomer(buildHistory(events(lines, categories)), m.model, asOfDay());
+    const view = toView(customerId, prediction, m, lines.length, computedAt);
+    return { customerId, computedAt, etag: await etagOf(view), view };
+  }
+
+  return {
+    /** Recomputes and stores the predictions of these customers from their stored purchase lines. */
+    async recompute(customerIds: readonly string[]): Promise<number> {
+      const m = await currentModel();
+      const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
+        const lines = await deps.purchases.allOf(id);
+        if (lines.length === 0) return 0;
+        const stored = await compute(id, lines, await categoriesOf(lines), m);
+        await deps.predictions.put(stored);
+        reads.delete(id);
+        return 1;
+      });
+      return done.reduce<number>((s, v) => s + v, 0);
+    },
+
+    /** The stored predictions, through the read cache; `age` is how long they have been in this cache. */
+    async read(customerId: string): Promise<{ stored: StoredPredictions; ageSeconds: number } | undefined> {
+      const hit = reads.get(customerId);
+      if (hit) return { stored: hit.value, ageSeconds: Math.floor((deps.now() - hit.storedAt) / 1000) };
+      const stored = await deps.predictions.get(customerId);
+      if (!stored) return undefined;
+      reads.set(customerId, stored);
+      return { stored, ageSeconds: 0 };
+    },
+
+    /**
+     * Refits the jurisdiction's population model on every customer's history, stores it with its fit date,
+     * and recomputes every customer's predictions with it (the parameters changed, so all of them did).
+     */
+    async refit(): Promise<RefitReport> {
+      const started = deps.now();
+      const byCustomer = new Map<string, PurchaseLine[]>();
+      let count = 0;
+      for await (const page of deps.purchases.scan()) {
+        for (const line of page) {
+          const list = byCustomer.get(line.customerId);
+          if (list) list.push(line);
+          else byCustomer.set(line.customerId, [line]);
+          count++;
+        }
+      }
+      const allLines = [...byCustomer.values()].flat();
+      const categories = await categoriesOf(allLines);
+      const histories = [...byCustomer.values()].map((lines) => buildHistory(events(lines, categories)));
+      const fittedAt = new Date(deps.now()).toISOString();
+      const fitted = histories.length > 0 ? fitPopulation(histories, asOfDay()) : defaultPopulationModel(asOfDay());
+      await deps.models.put(jurisdiction, fitted, fittedAt);
+      const m = { model: fitted, fittedAt };
+      model = { value: m, until: deps.now() + MODEL_CACHE_MS };
+      const stored: StoredPredictions[] = [];
+      for (const [id, lines] of byCustomer) {
+        stored.push(await compute(id, lines, categories, m));
+        reads.delete(id);
+      }
+      await deps.predictions.putMany(stored);
+      return {
+        jurisdiction,
+        customers: byCustomer.size,
+        purchaseLines: count,
+        fittedAt,
+        bgnbd: fitted.bgnbd,
+        productPriors: Object.keys(fitted.productPriors).length,
+        durationMs: deps.now() - started,
+      };
+    },
+  };
+}
+
+async function etagOf(value: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(value)));
+  return `"${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
+}
