@@ -25,5 +25,5 @@ const measured = await load('GET /v1/customers/:id/purchases (20 items, dynalite
 });
 console.log(`\nbench:read — ${seconds}s per target after 2s warm-up, 50 connections, ${body.length}-byte answer, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 printTable([baseline, measured]);
-console.log(`\nratio Cadence / bare Hono: throughput ${(measured.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)}, p50 latency ${(measured.p50 / Math.max(baseline.p50, 0.001)).toFixed(1)}x`);
+console.log(`\nratio Cadence / bare Hono: throughput ${(measured.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)}, p50 latency ${(measured.p50 / Math.max(baseline.p50, 0.001)).toFixed(1)}x, API CPU per request ${(measured.cpuPerRequest.api! / baseline.cpuPerRequest.server!).toFixed(1)}x`);
 stopServers();

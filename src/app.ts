@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('/v1/*', async (c, next) => {
-    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
+    const hasBody = c.req.raw.body !== null && c.req.header('content-length') !== '0';
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {

@@ -11,11 +11,12 @@ export async function mintCustomerToken(secret: string, customerId: string, ttlS
   return sign({ sub: customerId, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER, iat, exp: iat + ttlSeconds }, secret, 'HS256');
 }
 
-/** The customer id the token speaks for, or undefined when the token is invalid or expired. */
-export async function verifyCustomerToken(secret: string, token: string): Promise<string | undefined> {
+/** The customer the token speaks for and when it expires (ms), or undefined when it is invalid or expired. */
+export async function verifyCustomerToken(secret: string, token: string): Promise<{ customerId: string; expiresAt: number } | undefined> {
   try {
     const payload = await verify(token, secret, { alg: 'HS256', aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER });
-    return typeof payload.sub === 'string' && CUSTOMER_ID_PATTERN.test(payload.sub) ? payload.sub : undefined;
+    if (typeof payload.sub !== 'string' || !CUSTOMER_ID_PATTERN.test(payload.sub) || typeof payload.exp !== 'number') return undefined;
+    return { customerId: payload.sub, expiresAt: payload.exp * 1000 };
   } catch {
     return undefined;
   }

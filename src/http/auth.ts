@@ -24,13 +24,25 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
     return record;
   };
 
+  // Verified credentials, so a busy storefront key or token is hashed (WebCrypto) once a minute, not on
+  // every request. Only successes are kept, never longer than the key-record cache or the token's expiry.
+  const verified = new Map<string, { principal: Principal; until: number }>();
+
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) throw new Problem(401, 'auth.missing', 'Authorization: Bearer <API key or customer token> is required');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new Problem(401, 'auth.invalid', 'Authorization must be "Bearer <credential>"');
     const credential = m[1]!;
-    c.set('principal', await principalOf(credential, lookup, deps.jwtSecret));
+    const hit = verified.get(credential);
+    if (hit && hit.until > deps.now()) {
+      c.set('principal', hit.principal);
+    } else {
+      const principal = await principalOf(credential, lookup, deps.jwtSecret);
+      if (verified.size > 10_000) verified.clear();
+      verified.set(credential, { principal, until: Math.min(deps.now() + KEY_CACHE_MS, expiryOf(principal)) });
+      c.set('principal', principal);
+    }
     await next();
   };
 }
@@ -49,10 +61,12 @@ async function principalOf(
     if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid();
     return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) };
   }
-  const customerId = await verifyCustomerToken(jwtSecret, credential);
-  if (!customerId) throw invalid();
-  return { kind: 'customer', customerId };
+  const token = await verifyCustomerToken(jwtSecret, credential);
+  if (!token) throw invalid();
+  return { kind: 'customer', customerId: token.customerId, expiresAt: token.expiresAt };
 }
+
+const expiryOf = (p: Principal) => (p.kind === 'customer' ? p.expiresAt : Number.POSITIVE_INFINITY);
 
 function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.kind === 'apiKey' && (principal.scopes.has(scope) || principal.scopes.has('admin'));

@@ -3,7 +3,7 @@ import type { Scope } from '../auth/api-keys.ts';
 /** Who is calling: a server or operator with an API key, or a storefront customer with a token. */
 export type Principal =
   | { kind: 'apiKey'; keyId: string; scopes: ReadonlySet<Scope> }
-  | { kind: 'customer'; customerId: string };
+  | { kind: 'customer'; customerId: string; /** ms since epoch */ expiresAt: number };
 
 export interface AppEnv {
   Variables: { principal: Principal };

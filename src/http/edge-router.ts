@@ -15,6 +15,7 @@ export function edgeRouter(regionsById: ReadonlyMap<string, Fetcher>, defaultReg
     if (!target) {
       return new Problem(400, 'routing.unknownRegion', `No region ${wanted}`, { regions: [...regionsById.keys()] }).toResponse();
     }
+    if (!request.headers.has(EDGE_REGION_HEADER)) return target.fetch(request);
     const headers = new Headers(request.headers);
     headers.delete(EDGE_REGION_HEADER);
     return target.fetch(new Request(request, { headers }));

@@ -118,3 +118,31 @@ describe('sovereignty under a mixed workload', () => {
     console.log(`sovereignty: ${customers.length} customers (${euCustomers.length} EU, ${rowCustomers.length} ROW), 10000 lines; EU store ${eu.length} items, ROW store ${row.length} items; 0 cross-jurisdiction items`);
   }, 300_000);
 });
+
+describe('predictions in workerd', () => {
+  it('serves an EU customer\'s predictions through us-east-1 from the EU, with ETag revalidation', async () => {
+    const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'DE' })).body.id as string;
+    const orders = Array.from({ length: 6 }, (_, i) => ({ orderId: `P${i}`, customerId: id, purchasedAt: new Date(Date.UTC(2026, 5, 1 + i * 10)).toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] }));
+    expect((await call('ap-southeast-2', 'POST', '/v1/purchases', { orders })).body.predictionsUpdated).toBe(1);
+    const res = await fetch(new URL(`/v1/customers/${id}/predictions`, base), { headers: { [EDGE_REGION_HEADER]: 'us-east-1', authorization: `Bearer ${stores.adminKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cadence-served-by')).toBe('eu-central-1');
+    const body = (await res.json()) as { products: { productId: string; typicalIntervalDays: number }[] };
+    expect(body.products[0]!.productId).toBe('tea');
+    const etag = res.headers.get('etag')!;
+    const again = await fetch(new URL(`/v1/customers/${id}/predictions`, base), { headers: { [EDGE_REGION_HEADER]: 'us-east-1', authorization: `Bearer ${stores.adminKey}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it("runs the daily refit from the Cron Trigger in the jurisdiction's home region only", async () => {
+    const models = async () => (await stores.scanAll('GLOBAL')).filter((i) => String(i.modelKey ?? '').endsWith('#population')).map((i) => i.modelKey);
+    expect(await models()).toEqual([]);
+    await (await mf.getWorker('cadence-eu-west-1')).scheduled({ cron: '17 3 * * *' });
+    expect(await models()).toEqual([]);
+    await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '17 3 * * *' });
+    expect(await models()).toEqual(['EU#population']);
+    const predictions = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-predictions'));
+    expect(predictions.length).toBeGreaterThan(400);
+    expect((await stores.scanAll('ROW')).some((i) => String(i.customerId ?? '').startsWith('cus_eu_'))).toBe(false);
+  }, 120_000);
+});

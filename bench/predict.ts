@@ -1,0 +1,89 @@
+/**
+ * npm run bench:predict — (1) predictions per second for customers with 20 purchase lines each (pure
+ * compute, this process, one core) beside the "last purchase + median gap" heuristic on the same data;
+ * (2) the full CDNOW backtest; (3) the storefront read of predictions through the Node entry against a
+ * bare Hono route returning the same JSON, in the same run.
+ */
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { backtest } from '../src/cli/backtest.ts';
+import { cdnowToCsv } from '../src/cli/datasets.ts';
+import { parseDay, readTransactions } from '../src/cli/transactions.ts';
+import { predictCustomer } from '../src/predictions/customer.ts';
+import { buildHistory, type PurchaseEvent } from '../src/predictions/history.ts';
+import { fitPopulation } from '../src/predictions/population.ts';
+import { DEMO_CATALOG, prng } from '../src/local/demo-data.ts';
+import { median } from '../src/cli/metrics.ts';
+import { load, printTable, startBenchStack, startServer, stopServers } from './support.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+
+// (1) Pure compute.
+const rnd = prng(1);
+const consumables = DEMO_CATALOG.filter((p) => p.consumable);
+const histories = Array.from({ length: 5000 }, () => {
+  const products = Array.from({ length: 4 }, () => rnd.pick(consumables));
+  const events: PurchaseEvent[] = Array.from({ length: 20 }, (_, i) => {
+    const p = products[i % 4]!;
+    return { day: 20000 + Math.floor(i / 4) * p.typicalDays + rnd.int(0, 5), productId: p.id, category: p.category, quantity: 1, amount: p.price };
+  });
+  return buildHistory(events);
+});
+const asOf = Math.max(...histories.map((h) => h.lastDay)) + 1;
+const model = fitPopulation(histories, asOf);
+const time = (fn: () => void, minMs = 2000) => {
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    fn();
+    n++;
+  }
+  return (n * histories.length) / ((performance.now() - start) / 1000);
+};
+const cadencePerSecond = time(() => {
+  for (const h of histories) predictCustomer(h, model, asOf);
+});
+const heuristicPerSecond = time(() => {
+  for (const h of histories) {
+    for (const days of h.products.values()) {
+      const gaps = days.slice(1).map((d, i) => d.day - days[i]!.day);
+      if (gaps.length > 0) void (days[days.length - 1]!.day + median(gaps));
+    }
+  }
+});
+console.log(`\nbench:predict — Node ${process.version}\n`);
+console.log('| compute (one core) | customers/s |');
+console.log('|---|---:|');
+console.log(`| Cadence: BG/NBD + Gamma-Gamma + pooled cadence per product (20 lines, 4 products) | ${Math.round(cadencePerSecond)} |`);
+console.log(`| last purchase + median gap per product (same data) | ${Math.round(heuristicPerSecond)} |`);
+console.log(`ratio Cadence / heuristic: ${(cadencePerSecond / heuristicPerSecond).toFixed(3)}`);
+
+// (2) Full backtest on the CDNOW sample.
+const dir = mkdtempSync(join(tmpdir(), 'cadence-bench-'));
+await cdnowToCsv(new URL('../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url).pathname, join(dir, 'cdnow.csv'));
+const t0 = performance.now();
+const rows = await readTransactions(join(dir, 'cdnow.csv'));
+const result = backtest(rows, { asOfDay: parseDay('1997-10-01')!, endDay: parseDay('1998-06-30')!, level: 'customer' });
+const backtestMs = performance.now() - t0;
+console.log(`\nfull CDNOW backtest (read 6,919 rows, fit, predict ${result.units} customers, score 5 methods): ${backtestMs.toFixed(0)} ms (${Math.round(result.units / (backtestMs / 1000))} customers/s)`);
+
+// (3) Storefront read.
+const stack = await startBenchStack(60);
+const headers = { authorization: `Bearer ${stack.adminKey}` };
+for (const j of ['EU', 'ROW']) {
+  const r = await fetch(`${stack.url}/v1/ops/refit?jurisdiction=${j}`, { method: 'POST', headers });
+  if (!r.ok) throw new Error(`refit failed: ${r.status}`);
+}
+const customerId = stack.data.customers.find((c) => c.id.startsWith('cus_eu_'))!.id;
+const target = `${stack.url}/v1/customers/${customerId}/predictions`;
+const sample = await fetch(target, { headers });
+const body = await sample.text();
+if (sample.status !== 200) throw new Error(`unexpected answer ${sample.status}: ${body.slice(0, 200)}`);
+const bare = await startServer<{ url: string }>('bench/servers/bare-hono.ts', { BENCH_BODY: body });
+const baseline = await load('bare Hono, same JSON from memory', `${bare.url}/x`, { seconds, cpu: { server: bare.pid } });
+const measured = await load('GET /v1/customers/:id/predictions (cached)', target, { headers, seconds, cpu: { api: stack.apiPid, dynalite: stack.storesPid } });
+console.log(`\nstorefront read — ${seconds}s per target after 2s warm-up, 50 connections, ${body.length}-byte answer\n`);
+printTable([baseline, measured]);
+console.log(`\nratio Cadence / bare Hono: throughput ${(measured.requestsPerSecond / baseline.requestsPerSecond).toFixed(3)}, p50 ${measured.p50} vs ${baseline.p50} ms, p99 ${measured.p99} vs ${baseline.p99} ms, CPU per request ${(measured.cpuPerRequest.api! / baseline.cpuPerRequest.server!).toFixed(1)}x`);
+stopServers();
