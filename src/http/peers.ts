@@ -36,7 +36,7 @@ export async function forwardToJurisdiction(
   }
   headers.set(FORWARDED_BY, from);
   const init: RequestInit = { method: original.method, headers };
-  if (body !== undefined) init.body = body;
+  if (body !== undefined && body !== '') init.body = body;
   let lastError: unknown;
   for (const target of targets) {
     try {

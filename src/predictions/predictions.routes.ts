@@ -71,7 +71,7 @@ export function predictionRoutes(deps: AppDeps) {
     .openapi(refit, async (c) => {
       requireScope(c, 'admin');
       const wanted = c.req.valid('query').jurisdiction ?? deps.region.jurisdiction;
-      if (wanted !== deps.region.jurisdiction) return peerAnswer(await forwardToJurisdiction(deps.peers, wanted, deps.region.id, c.req.raw, ''));
+      if (wanted !== deps.region.jurisdiction) return peerAnswer(await forwardToJurisdiction(deps.peers, wanted, deps.region.id, c.req.raw));
       return c.json(await deps.predictions.refit(), 200);
     });
 }

@@ -103,7 +103,8 @@ describe('population refit', () => {
     await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(eu) } });
     const reader = await stores.key(['customers:read']);
     expect((await api.call('POST', '/v1/ops/refit', { key: reader, body: {} })).status).toBe(403);
-    const res = await api.call('POST', '/v1/ops/refit?jurisdiction=EU', { key: admin(), body: {}, region: 'us-east-1' });
+    // No body at all, as `npm run cadence -- refit` sends it, entering in the other jurisdiction.
+    const res = await api.call('POST', '/v1/ops/refit?jurisdiction=EU', { key: admin(), region: 'us-east-1' });
     expect(res.status).toBe(200);
     expect(res.body.jurisdiction).toBe('EU');
     expect(res.body.customers).toBeGreaterThanOrEqual(4);
