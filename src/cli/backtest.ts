@@ -89,7 +89,7 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
       for (const product of p.products) {
         const series = h.products.get(product.productId)!;
         if (series.length < (options.minPurchases ?? 1)) continue;
-        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: renewalCount(product, horizon, asOfDay), probability: product.probabilityInHorizon ?? 0 });
+        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: product.expectedInHorizon ?? 0, probability: product.probabilityInHorizonBgnbd ?? 0 });
       }
     }
   }
@@ -149,12 +149,3 @@ const mean = (v: readonly number[]) => (v.length === 0 ? Number.NaN : sum(v) / v
 
 const expectedDays = (m: PopulationModel, h: CustomerHistory, asOf: number, horizon: number) => expectedPurchases(m.bgnbd, rfm(h, asOf), horizon / 7);
 const probabilityDays = (m: PopulationModel, h: CustomerHistory, asOf: number, horizon: number) => probabilityOfPurchase(m.bgnbd, rfm(h, asOf), horizon / 7);
-
-/** Expected purchase days of one series in the window: the first purchase, then renewals at the series' mean gap. */
-function renewalCount(p: SeriesPrediction, horizon: number, asOf: number): number {
-  const first = p.probabilityInHorizon ?? 0;
-  const meanGap = p.typicalGapDays * Math.exp(0.5 * Math.log1p(p.irregularity ** 2));
-  const left = Math.max(0, asOf + horizon - p.nextDay);
-  return first * (1 + left / Math.max(1, meanGap));
-}
-

@@ -119,14 +119,15 @@ const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
  * falling inside it (what a forecast for that window should say), and `probabilityInHorizon` says how
  * likely that purchase is at all.
  */
-export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number): Forecast {
+export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: { probabilityActive?: number } = {}): Forecast {
   const e = Math.max(0, asOf - fit.lastDay);
   const g = fit.next;
   const sE = survival(g, e);
-  // A series may also have stopped: a geometric chance of stopping after each purchase, with a Beta(1, 2)
-  // prior, so a long history makes stopping less likely (as in BG/NBD's dropout).
+  // A series may also have stopped. The caller may know how likely that is (BG/NBD fitted on every
+  // customer-product pair); otherwise a geometric chance of stopping after each purchase with a Beta(1, 2)
+  // prior, so a long history makes stopping less likely.
   const stop = 1 / (fit.purchases + 2);
-  const probabilityActive = ((1 - stop) * sE) / ((1 - stop) * sE + stop);
+  const probabilityActive = options.probabilityActive ?? ((1 - stop) * sE) / ((1 - stop) * sE + stop);
   const within = (lo: number, hi: number) => {
     const fLo = 1 - sE;
     const fHi = 1 - survival(g, hi);

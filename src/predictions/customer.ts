@@ -1,7 +1,7 @@
 import { expectedPurchases, probabilityAlive, probabilityOfPurchase } from './bgnbd.ts';
 import { fitSeries, forecast, type CadenceStatus, type Forecast } from './cadence.ts';
 import { expectedSpendPerTransaction } from './gamma-gamma.ts';
-import { repeatSpend, rfm, type CustomerHistory } from './history.ts';
+import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
 import { priorFor, type PopulationModel } from './population.ts';
 
 export interface SeriesPrediction extends Forecast {
@@ -9,7 +9,15 @@ export interface SeriesPrediction extends Forecast {
   lastDay: number;
 }
 
-export interface ProductPrediction extends SeriesPrediction {
+export interface ProductOutlook {
+  /** BG/NBD on customer-product pairs: expected purchase days of this product in 30 and 90 days (or the horizon). */
+  expectedPurchases30: number;
+  expectedPurchases90: number;
+  expectedInHorizon?: number;
+  probabilityInHorizonBgnbd?: number;
+}
+
+export interface ProductPrediction extends SeriesPrediction, ProductOutlook {
   productId: string;
   category?: string;
 }
@@ -47,10 +55,24 @@ const URGENCY: Record<CadenceStatus, number> = { overdue: 0, due: 1, due_soon: 2
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
 
-const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number): SeriesPrediction => {
+const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number, probabilityActive?: number): SeriesPrediction => {
   const fit = fitSeries(days, prior);
-  return { ...forecast(fit, asOfDay, horizon), purchases: fit.purchases, lastDay: fit.lastDay };
+  return { ...forecast(fit, asOfDay, horizon, probabilityActive !== undefined ? { probabilityActive } : {}), purchases: fit.purchases, lastDay: fit.lastDay };
 };
+
+/** A product's outlook from BG/NBD fitted on all customer-product pairs: whether the pair is still going, and how much. */
+function productOutlook(model: PopulationModel, days: CustomerHistory['days'], asOfDay: number, horizon?: number): ProductOutlook & { probabilityActive: number | undefined } {
+  const s = seriesRfm(days, asOfDay);
+  const p = model.productBgnbd;
+  return {
+    // BG/NBD calls a pair with no repeat purchase alive for sure; there the cadence model's own stopping
+    // chance is the better guess, so it is left to it (undefined).
+    probabilityActive: s.x > 0 ? probabilityAlive(p, s) : undefined,
+    expectedPurchases30: expectedPurchases(p, s, 30 / 7),
+    expectedPurchases90: expectedPurchases(p, s, 90 / 7),
+    ...(horizon !== undefined ? { expectedInHorizon: expectedPurchases(p, s, horizon / 7), probabilityInHorizonBgnbd: probabilityOfPurchase(p, s, horizon / 7) } : {}),
+  };
+}
 
 /** Days are converted to BG/NBD's weeks here and nowhere else. */
 export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDay: number, horizonDays?: number): CustomerPrediction {
@@ -63,9 +85,11 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   const rareCategories = new Set<string>();
   const pace = customerPace(h, model);
   for (const [productId, days] of h.products) {
+    if (h.durables.has(productId)) continue; // not replenished: nothing to predict
     const category = h.productCategory.get(productId);
     const prior = priorFor(model, productId, category);
-    products.push({ productId, ...(category ? { category } : {}), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays) });
+    const { probabilityActive, ...outlook } = productOutlook(model, days, asOfDay, horizonDays);
+    products.push({ productId, ...(category ? { category } : {}), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive), ...outlook });
     if (category && days.length < RARE) rareCategories.add(category);
   }
   products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);

@@ -7,6 +7,8 @@ export interface PurchaseEvent {
   category?: string;
   quantity: number;
   amount: number;
+  /** false for durable goods the catalog says are not replenished. */
+  consumable?: boolean;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface CustomerHistory {
   products: Map<string, PurchaseDay[]>;
   categories: Map<string, PurchaseDay[]>;
   productCategory: Map<string, string>;
+  /** Products the catalog marks as not consumable: in the customer's days, but not predicted. */
+  durables: Set<string>;
 }
 
 export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory {
@@ -33,7 +37,9 @@ export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory 
   const byProduct = new Map<string, PurchaseEvent[]>();
   const byCategory = new Map<string, PurchaseEvent[]>();
   const productCategory = new Map<string, string>();
+  const durables = new Set<string>();
   for (const e of events) {
+    if (e.consumable === false && e.productId !== undefined) durables.add(e.productId);
     spendByDay.set(e.day, (spendByDay.get(e.day) ?? 0) + e.amount);
     if (e.productId !== undefined) {
       const list = byProduct.get(e.productId) ?? [];
@@ -60,12 +66,20 @@ export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory 
     // A category's series counts days, not quantities: different products' units do not add up.
     categories: new Map([...byCategory].map(([id, list]) => [id, toPurchaseDays(list)])),
     productCategory,
+    durables,
   };
 }
 
 /** BG/NBD's summary in weeks: repeat transactions, time of the last since the first, and the observed span. */
 export function rfm(h: CustomerHistory, asOfDay: number) {
-  return { x: h.days.length - 1, tx: (h.lastDay - h.firstDay) / 7, T: (asOfDay - 1 - h.firstDay) / 7 };
+  return seriesRfm(h.days, asOfDay);
+}
+
+/** The same summary for any series of distinct purchase days (a customer, or a customer and a product). */
+export function seriesRfm(days: readonly PurchaseDay[], asOfDay: number) {
+  const first = days[0]!.day;
+  const last = days[days.length - 1]!.day;
+  return { x: days.length - 1, tx: (last - first) / 7, T: (asOfDay - 1 - first) / 7 };
 }
 
 /** Mean spend of repeat transactions (Gamma-Gamma's input), with their count. */

@@ -1,7 +1,7 @@
 import { fitBgNbd, type BgNbdParams } from './bgnbd.ts';
 import { DEFAULT_PRIOR, estimatePrior, type GapPrior, type PurchaseDay } from './cadence.ts';
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
-import { repeatSpend, rfm, type CustomerHistory } from './history.ts';
+import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
 
 /**
  * Everything the per-customer predictions borrow from the population of one jurisdiction. Aggregates only:
@@ -13,6 +13,8 @@ export interface PopulationModel {
   asOfDay: number;
   customers: number;
   bgnbd: BgNbdParams;
+  /** BG/NBD fitted on customer-product pairs: how likely a pair is still going, and its expected purchases. */
+  productBgnbd: BgNbdParams;
   /** Undefined when too few customers repeat to fit spend. */
   gammaGamma?: GammaGammaParams;
   /** Pace of a customer's purchase days overall (customer-level cadence). */
@@ -46,6 +48,8 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     for (const [p, c] of h.productCategory) productCategory.set(p, c);
   }
   const productPrior = estimatePrior([...productSeries.values()].flat(), DEFAULT_PRIOR, 1);
+  const pairSummaries = [...productSeries.values()].flat().map((days) => seriesRfm(days, asOfDay)).filter((s) => s.T > 0);
+  const productBgnbd = pairSummaries.length >= 20 && pairSummaries.some((s) => s.x > 0) ? robustBgNbd(pairSummaries) : FALLBACK_BGNBD;
   const categoryPriors: Record<string, GapPrior> = {};
   for (const [id, series] of categorySeries) categoryPriors[id] = estimatePrior(series, productPrior, MIN_SERIES);
   const productPriors: Record<string, GapPrior> = {};
@@ -60,6 +64,7 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     asOfDay,
     customers: histories.length,
     bgnbd,
+    productBgnbd,
     ...(gg && gg.converged ? { gammaGamma: { p: gg.p, q: gg.q, gamma: gg.gamma } } : {}),
     customerPrior,
     productPrior,
@@ -75,6 +80,7 @@ export function defaultPopulationModel(asOfDay: number): PopulationModel {
     asOfDay,
     customers: 0,
     bgnbd: FALLBACK_BGNBD,
+    productBgnbd: FALLBACK_BGNBD,
     customerPrior: DEFAULT_PRIOR,
     productPrior: DEFAULT_PRIOR,
     categoryPriors: {},

@@ -17,7 +17,11 @@ const Cadence = z.object({
   confidence: Confidence,
 });
 
-export const ProductPredictionSchema = Cadence.extend({ productId: z.string(), category: z.string().optional() }).openapi('ProductPrediction');
+export const ProductPredictionSchema = Cadence.extend({
+  productId: z.string(),
+  category: z.string().optional(),
+  expectedPurchases90: z.number().openapi({ description: 'Expected purchase days of this product in the next 90 days (BG/NBD on customer-product pairs)' }),
+}).openapi('ProductPrediction');
 export const CategoryPredictionSchema = Cadence.extend({ category: z.string() }).openapi('CategoryPrediction');
 
 export const PredictionsViewSchema = z

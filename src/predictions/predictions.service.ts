@@ -56,18 +56,21 @@ export function predictionService(deps: PredictionServiceDeps) {
     return value;
   }
 
-  async function categoriesOf(lines: readonly PurchaseLine[]): Promise<Map<string, string>> {
+  type CatalogFacts = Map<string, { category: string; consumable: boolean }>;
+
+  async function catalogFacts(lines: readonly PurchaseLine[]): Promise<CatalogFacts> {
     const products = await deps.catalog.many(lines.map((l) => l.productId));
-    return new Map([...products].map(([id, p]) => [id, p.category]));
+    return new Map([...products].map(([id, p]) => [id, { category: p.category, consumable: p.consumable }]));
   }
 
-  const events = (lines: readonly PurchaseLine[], categories: Map<string, string>): PurchaseEvent[] =>
+  // Products missing from the catalog are treated as consumables without a category.
+  const events = (lines: readonly PurchaseLine[], catalog: CatalogFacts): PurchaseEvent[] =>
     lines.map((l) => {
-      const category = categories.get(l.productId);
-      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, ...(category ? { category } : {}) };
+      const facts = catalog.get(l.productId);
+      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, ...(facts ? { category: facts.category, consumable: facts.consumable } : {}) };
     });
 
-  async function compute(customerId: string, lines: readonly PurchaseLine[], categories: Map<string, string>, m: { model: PopulationModel; fittedAt?: string }): Promise<StoredPredictions> {
+  async function compute(customerId: string, lines: readonly PurchaseLine[], categories: CatalogFacts, m: { model: PopulationModel; fittedAt?: string }): Promise<StoredPredictions> {
     const computedAt = new Date(deps.now()).toISOString();
     const prediction = predictCustomer(buildHistory(events(lines, categories)), m.model, asOfDay());
     const view = toView(customerId, prediction, m, lines.length, computedAt);
@@ -81,7 +84,7 @@ export function predictionService(deps: PredictionServiceDeps) {
       const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
         const lines = await deps.purchases.allOf(id);
         if (lines.length === 0) return 0;
-        const stored = await compute(id, lines, await categoriesOf(lines), m);
+        const stored = await compute(id, lines, await catalogFacts(lines), m);
         await deps.predictions.put(stored);
         reads.delete(id);
         return 1;
@@ -116,7 +119,7 @@ export function predictionService(deps: PredictionServiceDeps) {
         }
       }
       const allLines = [...byCustomer.values()].flat();
-      const categories = await categoriesOf(allLines);
+      const categories = await catalogFacts(allLines);
       const histories = [...byCustomer.values()].map((lines) => buildHistory(events(lines, categories)));
       const fittedAt = new Date(deps.now()).toISOString();
       const fitted = histories.length > 0 ? fitPopulation(histories, asOfDay()) : defaultPopulationModel(asOfDay());

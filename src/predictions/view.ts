@@ -50,7 +50,9 @@ export function toView(
       churnRisk: p.churnRisk,
       churnEvidence: p.churnEvidence,
     },
-    products: p.products.slice(0, MAX_PRODUCTS).map((x) => ({ productId: x.productId, ...(x.category ? { category: x.category } : {}), ...cadence(x) })),
+    products: p.products
+      .slice(0, MAX_PRODUCTS)
+      .map((x) => ({ productId: x.productId, ...(x.category ? { category: x.category } : {}), ...cadence(x), expectedPurchases90: r(x.expectedPurchases90) })),
     productsOmitted: Math.max(0, p.products.length - MAX_PRODUCTS),
     categories: p.categories.slice(0, MAX_PRODUCTS).map((x) => ({ category: x.category, ...cadence(x) })),
   };

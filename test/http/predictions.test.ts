@@ -9,7 +9,7 @@ const NOW = Date.parse('2026-06-30T12:00:00Z');
 beforeAll(async () => {
   stores = await startDynaliteStores();
   api = client(stores, { now: () => NOW });
-  for (const [id, category] of [['coffee', 'coffee'], ['filters', 'kitchen'], ['mug', 'kitchen']]) {
+  for (const [id, category] of [['coffee', 'coffee'], ['filters', 'kitchen'], ['mug', 'kitchen'], ['descaler', 'kitchen']]) {
     await api.call('PUT', `/v1/products/${id}`, { key: stores.adminKey, body: { name: id, category, price: 5, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: id !== 'mug' } });
   }
 });
@@ -19,13 +19,14 @@ const admin = () => stores.adminKey;
 const newCustomer = async (country = 'DE') => (await api.call('POST', '/v1/customers', { key: admin(), body: { country } })).body.id as string;
 const day = (n: number) => new Date(Date.parse('2026-01-05T10:00:00Z') + n * 86_400_000).toISOString();
 
-/** Coffee every ~14 days, filters every ~45, one mug. */
+/** Coffee every ~14 days, filters every ~45, one descaler, one mug (durable). */
 function orders(customerId: string) {
   const rnd = prng(42);
   const list = [];
   for (let i = 0; i < 12; i++) list.push({ orderId: `c${i}`, customerId, purchasedAt: day(i * 14 + rnd.int(-1, 1)), lines: [{ productId: 'coffee', quantity: 1, unitPrice: 9.5, currency: 'EUR' }] });
   for (let i = 0; i < 4; i++) list.push({ orderId: `f${i}`, customerId, purchasedAt: day(3 + i * 45), lines: [{ productId: 'filters', quantity: 1, unitPrice: 4, currency: 'EUR' }] });
   list.push({ orderId: 'm0', customerId, purchasedAt: day(100), lines: [{ productId: 'mug', quantity: 1, unitPrice: 12, currency: 'EUR' }] });
+  list.push({ orderId: 'd0', customerId, purchasedAt: day(60), lines: [{ productId: 'descaler', quantity: 1, unitPrice: 6, currency: 'EUR' }] });
   return list;
 }
 
@@ -41,7 +42,9 @@ describe('GET /v1/customers/:id/predictions', () => {
     expect(p.body.customerId).toBe(id);
     expect(p.body.modelVersion).toMatch(/^cadence-/);
     expect(p.body.population.source).toBe('default');
-    expect(p.body.data).toMatchObject({ purchaseDays: 17, purchaseLines: 17, firstPurchase: '2026-01-05' });
+    expect(p.body.data).toMatchObject({ purchaseDays: 18, purchaseLines: 18, firstPurchase: '2026-01-05' });
+    // The mug is durable (catalog: consumable false): bought, but nothing to replenish.
+    expect(p.body.products.map((x: { productId: string }) => x.productId).sort()).toEqual(['coffee', 'descaler', 'filters']);
     const coffee = p.body.products.find((x: { productId: string }) => x.productId === 'coffee');
     expect(coffee.typicalIntervalDays).toBeGreaterThan(11);
     expect(coffee.typicalIntervalDays).toBeLessThan(17);
