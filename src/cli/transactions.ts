@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { parse } from 'csv-parse';
+import { parse, type Options, type Parser } from 'csv-parse';
 
 /** One row of a shop's order export, as the CLI reads it. */
 export interface Transaction {
@@ -42,14 +42,24 @@ export function parseDay(value: string): number | undefined {
 
 
 /**
+ * A CSV parser over a file, gunzipped when the name ends in .gz. Errors of the file or the gunzip (a missing
+ * file, a truncated archive) are passed to the parser, so reading fails instead of waiting for ever.
+ */
+export function openCsv(file: string, options: Options): Parser {
+  const parser = parse(options);
+  const input = createReadStream(file);
+  const source = file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  input.on('error', (err: Error) => parser.destroy(err));
+  source.on('error', (err: Error) => parser.destroy(err));
+  return source.pipe(parser);
+}
+
+/**
  * Reads `customer_id,timestamp,amount[,product_id,quantity]` (header required, any column order, gzip when
  * the name ends in .gz). A bad row stops the run with its line number: guessing would skew every figure.
  */
 export async function readTransactions(file: string, onProgress?: (rows: number) => void): Promise<Transaction[]> {
-  const input = createReadStream(file);
-  const parser = (file.endsWith('.gz') ? input.pipe(createGunzip()) : input).pipe(
-    parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true }),
-  );
+  const parser = openCsv(file, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true });
   const rows: Transaction[] = [];
   let checkedHeader = false;
   for await (const record of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
