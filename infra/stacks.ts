@@ -82,7 +82,8 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
       user.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'],
+          // Scan: the daily refit reads the jurisdiction's purchases table whole.
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'],
           resources: arns(PERSONAL_TABLES.map((k) => region.tables[k])),
         }),
       );

@@ -8,8 +8,6 @@
  *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
  *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models on a running stack
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { regions } from '../regions/index.ts';
 import { backtest, type Level } from '../src/cli/backtest.ts';
@@ -20,6 +18,7 @@ import { InputError, parseDay, readTransactions } from '../src/cli/transactions.
 import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
 import { parseNodeEnv } from '../src/config/env.ts';
+import { readLocalSecrets } from '../src/local/secrets.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/shared/ids.ts';
 import { documentClient } from '../src/storage/client.ts';
 
@@ -58,8 +57,7 @@ async function token(): Promise<void> {
   if (!values.customer || !CUSTOMER_ID_PATTERN.test(values.customer)) fail('--customer must be a customer id (cus_eu_… or cus_row_…)');
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_TOKEN_TTL_SECONDS) fail(`--ttl must be 60..${MAX_TOKEN_TTL_SECONDS} seconds`);
-  const localSecrets = join(env.CADENCE_DATA_DIR, 'local-secrets.json');
-  const secret = env.CADENCE_JWT_SECRET ?? (existsSync(localSecrets) ? (JSON.parse(readFileSync(localSecrets, 'utf8')) as { jwtSecret: string }).jwtSecret : undefined);
+  const secret = env.CADENCE_JWT_SECRET ?? readLocalSecrets(env.CADENCE_DATA_DIR).jwtSecret;
   if (!secret) fail('set CADENCE_JWT_SECRET (or start the local stack once)');
   console.log(await mintCustomerToken(secret, values.customer, ttl));
 }
@@ -122,8 +120,7 @@ async function dataset(): Promise<void> {
 
 async function refit(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { url: { type: 'string', default: `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' } } });
-  const localSecrets = join(env.CADENCE_DATA_DIR, 'local-secrets.json');
-  const key = values.key ?? env.CADENCE_ADMIN_KEY ?? (existsSync(localSecrets) ? (JSON.parse(readFileSync(localSecrets, 'utf8')) as { adminKey: string }).adminKey : undefined);
+  const key = values.key ?? env.CADENCE_ADMIN_KEY ?? readLocalSecrets(env.CADENCE_DATA_DIR).adminKey;
   if (!key) fail('--key (or CADENCE_ADMIN_KEY) is required');
   for (const jurisdiction of ['EU', 'ROW']) {
     const res = await fetch(`${values.url}/v1/ops/refit?jurisdiction=${jurisdiction}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } }).catch((err: unknown) => fail(`${values.url} is not reachable (${String(err)}); is the stack running?`));

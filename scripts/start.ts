@@ -2,7 +2,7 @@
  * `npm start`: the whole system on this machine, no cloud account. `npm run start:node` serves the Node
  * entry instead of workerd on the same stores.
  */
-import { parseNodeEnv } from '../src/config/env.ts';
+import { parseNodeEnv, splitList } from '../src/config/env.ts';
 import { startLocalStack } from '../src/local/stack.ts';
 
 const env = parseNodeEnv(process.env);
@@ -17,7 +17,7 @@ const stack = await startLocalStack({
   ...(env.CADENCE_JWT_SECRET ? { jwtSecret: env.CADENCE_JWT_SECRET } : {}),
   demoCustomers: env.CADENCE_DEMO_CUSTOMERS,
   edgeRegion: env.CADENCE_EDGE_REGION,
-  corsOrigins: (env.CADENCE_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+  corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
   log,
 });
 

@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { regions } from '../regions/index.ts';
-import { parseNodeEnv } from './config/env.ts';
+import { parseNodeEnv, splitList } from './config/env.ts';
 import { edgeRouter } from './http/edge-router.ts';
 import { nodeRegions } from './local/node-regions.ts';
 import type { Region } from './regions/region.schema.ts';
@@ -35,8 +35,8 @@ export function serveFetch(fetch: (request: Request) => Promise<Response>, port:
 async function main(): Promise<void> {
   const env = parseNodeEnv(process.env);
   if (!env.CADENCE_JWT_SECRET) throw new Error('CADENCE_JWT_SECRET is required when self-hosting');
-  const wanted = env.CADENCE_REGIONS?.split(',').map((s) => s.trim());
-  const served: Region[] = wanted ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
+  const wanted = splitList(env.CADENCE_REGIONS);
+  const served: Region[] = wanted.length > 0 ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
   if (served.length === 0) throw new Error(`CADENCE_REGIONS names no known region (${regions.map((r) => r.id).join(', ')})`);
   const endpoint = (v: string | undefined) => (v ? { endpoint: v } : {});
   const apps = nodeRegions({
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       global: { region: region.awsRegion, ...endpoint(env.DYNAMODB_ENDPOINT_GLOBAL) },
     }),
     jwtSecret: env.CADENCE_JWT_SECRET,
-    corsOrigins: (env.CADENCE_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),

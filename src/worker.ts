@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { regions } from '../regions/index.ts';
+import { splitList } from './config/env.ts';
 import { createApp, type AppDeps } from './app.ts';
 import { handleQueueBatch, handleScheduled, type QueueBatch } from './jobs/dispatch.ts';
 import { deploymentDeps } from './deps.ts';
@@ -23,8 +24,6 @@ const WorkerEnv = z.object({
 
 type Env = Record<string, unknown>;
 type App = ReturnType<typeof createApp>;
-
-const splitList = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 type Deployment = { env: Env; app: App; deps: AppDeps };
 let cached: Deployment | undefined;

@@ -23,6 +23,9 @@ const NodeEnv = z.object({
 
 export type NodeEnv = z.infer<typeof NodeEnv>;
 
+/** A comma-separated setting (regions, origins) as a list, blanks dropped. */
+export const splitList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
 export function parseNodeEnv(env: Record<string, string | undefined>): NodeEnv {
   const result = NodeEnv.safeParse(env);
   if (!result.success) {

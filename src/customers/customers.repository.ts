@@ -25,7 +25,6 @@ export interface CustomerRepository {
 export const customerItem = (c: Customer, version = 1) => ({ customerId: c.id, profile: c, version });
 
 export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: string): CustomerRepository {
-  const toItem = customerItem;
   return {
     async get(id) {
       const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id } }));
@@ -39,7 +38,7 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
     async create(customer) {
       try {
         await doc.send(
-          new PutCommand({ TableName: table, Item: toItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }),
+          new PutCommand({ TableName: table, Item: customerItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }),
         );
       } catch (err) {
         if (err instanceof ConditionalCheckFailedException) throw new CustomerConflictError(customer.id);
@@ -51,7 +50,7 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
         await doc.send(
           new PutCommand({
             TableName: table,
-            Item: toItem(customer, expectedVersion + 1),
+            Item: customerItem(customer, expectedVersion + 1),
             ConditionExpression: 'version = :expected',
             ExpressionAttributeValues: { ':expected': expectedVersion },
           }),
@@ -64,7 +63,8 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
     async existing(ids) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) return new Set();
-      const items = await batchGetAll(doc, table, unique.map((customerId) => ({ customerId })), ['customerId']);
+      // Strongly consistent: a customer created a moment ago must be found by the purchase that follows.
+      const items = await batchGetAll(doc, table, unique.map((customerId) => ({ customerId })), ['customerId'], true);
       return new Set(items.map((i) => i.customerId as string));
     },
   };

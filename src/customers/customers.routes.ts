@@ -5,13 +5,13 @@ import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { commonErrors, conflictError, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
 import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
-import { Problem } from '../http/problem.ts';
+import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
-import { newCustomerId } from '../shared/ids.ts';
+import { jurisdictionOfCustomerId, newCustomerId } from '../shared/ids.ts';
 import type { AppDeps } from '../app.ts';
 import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
 import { CustomerConflictError } from './customers.repository.ts';
-import { CreateCustomerBody, CustomerId, CustomerSchema, UpdateCustomerBody } from './customers.schemas.ts';
+import { Country, CreateCustomerBody, CustomerId, CustomerSchema, UpdateCustomerBody } from './customers.schemas.ts';
 
 const IdParam = z.object({ id: CustomerId.openapi({ param: { name: 'id', in: 'path' } }) });
 const TRUSTED_COUNTRY_HEADER = 'x-cadence-customer-country';
@@ -24,7 +24,12 @@ const createCustomer = createRoute({
   security,
   request: {
     headers: z.object({
-      [TRUSTED_COUNTRY_HEADER]: z.string().optional().openapi({ description: "Customer's country as the storefront backend knows it; used when the body has neither residency nor country." }),
+      [TRUSTED_COUNTRY_HEADER]: z
+        .string()
+        .transform((v) => v.trim().toUpperCase())
+        .pipe(Country)
+        .optional()
+        .openapi({ description: "Customer's country (ISO 3166-1 alpha-2) as the storefront backend knows it; used when the body has neither residency nor country." }),
     }),
     body: jsonBody(CreateCustomerBody),
   },
@@ -78,10 +83,8 @@ export function customerRoutes(deps: AppDeps) {
   // A customer's data lives only in its jurisdiction: anything about another jurisdiction's customer is
   // handed to a deployment there before this one reads or writes a byte of it.
   const forwardIfForeign: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const id = c.req.param('id') ?? '';
-    const parsed = CustomerId.safeParse(id);
-    if (!parsed.success) throw new Problem(400, 'request.invalidId', 'Not a customer id (cus_eu_… or cus_row_…)');
-    const jurisdiction = id.startsWith('cus_eu_') ? 'EU' : 'ROW';
+    const jurisdiction = jurisdictionOfCustomerId(c.req.param('id') ?? '');
+    if (!jurisdiction) throw new Problem(400, 'request.invalidId', 'Not a customer id (cus_eu_… or cus_row_…)');
     if (jurisdiction === deps.region.jurisdiction) return next();
     const body = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : await c.req.text();
     c.res = await forwardToJurisdiction(deps.peers, jurisdiction, deps.region.id, c.req.raw, body);
@@ -93,7 +96,7 @@ export function customerRoutes(deps: AppDeps) {
     .openapi(createCustomer, async (c) => {
       requireScope(c, 'customers:write');
       const body = c.req.valid('json');
-      const trusted = c.req.valid('header')[TRUSTED_COUNTRY_HEADER]?.toUpperCase();
+      const trusted = c.req.valid('header')[TRUSTED_COUNTRY_HEADER];
       const residency = decideResidency(body, trusted);
       if (!residency) {
         throw new Problem(422, 'customers.residencyUnknown', 'Give residency, country, or the trusted country header: the data must be stored in the right jurisdiction');
@@ -111,7 +114,7 @@ export function customerRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       requireScopeOrSelf(c, 'customers:read', id);
       const customer = await customers.get(id);
-      if (!customer) throw new Problem(404, 'customers.notFound', 'Customer not found');
+      if (!customer) throw notFound('customer');
       return c.json(customer, 200);
     })
     .openapi(
@@ -122,7 +125,7 @@ export function customerRoutes(deps: AppDeps) {
         const patch = c.req.valid('json');
         for (let attempt = 0; attempt < 5; attempt++) {
           const current = await customers.getVersioned(id);
-          if (!current) throw new Problem(404, 'customers.notFound', 'Customer not found');
+          if (!current) throw notFound('customer');
           const next = applyUpdate(current.customer, patch, now());
           try {
             await customers.replace(next, current.version);
@@ -138,7 +141,7 @@ export function customerRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       requireScope(c, 'tokens:mint');
       const { ttlSeconds } = c.req.valid('json');
-      if (!(await customers.get(id))) throw new Problem(404, 'customers.notFound', 'Customer not found');
+      if (!(await customers.get(id))) throw notFound('customer');
       // Token times use the real clock: hono/jwt checks them against it.
       const issuedAt = Date.now();
       const token = await mintCustomerToken(deps.jwtSecret, id, ttlSeconds, issuedAt);

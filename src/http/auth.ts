@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { API_KEY_PATTERN, constantTimeEqual, sha256Hex, type ApiKeyRecord, type ApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import { verifyCustomerToken } from '../auth/customer-tokens.ts';
 import type { AppEnv, Principal } from './context.ts';
-import { Problem } from './problem.ts';
+import { notFound, Problem } from './problem.ts';
 
 /** Key records are cached per isolate for this long: a revoked key stops working within a minute. */
 const KEY_CACHE_MS = 60_000;
@@ -86,7 +86,7 @@ export function requireScope(c: Context<AppEnv>, scope: Scope): void {
 export function requireScopeOrSelf(c: Context<AppEnv>, scope: Scope, customerId: string): void {
   const p = c.var.principal;
   if (p.kind === 'customer') {
-    if (p.customerId !== customerId) throw new Problem(404, 'customers.notFound', 'Customer not found');
+    if (p.customerId !== customerId) throw notFound('customer');
     return;
   }
   if (!hasScope(p, scope)) throw forbidden(scope);

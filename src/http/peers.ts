@@ -15,7 +15,9 @@ const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'if-none-m
 
 /**
  * Sends a request to the jurisdiction that holds the customer, so personal data is read and written only
- * there. Tries the serving regions in order and moves on when one is unreachable or answers 502-504.
+ * there. Tries the serving regions in order and moves on when one is unreachable or answers 503 (it says it
+ * did nothing). A 502 or 504 may hide a request that was carried out, and creating a customer is not
+ * idempotent, so those are answers, not reasons to try elsewhere.
  * A request that was forwarded once is never forwarded again (no loops between misconfigured regions).
  */
 export async function forwardToJurisdiction(
@@ -41,7 +43,7 @@ export async function forwardToJurisdiction(
   for (const target of targets) {
     try {
       const res = await target.fetch(new Request(original.url, init));
-      if (res.status < 502 || res.status > 504) return res;
+      if (res.status !== 503) return res;
       lastError = new Error(`peer answered ${res.status}`);
     } catch (err) {
       lastError = err;

@@ -18,6 +18,15 @@ export function prng(seed: number) {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
     pick: <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!,
+    /** A Fisher-Yates shuffle (a new array). */
+    shuffle: <T>(list: readonly T[]): T[] => {
+      const out = [...list];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    },
     normal,
     /** Gamma-distributed noise with mean 1 and the given coefficient of variation (Wilson-Hilferty). */
     gammaNoise: (cv: number) => {

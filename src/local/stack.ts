@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateApiKey } from '../auth/api-keys.ts';
 import { edgeRouter } from '../http/edge-router.ts';
 import { serveFetch } from '../node.ts';
 import { createLocalTables, localConnection, registerApiKey } from './bootstrap.ts';
 import { generateDemoData } from './demo-data.ts';
 import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
 import { nodeRegions } from './node-regions.ts';
+import { localSecrets } from './secrets.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
 
@@ -30,20 +30,6 @@ export interface LocalStack {
   stores: LocalStores;
   seeded: { customers: number; purchases: number } | undefined;
   stop(): Promise<void>;
-}
-
-interface LocalSecrets {
-  adminKey: string;
-  jwtSecret: string;
-}
-
-/** Keys made up on first start and kept in the data folder, so curl commands keep working across restarts. */
-function localSecrets(dataDir: string | undefined, given: Partial<LocalSecrets>): LocalSecrets {
-  const file = dataDir ? join(dataDir, 'local-secrets.json') : undefined;
-  const stored: Partial<LocalSecrets> = file && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const generated = { adminKey: stored.adminKey ?? generateApiKey(), jwtSecret: stored.jwtSecret ?? generateApiKey().slice(4) };
-  if (file) writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
-  return { ...generated, ...given };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -5,6 +5,8 @@
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; storedAt: number }>();
+  /** Bumped by every delete, so a read that started before a write cannot put the old value back. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -25,13 +27,20 @@ export class TtlCache<V> {
     return hit;
   }
 
-  set(key: string, value: V): void {
+  /** The current generation; pass it to `set` to store only if nothing was deleted since. */
+  mark(): number {
+    return this.generation;
+  }
+
+  set(key: string, value: V, ifGeneration?: number): void {
+    if (ifGeneration !== undefined && ifGeneration !== this.generation) return;
     this.entries.delete(key);
     this.entries.set(key, { value, storedAt: this.now() });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 
   delete(key: string): void {
+    this.generation++;
     this.entries.delete(key);
   }
 }

@@ -152,7 +152,7 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
     confidence,
   };
   if (horizonDays !== undefined) {
-    result.probabilityInHorizon = probabilityActive * ((sE - survival(g, e + horizonDays)) / sE);
+    result.probabilityInHorizon = sE > 0 ? probabilityActive * ((sE - survival(g, e + horizonDays)) / sE) : 0;
   }
   return result;
 }

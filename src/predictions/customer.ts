@@ -2,7 +2,7 @@ import { expectedPurchases, probabilityAlive, probabilityOfPurchase } from './bg
 import { fitSeries, forecast, type CadenceStatus, type Forecast } from './cadence.ts';
 import { expectedSpendPerTransaction } from './gamma-gamma.ts';
 import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
-import { priorFor, type PopulationModel } from './population.ts';
+import { own, priorFor, type PopulationModel } from './population.ts';
 
 export interface SeriesPrediction extends Forecast {
   purchases: number;
@@ -75,7 +75,10 @@ function productOutlook(model: PopulationModel, days: CustomerHistory['days'], a
 }
 
 /** Days are converted to BG/NBD's weeks here and nowhere else. */
-export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDay: number, horizonDays?: number): CustomerPrediction {
+export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDayWanted: number, horizonDays?: number): CustomerPrediction {
+  // An order stamped a little ahead of our clock (accepted within the skew allowance) must not end up
+  // after the as-of day: the models need every purchase before it.
+  const asOfDay = Math.max(asOfDayWanted, h.lastDay + 1);
   const s = rfm(h, asOfDay);
   const pAlive = probabilityAlive(model.bgnbd, s);
   const e90 = expectedPurchases(model.bgnbd, s, 90 / 7);
@@ -97,7 +100,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   for (const category of rareCategories) {
     const days = h.categories.get(category);
     if (days && days.length >= 2) {
-      categories.push({ category, ...series(days, model.categoryPriors[category] ?? model.productPrior, asOfDay, horizonDays) });
+      categories.push({ category, ...series(days, own(model.categoryPriors, category) ?? model.productPrior, asOfDay, horizonDays) });
     }
   }
   categories.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);

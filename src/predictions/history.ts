@@ -64,7 +64,7 @@ export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory 
     firstDaySpend: spendByDay.get(firstDay)!,
     products: new Map([...byProduct].map(([id, list]) => [id, toPurchaseDays(list)])),
     // A category's series counts days, not quantities: different products' units do not add up.
-    categories: new Map([...byCategory].map(([id, list]) => [id, toPurchaseDays(list)])),
+    categories: new Map([...byCategory].map(([id, list]) => [id, toPurchaseDays(list).map((d) => ({ day: d.day, quantity: 1 }))])),
     productCategory,
     durables,
   };

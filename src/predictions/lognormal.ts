@@ -11,9 +11,9 @@ export interface LogNormal {
   sigma: number;
 }
 
-export const survival = (d: LogNormal, x: number): number => (x <= 0 ? 1 : 1 - normalCdf((Math.log(x) - d.mu) / d.sigma));
+/** Computed with erfc directly, not 1 - cdf, so it stays above zero far in the tail. */
+export const survival = (d: LogNormal, x: number): number => (x <= 0 ? 1 : 0.5 * erfc((Math.log(x) - d.mu) / d.sigma / Math.SQRT2));
 export const quantile = (d: LogNormal, p: number): number => Math.exp(d.mu + d.sigma * normalQuantile(p));
-export const cdf = (d: LogNormal, x: number): number => 1 - survival(d, x);
 
 /** The value x at which the CDF equals p (clamped to (0, 1)). */
 export const inverseCdf = (d: LogNormal, p: number): number => quantile(d, Math.min(1 - 1e-12, Math.max(1e-12, p)));

@@ -33,7 +33,8 @@ const FALLBACK_BGNBD: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426
 
 export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: number): PopulationModel {
   if (histories.length === 0) throw new Error('cannot fit a population model without customers');
-  const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0);
+  // A purchase on or after the as-of day (clock skew) would make tx > T: such histories sit this fit out.
+  const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T);
   const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? robustBgNbd(summaries) : FALLBACK_BGNBD;
   const spend = histories.map(repeatSpend).filter((s) => s.x > 0 && s.meanSpend > 0);
   const gg = spend.length >= 20 ? fitGammaGamma(spend) : undefined;
@@ -48,7 +49,7 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     for (const [p, c] of h.productCategory) productCategory.set(p, c);
   }
   const productPrior = estimatePrior([...productSeries.values()].flat(), DEFAULT_PRIOR, 1);
-  const pairSummaries = [...productSeries.values()].flat().map((days) => seriesRfm(days, asOfDay)).filter((s) => s.T > 0);
+  const pairSummaries = [...productSeries.values()].flat().map((days) => seriesRfm(days, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T);
   const productBgnbd = pairSummaries.length >= 20 && pairSummaries.some((s) => s.x > 0) ? robustBgNbd(pairSummaries) : FALLBACK_BGNBD;
   const categoryPriors: Record<string, GapPrior> = {};
   for (const [id, series] of categorySeries) categoryPriors[id] = estimatePrior(series, productPrior, MIN_SERIES);
@@ -65,7 +66,8 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     customers: histories.length,
     bgnbd,
     productBgnbd,
-    ...(gg && gg.converged ? { gammaGamma: { p: gg.p, q: gg.q, gamma: gg.gamma } } : {}),
+    // q <= 1 has no finite mean spend (heavy-tailed or mixed-currency spends do this): leave spend out.
+    ...(gg && gg.converged && gg.q > 1 && [gg.p, gg.q, gg.gamma].every(Number.isFinite) ? { gammaGamma: { p: gg.p, q: gg.q, gamma: gg.gamma } } : {}),
     customerPrior,
     productPrior,
     categoryPriors,
@@ -88,8 +90,12 @@ export function defaultPopulationModel(asOfDay: number): PopulationModel {
   };
 }
 
+/** Own properties only: a product called "constructor" must not find Object.prototype's. */
+export const own = <V>(record: Record<string, V>, key: string | undefined): V | undefined =>
+  key !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+
 export function priorFor(model: PopulationModel, productId: string, category?: string): GapPrior {
-  return model.productPriors[productId] ?? (category ? model.categoryPriors[category] : undefined) ?? model.productPrior;
+  return own(model.productPriors, productId) ?? own(model.categoryPriors, category) ?? model.productPrior;
 }
 
 const pick = (p: BgNbdParams): BgNbdParams => ({ r: p.r, alpha: p.alpha, a: p.a, b: p.b });

@@ -1,6 +1,6 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Jurisdiction } from '../regions/region.schema.ts';
-import { batchWriteAll } from '../storage/batch.ts';
 import type { PopulationModel } from './population.ts';
 import type { PredictionsView } from './predictions.schemas.ts';
 
@@ -9,13 +9,18 @@ export interface StoredPredictions {
   customerId: string;
   etag: string;
   computedAt: string;
+  /** How many purchase lines it was computed from; lines are never removed, so more is newer. */
+  lineCount: number;
   view: PredictionsView;
 }
 
 export interface PredictionRepository {
   get(customerId: string): Promise<StoredPredictions | undefined>;
-  put(p: StoredPredictions): Promise<void>;
-  putMany(list: readonly StoredPredictions[]): Promise<void>;
+  /**
+   * Stores unless what is stored was computed from more lines: two overlapping recomputes, or a long refit
+   * finishing after an ingest, cannot put older predictions over newer ones. False when it was older.
+   */
+  putIfNotOlder(p: StoredPredictions): Promise<boolean>;
 }
 
 export interface ModelRepository {
@@ -29,11 +34,21 @@ export function dynamoPredictionRepository(doc: DynamoDBDocumentClient, table: s
       const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId } }));
       return res.Item as StoredPredictions | undefined;
     },
-    async put(p) {
-      await doc.send(new PutCommand({ TableName: table, Item: p }));
-    },
-    async putMany(list) {
-      await batchWriteAll(doc, table, list as unknown as Record<string, unknown>[]);
+    async putIfNotOlder(p) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: p,
+            ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
+            ExpressionAttributeValues: { ':n': p.lineCount },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
     },
   };
 }

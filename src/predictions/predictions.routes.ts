@@ -5,7 +5,7 @@ import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { commonErrors, json, notFoundError, security } from '../http/openapi.ts';
 import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
-import { Problem } from '../http/problem.ts';
+import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
 import { PredictionsViewSchema } from './predictions.schemas.ts';
@@ -58,7 +58,7 @@ export function predictionRoutes(deps: AppDeps) {
       requireScopeOrSelf(c, 'predictions:read', id);
       const found = await deps.predictions.read(id);
       if (!found) {
-        if (!(await deps.customers.get(id))) throw new Problem(404, 'customers.notFound', 'Customer not found');
+        if (!(await deps.customers.get(id))) throw notFound('customer');
         throw new Problem(404, 'predictions.notFound', 'No predictions yet: the customer has no purchases');
       }
       const headers = { etag: found.stored.etag, 'cache-control': 'private, max-age=60', age: String(found.ageSeconds) };

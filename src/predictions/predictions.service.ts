@@ -2,6 +2,7 @@ import type { ProductRepository } from '../products/products.repository.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
+import { MAX_CLOCK_SKEW_MS } from '../purchases/purchases.schemas.ts';
 import { dayOf } from '../shared/days.ts';
 import { mapLimit } from '../storage/batch.ts';
 import { TtlCache } from './cache.ts';
@@ -45,13 +46,14 @@ export function predictionService(deps: PredictionServiceDeps) {
   const reads = new TtlCache<StoredPredictions>(READ_CACHE_MS, 10_000, deps.now);
   let model: { value: { model: PopulationModel; fittedAt?: string }; until: number } | undefined;
 
-  /** Predictions are "as of the end of today": today's purchases count. */
-  const asOfDay = () => dayOf(deps.now()) + 1;
+  /** Predictions are "as of the end of today": today's purchases count, and those a little ahead of our clock. */
+  const asOfDay = () => dayOf(deps.now() + MAX_CLOCK_SKEW_MS) + 1;
 
   async function currentModel() {
     if (model && model.until > deps.now()) return model.value;
     const stored = await deps.models.get(jurisdiction);
-    const value = stored ?? { model: defaultPopulationModel(asOfDay()) };
+    // A model stored by an older version may lack newer fields: the defaults fill them.
+    const value = stored ? { ...stored, model: { ...defaultPopulationModel(asOfDay()), ...stored.model } } : { model: defaultPopulationModel(asOfDay()) };
     model = { value, until: deps.now() + MODEL_CACHE_MS };
     return value;
   }
@@ -74,7 +76,7 @@ export function predictionService(deps: PredictionServiceDeps) {
     const computedAt = new Date(deps.now()).toISOString();
     const prediction = predictCustomer(buildHistory(events(lines, categories)), m.model, asOfDay());
     const view = toView(customerId, prediction, m, lines.length, computedAt);
-    return { customerId, computedAt, etag: await etagOf(view), view };
+    return { customerId, computedAt, lineCount: lines.length, etag: await etagOf(view), view };
   }
 
   return {
@@ -85,7 +87,7 @@ export function predictionService(deps: PredictionServiceDeps) {
         const lines = await deps.purchases.allOf(id);
         if (lines.length === 0) return 0;
         const stored = await compute(id, lines, await catalogFacts(lines), m);
-        await deps.predictions.put(stored);
+        await deps.predictions.putIfNotOlder(stored);
         reads.delete(id);
         return 1;
       });
@@ -96,9 +98,10 @@ export function predictionService(deps: PredictionServiceDeps) {
     async read(customerId: string): Promise<{ stored: StoredPredictions; ageSeconds: number } | undefined> {
       const hit = reads.get(customerId);
       if (hit) return { stored: hit.value, ageSeconds: Math.floor((deps.now() - hit.storedAt) / 1000) };
+      const generation = reads.mark();
       const stored = await deps.predictions.get(customerId);
       if (!stored) return undefined;
-      reads.set(customerId, stored);
+      reads.set(customerId, stored, generation);
       return { stored, ageSeconds: 0 };
     },
 
@@ -123,15 +126,17 @@ export function predictionService(deps: PredictionServiceDeps) {
       const histories = [...byCustomer.values()].map((lines) => buildHistory(events(lines, categories)));
       const fittedAt = new Date(deps.now()).toISOString();
       const fitted = histories.length > 0 ? fitPopulation(histories, asOfDay()) : defaultPopulationModel(asOfDay());
-      await deps.models.put(jurisdiction, fitted, fittedAt);
       const m = { model: fitted, fittedAt };
+      // Everything is computed before anything is stored: a model that fails on some customer is not kept.
+      const computed: StoredPredictions[] = [];
+      for (const [id, lines] of byCustomer) computed.push(await compute(id, lines, categories, m));
+      await deps.models.put(jurisdiction, fitted, fittedAt);
       model = { value: m, until: deps.now() + MODEL_CACHE_MS };
-      const stored: StoredPredictions[] = [];
-      for (const [id, lines] of byCustomer) {
-        stored.push(await compute(id, lines, categories, m));
-        reads.delete(id);
-      }
-      await deps.predictions.putMany(stored);
+      // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
+      await mapLimit(computed, 16, async (stored) => {
+        await deps.predictions.putIfNotOlder(stored);
+        reads.delete(stored.customerId);
+      });
       return {
         jurisdiction,
         customers: byCustomer.size,

@@ -4,7 +4,7 @@ import { requireScope, requireScopeOrCustomer } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { commonErrors, json, jsonBody, notFoundError, security } from '../http/openapi.ts';
-import { Problem } from '../http/problem.ts';
+import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { Category, ProductId, ProductSchema, PutProductBody } from './products.schemas.ts';
 
@@ -63,7 +63,7 @@ export function productRoutes(deps: AppDeps) {
     .openapi(getProduct, async (c) => {
       requireScopeOrCustomer(c, 'catalog:read');
       const product = await deps.catalog.get(c.req.valid('param').id);
-      if (!product) throw new Problem(404, 'products.notFound', 'Product not found');
+      if (!product) throw notFound('product');
       return c.json(product, 200);
     })
     .openapi(listProducts, async (c) => {

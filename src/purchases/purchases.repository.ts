@@ -88,7 +88,8 @@ export function dynamoPurchaseRepository(doc: DynamoDBDocumentClient, table: str
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const res = await doc.send(
-          new QueryCommand({ TableName: table, KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId }, ExclusiveStartKey }),
+          // Strongly consistent: a recompute right after an ingest must see the lines just written.
+          new QueryCommand({ TableName: table, KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId }, ExclusiveStartKey, ConsistentRead: true }),
         );
         lines.push(...(res.Items ?? []).map(toLine));
         ExclusiveStartKey = res.LastEvaluatedKey;

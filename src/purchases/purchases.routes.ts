@@ -6,7 +6,7 @@ import type { AppEnv } from '../http/context.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { commonErrors, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
 import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
-import { Problem } from '../http/problem.ts';
+import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { jurisdictionOfCustomerId } from '../shared/ids.ts';
 import { linesOf, ordersOf, summarize, type PurchaseLine } from './purchases.model.ts';
@@ -107,7 +107,7 @@ export function purchaseRoutes(deps: AppDeps) {
       }
       const page = await deps.purchases.newestFirst(id, limit, before);
       if (page.items.length === 0 && !cursor && !(await deps.customers.get(id))) {
-        throw new Problem(404, 'customers.notFound', 'Customer not found');
+        throw notFound('customer');
       }
       return c.json({ items: page.items, nextCursor: page.lastTimeKey ? encodeCursor({ t: page.lastTimeKey }) : null }, 200);
     });

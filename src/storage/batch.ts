@@ -35,6 +35,7 @@ export async function batchGetAll(
   table: string,
   keys: readonly Key[],
   projection?: string[],
+  consistentRead = false,
 ): Promise<Item[]> {
   const found: Item[] = [];
   for (const chunk of chunks(keys, BATCH_GET_LIMIT)) {
@@ -47,6 +48,7 @@ export async function batchGetAll(
           RequestItems: {
             [table]: {
               Keys: pending,
+              ...(consistentRead ? { ConsistentRead: true } : {}),
               ...(projection ? { ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '),
                 ExpressionAttributeNames: Object.fromEntries(projection.map((p, i) => [`#p${i}`, p])) } : {}),
             },

@@ -57,6 +57,7 @@ const cases: Case[] = [
   ['customer id in the wrong shape (body)', 'POST', () => '/v1/purchases', { body: order({ customerId: 'cus_us_abc' }) }, 400, 'request.invalid'],
   ['product id in the wrong shape', 'PUT', () => '/v1/products/has%20space', { body: { name: 'n', category: 'c', price: 1, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: true } }, 400, 'request.invalid'],
   ['unknown country', 'POST', () => '/v1/customers', { body: { country: 'XX' } }, 400, 'request.invalid'],
+  ['trusted country header not an ISO code', 'POST', () => '/v1/customers', { body: {}, headers: { 'x-cadence-customer-country': 'Germany' } }, 400, 'request.invalid'],
   ['bad email', 'POST', () => '/v1/customers', { body: { country: 'DE', contact: { email: 'not-an-email' } } }, 400, 'request.invalid'],
   ['patching residency', 'PATCH', () => `/v1/customers/${row}`, { body: { residency: 'EU' } }, 400, 'customers.immutableField'],
   ['token for another customer', 'GET', () => `/v1/customers/${row}`, { key: 'token' }, 404, 'customers.notFound'],

@@ -51,6 +51,8 @@ describe('infrastructure (CDK, synthesized offline)', () => {
       const text = JSON.stringify(policies);
       expect(text).toContain(j === 'EU' ? 'table/cadence-eu-customers' : 'table/cadence-row-customers');
       expect(text).not.toContain(j === 'EU' ? 'cadence-row-' : 'cadence-eu-');
+      // Every DynamoDB call the app makes is allowed (the refit scans; ingestion batch-reads; predictions put).
+      for (const action of ['GetItem', 'PutItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem']) expect(text).toContain(`dynamodb:${action}`);
       if (j === 'EU') expect(text).not.toMatch(/dynamodb:(us|ap)-/);
       else expect(text).not.toMatch(/dynamodb:eu-/);
     }

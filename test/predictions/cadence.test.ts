@@ -95,7 +95,8 @@ describe('customer predictions', () => {
   it('are the same whatever the order of the purchases', () => {
     const model = population();
     const a = predictCustomer(buildHistory(events()), model, 20200);
-    const shuffled = [...events()].sort(() => prng(1).next() - 0.5).reverse();
+    const shuffled = prng(1).shuffle(events());
+    expect(shuffled).not.toEqual(events());
     expect(predictCustomer(buildHistory(shuffled), model, 20200)).toEqual(a);
   });
 
@@ -107,5 +108,39 @@ describe('customer predictions', () => {
     expect(p.categories.map((c) => c.category)).toEqual(['kitchen']);
     expect(p.probabilityAlive).toBeGreaterThan(0.5);
     expect(p.expectedPurchases90).toBeGreaterThan(p.expectedPurchases30);
+  });
+});
+
+describe('robustness of the population fit and predictions', () => {
+  const history = (productId: string, category: string, start: number) =>
+    buildHistory(Array.from({ length: 5 }, (_, i) => ({ day: start + i * 20, productId, category, quantity: 1, amount: 10 * Math.exp(3 * prng(start + i).normal()) })));
+
+  it('leaves spend out rather than keep a Gamma-Gamma fit without a finite mean (q <= 1)', () => {
+    const rnd = prng(8);
+    // Heavy-tailed spends: log-normal with sigma 2.
+    const hs = Array.from({ length: 300 }, (_, c) =>
+      buildHistory(Array.from({ length: 4 }, (_, i) => ({ day: 20000 + c % 30 + i * (5 + rnd.int(0, 40)), productId: 'p', quantity: 1, amount: Math.exp(3 + 2 * rnd.normal()) }))),
+    );
+    const model = fitPopulation(hs, 20400);
+    if (model.gammaGamma) expect(model.gammaGamma.q).toBeGreaterThan(1);
+    expect(() => hs.map((h) => predictCustomer(h, model, 20400))).not.toThrow();
+  });
+
+  it('predicts products and categories whose names are Object.prototype properties', () => {
+    // Too few series of their own: their priors are looked up, and must fall back, not hit the prototype.
+    const odd = ['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty'].map((id, k) => history(id, id, 20000 + k));
+    const hs = [...Array.from({ length: 10 }, (_, c) => history('coffee', 'coffee', 20000 + c)), ...odd];
+    const model = fitPopulation(hs, 20200);
+    for (const h of odd) {
+      const p = predictCustomer(h, model, 20200);
+      expect(Number.isFinite(p.products[0]!.nextDay)).toBe(true);
+    }
+  });
+
+  it('accepts a purchase on or after the as-of day (an order stamped a little ahead of our clock)', () => {
+    const h = history('coffee', 'coffee', 20000);
+    const model = fitPopulation([h, history('coffee', 'coffee', 20003)], 20050);
+    expect(() => predictCustomer(h, model, h.lastDay)).not.toThrow();
+    expect(predictCustomer(h, model, h.lastDay - 3).asOfDay).toBe(h.lastDay + 1);
   });
 });

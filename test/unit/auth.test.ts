@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN, apiKeyRecord, constantTimeEqual, generateApiKey, sha256Hex } from '../../src/auth/api-keys.ts';
-import { mintCustomerToken, verifyCustomerToken } from '../../src/auth/customer-tokens.ts';
+import { sign } from 'hono/jwt';
+import { mintCustomerToken, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyCustomerToken } from '../../src/auth/customer-tokens.ts';
 import { CUSTOMER_ID_PATTERN, jurisdictionOfCustomerId, newCustomerId } from '../../src/shared/ids.ts';
 
 describe('API keys', () => {
@@ -40,5 +41,11 @@ describe('customer ids and tokens', () => {
     expect(await verifyCustomerToken('t'.repeat(40), await mintCustomerToken(secret, id, 60))).toBeUndefined();
     expect(await verifyCustomerToken(secret, await mintCustomerToken(secret, id, 60, Date.now() - 120_000))).toBeUndefined();
     expect(await verifyCustomerToken(secret, 'not.a.jwt')).toBeUndefined();
+    const iat = Math.floor(Date.now() / 1000);
+    const other = (claims: Record<string, unknown>) => sign({ sub: id, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER, iat, exp: iat + 60, ...claims }, secret, 'HS256');
+    expect((await verifyCustomerToken(secret, await other({})))?.customerId).toBe(id);
+    expect(await verifyCustomerToken(secret, await other({ aud: 'another-app' }))).toBeUndefined();
+    expect(await verifyCustomerToken(secret, await other({ iss: 'someone-else' }))).toBeUndefined();
+    expect(await verifyCustomerToken(secret, await other({ sub: 'not-a-customer' }))).toBeUndefined();
   });
 });

@@ -22,13 +22,14 @@ describe('forwarding to the jurisdiction that holds the customer', () => {
     expect(seen[0]!.headers.get(FORWARDED_BY)).toBe('us-east-1');
   });
 
-  it('fails over to the next region of the same jurisdiction when the home is unreachable or answers 502-504', async () => {
+  it('fails over to the next region of the same jurisdiction when the home is unreachable or answers 503', async () => {
     const seen: Request[] = [];
     expect((await forwardToJurisdiction({ EU: [down, answering(200, seen)] }, 'EU', 'us-east-1', req())).status).toBe(200);
     expect((await forwardToJurisdiction({ EU: [answering(503), answering(200, seen)] }, 'EU', 'us-east-1', req())).status).toBe(200);
     expect(seen).toHaveLength(2);
-    // A 4xx or 500 is an answer, not an outage: no second try.
+    // A 4xx, 500 or 504 is an answer (the request may have been carried out): no second try.
     expect((await forwardToJurisdiction({ EU: [answering(404), answering(200)] }, 'EU', 'us-east-1', req())).status).toBe(404);
+    expect((await forwardToJurisdiction({ EU: [answering(504), answering(200)] }, 'EU', 'us-east-1', req())).status).toBe(504);
   });
 
   it('answers 503 routing.peerUnavailable when no region of the jurisdiction answers, and never serves it locally', async () => {
