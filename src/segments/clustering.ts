@@ -1,0 +1,123 @@
+import { kmeans } from 'ml-kmeans';
+import { prng } from '../shared/random.ts';
+
+export class SegmentationError extends Error {
+  constructor(
+    readonly code: 'segments.emptyPopulation' | 'segments.invalidK' | 'segments.invalidFeatures',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SegmentationError';
+  }
+}
+
+export interface Scaler {
+  mean: number[];
+  sd: number[];
+}
+
+export function fitScaler(rows: readonly number[][]): Scaler {
+  const d = rows[0]!.length;
+  const mean = new Array<number>(d).fill(0);
+  const sd = new Array<number>(d).fill(0);
+  for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]! / rows.length;
+  for (const r of rows) for (let j = 0; j < d; j++) sd[j]! += (r[j]! - mean[j]!) ** 2 / rows.length;
+  // A constant feature carries no information; sd 1 keeps it at 0 instead of dividing by zero.
+  return { mean, sd: sd.map((v) => (v > 1e-12 ? Math.sqrt(v) : 1)) };
+}
+
+export const scale = (s: Scaler, r: readonly number[]) => r.map((v, j) => (v - s.mean[j]!) / s.sd[j]!);
+export const unscale = (s: Scaler, r: readonly number[]) => r.map((v, j) => v * s.sd[j]! + s.mean[j]!);
+
+const sqDist = (a: readonly number[], b: readonly number[]) => {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += (a[j]! - b[j]!) ** 2;
+  return s;
+};
+
+export function nearest(centroids: readonly number[][], x: readonly number[]): { index: number; distance: number } {
+  let index = 0;
+  let best = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < centroids.length; c++) {
+    const d = sqDist(centroids[c]!, x);
+    if (d < best) {
+      best = d;
+      index = c;
+    }
+  }
+  return { index, distance: Math.sqrt(best) };
+}
+
+/** Mean silhouette width (Rousseeuw 1987) of a labelled sample; O(n^2), so callers pass a sample. */
+export function silhouette(points: readonly number[][], labels: readonly number[], k: number): number {
+  let total = 0;
+  for (let i = 0; i < points.length; i++) {
+    const sums = new Array<number>(k).fill(0);
+    const counts = new Array<number>(k).fill(0);
+    for (let j = 0; j < points.length; j++) {
+      if (i === j) continue;
+      sums[labels[j]!]! += Math.sqrt(sqDist(points[i]!, points[j]!));
+      counts[labels[j]!]!++;
+    }
+    const own = labels[i]!;
+    if (counts[own] === 0) continue; // a singleton's silhouette is 0 by convention
+    const a = sums[own]! / counts[own]!;
+    let b = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < k; c++) if (c !== own && counts[c]! > 0) b = Math.min(b, sums[c]! / counts[c]!);
+    if (Number.isFinite(b)) total += (b - a) / Math.max(a, b);
+  }
+  return total / points.length;
+}
+
+/** A reproducible sample of row indexes (all of them when there are fewer). */
+export function sampleIndexes(n: number, size: number, seed: number): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n <= size) return all;
+  return prng(seed).shuffle(all).slice(0, size).sort((a, b) => a - b);
+}
+
+export interface KCandidate {
+  k: number;
+  silhouette: number;
+  /** Within-cluster sum of squares on the fit sample (the elbow curve). */
+  inertia: number;
+  centroids: number[][];
+}
+
+export interface ClusteringOptions {
+  kMin: number;
+  kMax: number;
+  seed: number;
+  /** Customers k-means is fitted on; the rest are assigned to the nearest centroid. */
+  fitSample: number;
+  /** Points the silhouette is computed on (it is quadratic). */
+  silhouetteSample: number;
+  maxIterations: number;
+}
+
+export const DEFAULT_CLUSTERING: ClusteringOptions = { kMin: 5, kMax: 7, seed: 42, fitSample: 50_000, silhouetteSample: 2_000, maxIterations: 100 };
+
+/**
+ * K-means++ (ml-kmeans, fixed seed) for every k in range on a sample of standardised rows; k is the one
+ * with the best silhouette. Returns every candidate so the elbow curve can be reported beside it.
+ */
+export function chooseClusters(scaled: readonly number[][], options: ClusteringOptions): { best: KCandidate; candidates: KCandidate[] } {
+  const { kMin, kMax } = options;
+  if (!Number.isInteger(kMin) || !Number.isInteger(kMax) || kMin < 2 || kMax < kMin || kMax > 20) {
+    throw new SegmentationError('segments.invalidK', `k must be whole numbers with 2 <= kMin <= kMax <= 20 (got ${kMin}..${kMax})`);
+  }
+  if (scaled.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
+  if (scaled.length < kMax * 2) throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments`);
+  if (scaled.some((r) => r.some((v) => !Number.isFinite(v)))) throw new SegmentationError('segments.invalidFeatures', 'a feature is NaN or infinite');
+  const fitRows = sampleIndexes(scaled.length, options.fitSample, options.seed).map((i) => scaled[i]! as number[]);
+  const silRows = sampleIndexes(fitRows.length, options.silhouetteSample, options.seed + 1);
+  const candidates: KCandidate[] = [];
+  for (let k = kMin; k <= kMax; k++) {
+    const result = kmeans(fitRows, k, { seed: options.seed, initialization: 'kmeans++', maxIterations: options.maxIterations });
+    const inertia = fitRows.reduce((s, r, i) => s + sqDist(r, result.centroids[result.clusters[i]!]!), 0);
+    const sil = silhouette(silRows.map((i) => fitRows[i]!), silRows.map((i) => result.clusters[i]!), k);
+    candidates.push({ k, silhouette: sil, inertia, centroids: result.centroids });
+  }
+  const best = candidates.reduce((a, b) => (b.silhouette > a.silhouette + 1e-12 ? b : a));
+  return { best, candidates };
+}

@@ -1,0 +1,101 @@
+import { chooseClusters, DEFAULT_CLUSTERING, fitScaler, nearest, scale, SegmentationError, unscale, type ClusteringOptions, type KCandidate } from './clustering.ts';
+import { explainSegments, type SegmentExplanation } from './explain.ts';
+import { transform, untransform, type FeatureSet } from './features.ts';
+import { adjustedRandIndex, matchSegments } from './matching.ts';
+
+export interface SegmentInput {
+  customerId: string;
+  /** Features in original units, in the order of the feature set. */
+  raw: number[];
+  revenue: number;
+}
+
+export interface PreviousRun {
+  segments: { id: string; centroidRaw: number[] }[];
+  assignments: ReadonlyMap<string, string>;
+}
+
+export interface Segment extends SegmentExplanation {
+  id: string;
+  size: number;
+  share: number;
+  revenueShare: number;
+}
+
+export interface SegmentationResult {
+  featureSet: FeatureSet;
+  k: number;
+  candidates: Omit<KCandidate, 'centroids'>[];
+  segments: Segment[];
+  assignments: Map<string, { segmentId: string; distance: number }>;
+  /** Adjusted Rand index with the previous run over customers in both (undefined on a first run). */
+  agreement?: number;
+  /** Customers who moved, counted by previous -> new segment. */
+  moves: { from: string; to: string; customers: number }[];
+}
+
+/**
+ * Segments a population: features are log-transformed where skewed and standardised; k-means runs on a
+ * sample for each k in range and the best silhouette wins; every customer is then assigned to its nearest
+ * centroid in one streaming pass; clusters are matched to the previous run's segments so ids persist.
+ */
+export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[], options: Partial<ClusteringOptions> = {}, previous?: PreviousRun): SegmentationResult {
+  const opts = { ...DEFAULT_CLUSTERING, ...options };
+  if (input.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
+  for (const c of input) {
+    if (c.raw.length !== set.defs.length || c.raw.some((v) => !Number.isFinite(v))) {
+      throw new SegmentationError('segments.invalidFeatures', `customer ${c.customerId} has a missing, NaN or infinite feature`);
+    }
+  }
+  const transformed = input.map((c) => transform(set, c.raw));
+  const scaler = fitScaler(transformed);
+  const scaled = transformed.map((r) => scale(scaler, r));
+  const { best, candidates } = chooseClusters(scaled, opts);
+
+  const assignment = scaled.map((r) => nearest(best.centroids, r));
+  const previousScaled = (previous?.segments ?? []).map((s) => ({ id: s.id, centroid: scale(scaler, transform(set, s.centroidRaw)) }));
+  const ids = matchSegments(previousScaled, best.centroids, (n) => `seg_${n + 1}`);
+
+  const centroidsRaw = best.centroids.map((c) => untransform(set, unscale(scaler, c)));
+  const populationRaw = untransform(set, scaler.mean);
+  const explanations = explainSegments(set, best.centroids, centroidsRaw, populationRaw);
+  const totalRevenue = input.reduce((s, c) => s + c.revenue, 0) || 1;
+  const segments: Segment[] = best.centroids.map((_, k) => {
+    const members = assignment.map((a, i) => (a.index === k ? i : -1)).filter((i) => i >= 0);
+    return {
+      id: ids[k]!,
+      ...explanations[k]!,
+      size: members.length,
+      share: members.length / input.length,
+      revenueShare: members.reduce((s, i) => s + input[i]!.revenue, 0) / totalRevenue,
+    };
+  });
+
+  const assignments = new Map(input.map((c, i) => [c.customerId, { segmentId: ids[assignment[i]!.index]!, distance: assignment[i]!.distance }]));
+  let agreement: number | undefined;
+  const moves = new Map<string, number>();
+  if (previous) {
+    const before: string[] = [];
+    const after: string[] = [];
+    for (const [id, a] of assignments) {
+      const was = previous.assignments.get(id);
+      if (was === undefined) continue;
+      before.push(was);
+      after.push(a.segmentId);
+      if (was !== a.segmentId) moves.set(`${was}\u0000${a.segmentId}`, (moves.get(`${was}\u0000${a.segmentId}`) ?? 0) + 1);
+    }
+    if (before.length > 0) agreement = adjustedRandIndex(before, after);
+  }
+  return {
+    featureSet: set,
+    k: best.k,
+    candidates: candidates.map(({ centroids: _, ...c }) => c),
+    segments: segments.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
+    assignments,
+    ...(agreement !== undefined ? { agreement } : {}),
+    moves: [...moves].map(([k, customers]) => {
+      const [from, to] = k.split('\u0000');
+      return { from: from!, to: to!, customers };
+    }).sort((a, b) => b.customers - a.customers),
+  };
+}
