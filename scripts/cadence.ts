@@ -7,12 +7,15 @@
  *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
  *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
  *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models on a running stack
+ *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
  */
 import { parseArgs } from 'node:util';
 import { regions } from '../regions/index.ts';
 import { backtest, type Level } from '../src/cli/backtest.ts';
 import { cdnowToCsv, onlineRetailToCsv } from '../src/cli/datasets.ts';
 import { printBacktest } from '../src/cli/report.ts';
+import { printSegments, segmentFile } from '../src/cli/segment.ts';
+import { SegmentationError } from '../src/segments/clustering.ts';
 import { writePredictions } from '../src/cli/predict.ts';
 import { InputError, parseDay, readTransactions } from '../src/cli/transactions.ts';
 import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
@@ -130,7 +133,21 @@ async function refit(): Promise<void> {
   }
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit };
+async function segment(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, out: { type: 'string' }, 'k-min': { type: 'string', default: '5' }, 'k-max': { type: 'string', default: '7' }, seed: { type: 'string', default: '42' } } });
+  const asOfDay = day('as-of', values['as-of']);
+  if (!values.out) fail('--out FILE is required');
+  const [kMin, kMax, seed] = [values['k-min'], values['k-max'], values.seed].map(Number) as [number, number, number];
+  try {
+    printSegments(await segmentFile(await load(values.transactions), asOfDay, values.out, { kMin, kMax, seed }));
+  } catch (err) {
+    if (err instanceof SegmentationError) fail(err.message);
+    throw err;
+  }
+  process.stderr.write(`wrote ${values.out}\n`);
+}
+
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 await run();

@@ -4,7 +4,7 @@ export interface SegmentExplanation {
   name: string;
   /** The centroid in the shop's units, feature by feature. */
   centroid: Record<string, number>;
-  /** The features that set the segment apart most, with the population's value beside it. */
+  /** The features that set the segment apart most, beside the typical customer's (the population's mean on the log scale for skewed features). */
   distinguishing: { feature: string; unit: string; value: number; population: number; z: number }[];
   summary: string;
 }
@@ -27,6 +27,25 @@ export function rfmName(z: Record<string, number>): string {
   return 'Need attention';
 }
 
+/** Words for "high" and "low" on each feature, to tell apart two segments that share an RFM name. */
+const QUALIFIERS: Record<string, [high: string, low: string]> = {
+  recencyDays: ['lapsed longest', 'most recent'],
+  purchaseDays: ['most frequent', 'fewest purchases'],
+  spendPerDay: ['big baskets', 'small baskets'],
+  typicalGapDays: ['slow replenishers', 'fast replenishers'],
+  irregularity: ['irregular', 'regular'],
+  probabilityAlive: ['likely active', 'likely gone'],
+  expectedPurchases90: ['most active ahead', 'quiet ahead'],
+  distinctProducts: ['wide range', 'narrow range'],
+};
+
+function qualifier(feature: string, z: number): string {
+  const words = QUALIFIERS[feature];
+  if (words) return z > 0 ? words[0] : words[1];
+  const category = feature.replace(/^share:/, '');
+  return z > 0 ? `mostly ${category}` : `little ${category}`;
+}
+
 const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toString() : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(2));
 
 export function explainSegments(set: FeatureSet, centroidsScaled: readonly number[][], centroidsRaw: readonly number[][], populationRaw: readonly number[]): SegmentExplanation[] {
@@ -40,7 +59,7 @@ export function explainSegments(set: FeatureSet, centroidsScaled: readonly numbe
       name: rfmName(z),
       centroid: Object.fromEntries(set.defs.map((d, j) => [d.name, Number(centroidsRaw[c]![j]!.toFixed(4))])),
       distinguishing,
-      summary: distinguishing.map((d) => `${d.unit}: ${fmt(d.value)} (all customers: ${fmt(d.population)})`).join('; '),
+      summary: distinguishing.map((d) => `${d.unit}: ${fmt(d.value)} (typical customer: ${fmt(d.population)})`).join('; '),
     };
   });
   // Two segments with one name would confuse a marketing team: the second says what sets it apart.
@@ -50,7 +69,7 @@ export function explainSegments(set: FeatureSet, centroidsScaled: readonly numbe
     seen.set(e.name, n);
     if (n > 1) {
       const top = e.distinguishing[0]!;
-      e.name = `${e.name}, ${top.z > 0 ? 'high' : 'low'} ${top.feature.replace(/^share:/, '')}`;
+      e.name = `${e.name}, ${qualifier(top.feature, top.z)}`;
     }
   }
   return explained;

@@ -73,7 +73,7 @@ describe('segmentation', () => {
     expect(names.some((n) => n.startsWith('Hibernating') || n.startsWith('At risk'))).toBe(true);
     const champions = result.segments.find((s) => s.name === 'Champions')!;
     expect(champions.centroid.purchaseDays).toBeGreaterThan(30);
-    expect(champions.summary).toMatch(/all customers/);
+    expect(champions.summary).toMatch(/typical customer/);
     expect(result.segments.reduce((s, x) => s + x.share, 0)).toBeCloseTo(1, 9);
     expect(result.segments.reduce((s, x) => s + x.revenueShare, 0)).toBeCloseTo(1, 9);
   });
