@@ -9,6 +9,7 @@ export default defineRegion({
     customers: 'cadence-eu-customers',
     purchases: 'cadence-eu-purchases',
     predictions: 'cadence-eu-predictions',
+    segments: 'cadence-eu-segments',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

@@ -9,6 +9,7 @@ export default defineRegion({
     customers: 'cadence-row-customers',
     purchases: 'cadence-row-purchases',
     predictions: 'cadence-row-predictions',
+    segments: 'cadence-row-segments',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

@@ -14,6 +14,8 @@ import { validationHook } from './http/validation.ts';
 import { predictionRoutes } from './predictions/predictions.routes.ts';
 import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
+import { segmentRoutes } from './segments/segments.routes.ts';
+import type { SegmentService } from './segments/segments.service.ts';
 import type { ProductRepository } from './products/products.repository.ts';
 import { purchaseRoutes } from './purchases/purchases.routes.ts';
 import type { PurchaseRepository } from './purchases/purchases.repository.ts';
@@ -27,6 +29,7 @@ export interface AppDeps {
   catalog: ProductRepository;
   apiKeys: ApiKeyRepository;
   predictions: PredictionService;
+  segments: SegmentService;
   /** Deployments of the jurisdictions this one does not serve. */
   peers: Peers;
   jwtSecret: string;
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', purchaseRoutes(deps));
   app.route('/', productRoutes(deps));
   app.route('/', predictionRoutes(deps));
+  app.route('/', segmentRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -6,7 +6,7 @@ import { handleQueueBatch, handleScheduled, type QueueBatch } from './jobs/dispa
 import { deploymentDeps } from './deps.ts';
 import type { Fetcher, Peers } from './http/peers.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
-import { bindingName, REFIT_CRON } from './regions/wrangler-config.ts';
+import { bindingName, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 
 
@@ -65,10 +65,17 @@ export default {
   },
   async scheduled(controller: { cron: string }, env: Env): Promise<void> {
     const { deps } = deploymentFor(env);
-    if (controller.cron === REFIT_CRON) {
-      // Both regions of a jurisdiction carry the trigger; only the home region fits, so it runs once.
+    if (controller.cron === REFIT_CRON || controller.cron === SEGMENT_CRON) {
+      // Both regions of a jurisdiction carry the triggers; only the home region runs them, so they run once.
       if (!deps.region.home) return;
-      console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await deps.predictions.refit()) }));
+      if (controller.cron === REFIT_CRON) {
+        console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await deps.predictions.refit()) }));
+      } else {
+        // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
+        const runId = `${deps.region.jurisdiction.toLowerCase()}-daily-${new Date().toISOString().slice(0, 10)}`;
+        const run = await deps.segments.run({ runId });
+        console.log(JSON.stringify({ level: run.status === 'failed' ? 'error' : 'info', msg: 'segment run', id: run.id, status: run.status, k: run.k }));
+      }
       return;
     }
     await handleScheduled(controller.cron, { env });

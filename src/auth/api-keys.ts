@@ -8,6 +8,7 @@ export const Scope = z.enum([
   'purchases:read',
   'purchases:write',
   'predictions:read',
+  'segments:read',
   'catalog:read',
   'catalog:write',
   'tokens:mint',

@@ -6,8 +6,8 @@ import { MAX_CLOCK_SKEW_MS } from '../purchases/purchases.schemas.ts';
 import { dayOf } from '../shared/days.ts';
 import { mapLimit } from '../storage/batch.ts';
 import { TtlCache } from './cache.ts';
-import { predictCustomer } from './customer.ts';
-import { buildHistory, type PurchaseEvent } from './history.ts';
+import { predictCustomer, type CustomerPrediction } from './customer.ts';
+import { buildHistory, type CustomerHistory, type PurchaseEvent } from './history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './population.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { toView } from './view.ts';
@@ -19,6 +19,8 @@ export interface PredictionServiceDeps {
   predictions: PredictionRepository;
   models: ModelRepository;
   now: () => number;
+  /** Told about every customer whose predictions were just computed (segments assign them). */
+  onComputed?: (customerId: string, history: CustomerHistory, prediction: CustomerPrediction) => Promise<void>;
 }
 
 export interface RefitReport {
@@ -72,23 +74,57 @@ export function predictionService(deps: PredictionServiceDeps) {
       return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, ...(facts ? { category: facts.category, consumable: facts.consumable } : {}) };
     });
 
-  async function compute(customerId: string, lines: readonly PurchaseLine[], categories: CatalogFacts, m: { model: PopulationModel; fittedAt?: string }): Promise<StoredPredictions> {
+  async function compute(customerId: string, lines: readonly PurchaseLine[], categories: CatalogFacts, m: { model: PopulationModel; fittedAt?: string }) {
     const computedAt = new Date(deps.now()).toISOString();
-    const prediction = predictCustomer(buildHistory(events(lines, categories)), m.model, asOfDay());
+    const history = buildHistory(events(lines, categories));
+    const prediction = predictCustomer(history, m.model, asOfDay());
     const view = toView(customerId, prediction, m, lines.length, computedAt);
-    return { customerId, computedAt, lineCount: lines.length, etag: await etagOf(view), view };
+    const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, etag: await etagOf(view), view };
+    return { stored, history, prediction };
+  }
+
+  /** Every customer of the jurisdiction with their stored lines (a scan of the purchases table). */
+  async function loadAll() {
+    const byCustomer = new Map<string, PurchaseLine[]>();
+    let count = 0;
+    for await (const page of deps.purchases.scan()) {
+      for (const line of page) {
+        const list = byCustomer.get(line.customerId);
+        if (list) list.push(line);
+        else byCustomer.set(line.customerId, [line]);
+        count++;
+      }
+    }
+    const catalog = await catalogFacts([...byCustomer.values()].flat());
+    return { byCustomer, catalog, count };
   }
 
   return {
+    /**
+     * Every customer's history and predictions under the current model, computed from a scan (for
+     * population jobs such as segmentation; nothing is stored).
+     */
+    async snapshot(): Promise<{ customerId: string; history: CustomerHistory; prediction: CustomerPrediction }[]> {
+      const m = await currentModel();
+      const { byCustomer, catalog } = await loadAll();
+      const out = [];
+      for (const [customerId, lines] of byCustomer) {
+        const history = buildHistory(events(lines, catalog));
+        out.push({ customerId, history, prediction: predictCustomer(history, m.model, asOfDay()) });
+      }
+      return out;
+    },
+
     /** Recomputes and stores the predictions of these customers from their stored purchase lines. */
     async recompute(customerIds: readonly string[]): Promise<number> {
       const m = await currentModel();
       const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
         const lines = await deps.purchases.allOf(id);
         if (lines.length === 0) return 0;
-        const stored = await compute(id, lines, await catalogFacts(lines), m);
+        const { stored, history, prediction } = await compute(id, lines, await catalogFacts(lines), m);
         await deps.predictions.putIfNotOlder(stored);
         reads.delete(id);
+        await deps.onComputed?.(id, history, prediction);
         return 1;
       });
       return done.reduce<number>((s, v) => s + v, 0);
@@ -111,25 +147,14 @@ export function predictionService(deps: PredictionServiceDeps) {
      */
     async refit(): Promise<RefitReport> {
       const started = deps.now();
-      const byCustomer = new Map<string, PurchaseLine[]>();
-      let count = 0;
-      for await (const page of deps.purchases.scan()) {
-        for (const line of page) {
-          const list = byCustomer.get(line.customerId);
-          if (list) list.push(line);
-          else byCustomer.set(line.customerId, [line]);
-          count++;
-        }
-      }
-      const allLines = [...byCustomer.values()].flat();
-      const categories = await catalogFacts(allLines);
+      const { byCustomer, catalog: categories, count } = await loadAll();
       const histories = [...byCustomer.values()].map((lines) => buildHistory(events(lines, categories)));
       const fittedAt = new Date(deps.now()).toISOString();
       const fitted = histories.length > 0 ? fitPopulation(histories, asOfDay()) : defaultPopulationModel(asOfDay());
       const m = { model: fitted, fittedAt };
       // Everything is computed before anything is stored: a model that fails on some customer is not kept.
       const computed: StoredPredictions[] = [];
-      for (const [id, lines] of byCustomer) computed.push(await compute(id, lines, categories, m));
+      for (const [id, lines] of byCustomer) computed.push((await compute(id, lines, categories, m)).stored);
       await deps.models.put(jurisdiction, fitted, fittedAt);
       model = { value: m, until: deps.now() + MODEL_CACHE_MS };
       // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.

@@ -21,7 +21,7 @@ export function checkRegionSet(list: readonly Region[]): readonly Region[] {
       if (f === r.id) problems.push(`${r.id}: fails over to itself`);
     }
   }
-  for (const table of ['customers', 'purchases', 'predictions'] as const) {
+  for (const table of ['customers', 'purchases', 'predictions', 'segments'] as const) {
     const owner = new Map<string, Jurisdiction>();
     for (const r of list) {
       const name = r.tables[table];

@@ -20,9 +20,11 @@ export const RegionSchema = z
         customers: tableName,
         purchases: tableName,
         predictions: tableName,
+        /** Each customer's segment assignment (personal). */
+        segments: tableName,
         catalog: tableName,
         apiKeys: tableName,
-        /** Population model parameters per jurisdiction: aggregates, not personal data. */
+        /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
         models: tableName,
       })
       .strict(),

@@ -3,6 +3,8 @@ import type { Region } from './region.schema.ts';
 export const COMPATIBILITY_DATE = '2026-04-01';
 /** Daily population refit (UTC), run by each jurisdiction's home region. */
 export const REFIT_CRON = '17 3 * * *';
+/** Daily segment run (UTC), after the refit, by each jurisdiction's home region. */
+export const SEGMENT_CRON = '47 3 * * *';
 export const workerName = (regionId: string) => `cadence-${regionId}`;
 export const bindingName = (regionId: string) => `REGION_${regionId.replaceAll('-', '_').toUpperCase()}`;
 
@@ -35,7 +37,7 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `CADENCE_REGION = "${region.id}"`,
       '',
       `[env.${region.id}.triggers]`,
-      `crons = ["${REFIT_CRON}"]`,
+      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}"]`,
       '',
     );
     for (const peer of peerRegions(list, region)) {

@@ -95,6 +95,8 @@ export interface ClusteringOptions {
   maxIterations: number;
 }
 
+const MIN_PER_SEGMENT = 5;
+
 export const DEFAULT_CLUSTERING: ClusteringOptions = { kMin: 5, kMax: 7, seed: 42, fitSample: 50_000, silhouetteSample: 2_000, maxIterations: 100 };
 
 /**
@@ -107,7 +109,8 @@ export function chooseClusters(scaled: readonly number[][], options: ClusteringO
     throw new SegmentationError('segments.invalidK', `k must be whole numbers with 2 <= kMin <= kMax <= 20 (got ${kMin}..${kMax})`);
   }
   if (scaled.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
-  if (scaled.length < kMax * 2) throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments`);
+  // Fewer than five customers per segment on average makes segments of one or two people.
+  if (scaled.length < kMax * MIN_PER_SEGMENT) throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments (at least ${MIN_PER_SEGMENT} per segment)`);
   if (scaled.some((r) => r.some((v) => !Number.isFinite(v)))) throw new SegmentationError('segments.invalidFeatures', 'a feature is NaN or infinite');
   const fitRows = sampleIndexes(scaled.length, options.fitSample, options.seed).map((i) => scaled[i]! as number[]);
   const silRows = sampleIndexes(fitRows.length, options.silhouetteSample, options.seed + 1);

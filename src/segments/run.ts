@@ -1,4 +1,4 @@
-import { chooseClusters, DEFAULT_CLUSTERING, fitScaler, nearest, scale, SegmentationError, unscale, type ClusteringOptions, type KCandidate } from './clustering.ts';
+import { chooseClusters, DEFAULT_CLUSTERING, fitScaler, nearest, scale, SegmentationError, unscale, type ClusteringOptions, type KCandidate, type Scaler } from './clustering.ts';
 import { explainSegments, type SegmentExplanation } from './explain.ts';
 import { transform, untransform, type FeatureSet } from './features.ts';
 import { adjustedRandIndex, matchSegments } from './matching.ts';
@@ -22,7 +22,22 @@ export interface Segment extends SegmentExplanation {
   revenueShare: number;
 }
 
+/** What it takes to place a new customer in the current segments without a new run. */
+export interface SegmentModel {
+  featureSet: FeatureSet;
+  scaler: Scaler;
+  /** Standardised centroids, in the order of `ids`. */
+  centroids: number[][];
+  ids: string[];
+}
+
+export function assignOne(model: SegmentModel, raw: readonly number[]): { segmentId: string; distance: number } {
+  const { index, distance } = nearest(model.centroids, scale(model.scaler, transform(model.featureSet, raw)));
+  return { segmentId: model.ids[index]!, distance };
+}
+
 export interface SegmentationResult {
+  model: SegmentModel;
   featureSet: FeatureSet;
   k: number;
   candidates: Omit<KCandidate, 'centroids'>[];
@@ -87,6 +102,7 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
     if (before.length > 0) agreement = adjustedRandIndex(before, after);
   }
   return {
+    model: { featureSet: set, scaler, centroids: best.centroids, ids },
     featureSet: set,
     k: best.k,
     candidates: candidates.map(({ centroids: _, ...c }) => c),

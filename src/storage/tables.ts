@@ -64,6 +64,7 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
         ],
       };
     case 'predictions':
+    case 'segments':
       return { ...base, AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: S }], KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] };
     case 'models':
       return { ...base, AttributeDefinitions: [{ AttributeName: 'modelKey', AttributeType: S }], KeySchema: [{ AttributeName: 'modelKey', KeyType: 'HASH' }] };
@@ -72,7 +73,7 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
   }
 }
 
-export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions'] as const satisfies readonly TableKind[];
+export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions', 'segments'] as const satisfies readonly TableKind[];
 export const GLOBAL_TABLES = ['catalog', 'apiKeys', 'models'] as const satisfies readonly TableKind[];
 
 /** Creates the tables that do not exist yet and waits until they are ACTIVE. */

@@ -20,11 +20,15 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
     '/v1/customers/{id}',
     '/v1/customers/{id}/predictions',
     '/v1/customers/{id}/purchases',
+    '/v1/customers/{id}/segment',
     '/v1/customers/{id}/tokens',
     '/v1/ops/refit',
     '/v1/products',
     '/v1/products/{id}',
     '/v1/purchases',
+    '/v1/segment-runs',
+    '/v1/segment-runs/{id}',
+    '/v1/segments',
   ]);
   expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['get', 'patch']);
   expect(doc.paths['/v1/purchases']!.post!.responses).toHaveProperty('422');
