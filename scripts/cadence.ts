@@ -6,7 +6,7 @@
  *   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
  *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
  *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
- *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models on a running stack
+ *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models and segments on a running stack
  *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
 import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
+import { refitAndSegment } from '../src/local/refit.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/shared/ids.ts';
 import { documentClient } from '../src/storage/client.ts';
 
@@ -125,12 +126,12 @@ async function refit(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { url: { type: 'string', default: `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' } } });
   const key = values.key ?? env.CADENCE_ADMIN_KEY ?? readLocalSecrets(env.CADENCE_DATA_DIR).adminKey;
   if (!key) fail('--key (or CADENCE_ADMIN_KEY) is required');
-  for (const jurisdiction of ['EU', 'ROW']) {
-    const res = await fetch(`${values.url}/v1/ops/refit?jurisdiction=${jurisdiction}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } }).catch((err: unknown) => fail(`${values.url} is not reachable (${String(err)}); is the stack running?`));
-    const body = await res.text();
-    if (!res.ok) fail(`${jurisdiction}: HTTP ${res.status} ${body}`);
-    console.log(body);
+  try {
+    await refitAndSegment(values.url, key, (line) => process.stderr.write(`${line}\n`));
+  } catch (err) {
+    fail(`${values.url}: ${err instanceof Error ? err.message : String(err)} (is the stack running?)`);
   }
+  process.stderr.write('done\n');
 }
 
 async function segment(): Promise<void> {

@@ -37,11 +37,12 @@ Try:
   curl -s ${stack.url}/v1/customers -H "authorization: Bearer $CADENCE_KEY" -H 'content-type: application/json' \\
        -d '{"displayName":"Anna","country":"DE","consents":{"profiling":true}}'
   curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/predictions -H "authorization: Bearer $CADENCE_KEY"   # or …/purchases
+  curl -s "${stack.url}/v1/segments?jurisdiction=EU" -H "authorization: Bearer $CADENCE_KEY"   # …and /v1/customers/<id>/segment
   curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/tokens -H "authorization: Bearer $CADENCE_KEY" \\
        -H 'content-type: application/json' -d '{"ttlSeconds":3600}'      # a storefront token for that customer
   (or: npm run cadence -- token --customer ${demoCustomer ?? '<customer id>'})
 
-Refit the population models and recompute all predictions (the Worker does it daily): npm run cadence -- refit
+Refit the population models, recompute all predictions and re-segment (the Worker does it daily): npm run cadence -- refit
 Ctrl-C stops everything; data stays in ${env.CADENCE_DATA_DIR} (delete it to start over).
 `);
 

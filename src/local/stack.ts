@@ -6,6 +6,7 @@ import { createLocalTables, localConnection, registerApiKey } from './bootstrap.
 import { generateDemoData } from './demo-data.ts';
 import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
 import { nodeRegions } from './node-regions.ts';
+import { refitAndSegment } from './refit.ts';
 import { localSecrets } from './secrets.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
@@ -87,11 +88,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stopServer = () => mf.dispose();
     }
     if (seeded) {
-      log('fitting the population models and computing every demo customer\'s predictions…');
-      for (const jurisdiction of ['EU', 'ROW']) {
-        const res = await fetch(`${url}/v1/ops/refit?jurisdiction=${jurisdiction}`, { method: 'POST', headers: { authorization: `Bearer ${secrets.adminKey}` } });
-        if (!res.ok) throw new Error(`refit of ${jurisdiction} failed: ${res.status} ${await res.text()}`);
-      }
+      await refitAndSegment(url, secrets.adminKey, log);
     }
     return {
       url,
@@ -108,3 +105,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw err;
   }
 }
+
