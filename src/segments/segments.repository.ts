@@ -30,6 +30,8 @@ export interface SegmentRun {
   id: string;
   jurisdiction: Jurisdiction;
   status: RunStatus;
+  /** Share of the run done (0..1) and what it is doing, updated as it goes. */
+  progress: { done: number; phase: 'loading' | 'clustering' | 'assigning' | 'finished' };
   startedAt: string;
   finishedAt?: string;
   customers?: number;

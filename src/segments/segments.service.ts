@@ -47,10 +47,12 @@ export function segmentService(deps: SegmentServiceDeps) {
       const existing = await deps.store.run(id);
       // A failed run may be tried again under its id; a running or finished one is returned as it is.
       if (existing && existing.status !== 'failed') return existing;
-      const run: SegmentRun = { id, jurisdiction, status: 'running', startedAt: iso() };
+      const run: SegmentRun = { id, jurisdiction, status: 'running', progress: { done: 0, phase: 'loading' }, startedAt: iso() };
       await deps.store.putRun(run);
+      const step = (done: number, phase: SegmentRun['progress']['phase']) => deps.store.putRun({ ...run, progress: { done, phase } });
       try {
         const snapshot = await deps.predictions.snapshot();
+        await step(0.4, 'clustering');
         const set = featureSet(snapshot.map((s) => s.history));
         const input = snapshot.map((s) => ({ customerId: s.customerId, raw: customerFeatures(set, s.history, s.prediction), revenue: s.history.totalSpend }));
         const previousDef = await current();
@@ -58,6 +60,7 @@ export function segmentService(deps: SegmentServiceDeps) {
         // A changed feature set (a new top category) cannot be compared centroid by centroid: start afresh.
         const comparable = previousDef && previousDef.model.featureSet.defs.map((d) => d.name).join() === set.defs.map((d) => d.name).join();
         const result = runSegmentation(set, input, options, comparable ? previous : undefined);
+        await step(0.7, 'assigning');
         const now = iso();
         const assignments: Assignment[] = [...result.assignments].map(([customerId, a]) => {
           const was = previous?.assignments.get(customerId);
@@ -70,6 +73,7 @@ export function segmentService(deps: SegmentServiceDeps) {
         for (const a of assignments) reads.delete(a.customerId);
         Object.assign(run, {
           status: 'succeeded',
+          progress: { done: 1, phase: 'finished' },
           finishedAt: iso(),
           customers: input.length,
           k: result.k,
@@ -80,7 +84,7 @@ export function segmentService(deps: SegmentServiceDeps) {
         } satisfies Partial<SegmentRun>);
       } catch (err) {
         const code = err instanceof SegmentationError ? err.code : 'segments.runFailed';
-        Object.assign(run, { status: 'failed', finishedAt: iso(), error: { code, message: err instanceof Error ? err.message : String(err) } });
+        Object.assign(run, { status: 'failed', progress: { ...run.progress, phase: 'finished' }, finishedAt: iso(), error: { code, message: err instanceof Error ? err.message : String(err) } });
         console.error(JSON.stringify({ level: 'error', msg: 'segment run failed', run: id, code }));
       }
       await deps.store.putRun(run);

@@ -41,7 +41,7 @@ describe('segments', () => {
   it("runs in the customers' jurisdiction, finds the planted groups, and serves each customer's segment", async () => {
     const res = await run({ kMin: 3, kMax: 3 }, 'us-east-1', '?jurisdiction=EU');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'succeeded', jurisdiction: 'EU', customers: 60, k: 3, featureSetVersion: 'rfm-cadence-1' });
+    expect(res.body).toMatchObject({ status: 'succeeded', progress: { done: 1, phase: 'finished' }, jurisdiction: 'EU', customers: 60, k: 3, featureSetVersion: 'rfm-cadence-1' });
     expect(res.body.candidates).toHaveLength(1);
     const segments = (await api.call('GET', '/v1/segments?jurisdiction=EU', { key: admin(), region: 'ap-southeast-2' })).body;
     expect(segments.segments.map((s: { size: number }) => s.size).sort()).toEqual([20, 20, 20]);
