@@ -33,7 +33,8 @@ if (mode === 'cadence') {
     return { customerId: `c${i}`, raw, revenue: raw[1]! * raw[2]! };
   });
   const t0 = performance.now();
-  const result = runSegmentation(set, input, { kMin: k, kMax: k, maxIterations: iterations });
+  // tolerance -1: never stop early, so both sides run exactly `iterations` iterations.
+  const result = runSegmentation(set, input, { kMin: k, kMax: k, maxIterations: iterations, tolerance: -1 });
   report({ generateMs: t0 - started, segmentMs: performance.now() - t0, k: result.k, sizes: result.segments.map((s) => s.size) });
 } else {
   // The reference: log-transform and standardise into one Float64Array, then Lloyd's algorithm.

@@ -139,11 +139,11 @@ async function segment(): Promise<void> {
   const asOfDay = day('as-of', values['as-of']);
   if (!values.out) fail('--out FILE is required');
   const [kMin, kMax, seed] = [values['k-min'], values['k-max'], values.seed].map(Number) as [number, number, number];
+  const transactions = await load(values.transactions);
   try {
-    printSegments(await segmentFile(await load(values.transactions), asOfDay, values.out, { kMin, kMax, seed }));
+    printSegments(await segmentFile(transactions, asOfDay, values.out, { kMin, kMax, seed }));
   } catch (err) {
-    if (err instanceof SegmentationError) fail(err.message);
-    throw err;
+    fail(err instanceof SegmentationError || err instanceof Error ? err.message : String(err));
   }
   process.stderr.write(`wrote ${values.out}\n`);
 }

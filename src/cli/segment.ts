@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify';
 import { predictCustomer } from '../predictions/customer.ts';
 import { fitPopulation } from '../predictions/population.ts';
 import type { ClusteringOptions } from '../segments/clustering.ts';
-import { customerFeatures, featureSet } from '../segments/features.ts';
+import { featureSet, segmentInputs } from '../segments/features.ts';
 import { runSegmentation, type SegmentationResult } from '../segments/run.ts';
 import { split } from './backtest.ts';
 import type { Transaction } from './transactions.ts';
@@ -15,7 +15,7 @@ export async function segmentFile(transactions: readonly Transaction[], asOfDay:
   const all = [...histories.values()];
   const model = fitPopulation(all, asOfDay);
   const set = featureSet(all);
-  const input = [...histories].map(([customerId, h]) => ({ customerId, raw: customerFeatures(set, h, predictCustomer(h, model, asOfDay)), revenue: h.totalSpend }));
+  const input = segmentInputs(set, [...histories].map(([customerId, history]) => ({ customerId, history, prediction: predictCustomer(history, model, asOfDay) })));
   const result = runSegmentation(set, input, options);
   const names = new Map(result.segments.map((s) => [s.id, s.name]));
   const csv = stringify({ header: true, columns: ['customer_id', 'segment_id', 'segment_name', 'distance'] });

@@ -124,7 +124,10 @@ export function predictionService(deps: PredictionServiceDeps) {
         const { stored, history, prediction } = await compute(id, lines, await catalogFacts(lines), m);
         await deps.predictions.putIfNotOlder(stored);
         reads.delete(id);
-        await deps.onComputed?.(id, history, prediction);
+        // Best effort: a listener's failure (segment assignment) must not fail the recompute.
+        await deps.onComputed?.(id, history, prediction).catch((err: unknown) => {
+          console.error(JSON.stringify({ level: 'error', msg: 'after-recompute hook failed', error: String(err) }));
+        });
         return 1;
       });
       return done.reduce<number>((s, v) => s + v, 0);

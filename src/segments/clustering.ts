@@ -48,6 +48,32 @@ export function nearest(centroids: readonly number[][], x: readonly number[]): {
   return { index, distance: Math.sqrt(best) };
 }
 
+/**
+ * K-means++ gives far-off customers (a single wholesaler) a cluster of their own. Such a cluster cannot
+ * be a segment (its centre would be one customer's figures), so it is dissolved: its members join their
+ * nearest other cluster and the centres are recomputed, until every cluster has MIN_SEGMENT_SIZE members
+ * or two clusters are left. The effective k can then be below the range asked for; the run says so.
+ */
+export function pruneSmallClusters(rows: readonly number[][], centroids: readonly number[][], clusters: readonly number[]): { centroids: number[][]; labels: number[] } {
+  let cs = centroids.map((c) => [...c]);
+  let labels = [...clusters];
+  for (;;) {
+    const sizes = new Array<number>(cs.length).fill(0);
+    for (const l of labels) sizes[l]!++;
+    const smallest = sizes.indexOf(Math.min(...sizes));
+    if (sizes[smallest]! >= MIN_SEGMENT_SIZE || cs.length <= 2) return { centroids: cs, labels };
+    cs = cs.filter((_, i) => i !== smallest);
+    labels = rows.map((r, i) => (labels[i] === smallest ? nearest(cs, r).index : labels[i]! > smallest ? labels[i]! - 1 : labels[i]!));
+    const sums = cs.map((c) => new Array<number>(c.length).fill(0));
+    const counts = new Array<number>(cs.length).fill(0);
+    rows.forEach((r, i) => {
+      counts[labels[i]!]!++;
+      r.forEach((v, j) => (sums[labels[i]!]![j]! += v));
+    });
+    cs = sums.map((sum, c) => (counts[c]! > 0 ? sum.map((v) => v / counts[c]!) : cs[c]!));
+  }
+}
+
 /** Mean silhouette width (Rousseeuw 1987) of a labelled sample; O(n^2), so callers pass a sample. */
 export function silhouette(points: readonly number[][], labels: readonly number[], k: number): number {
   let total = 0;
@@ -82,6 +108,8 @@ export interface KCandidate {
   /** Within-cluster sum of squares on the fit sample (the elbow curve). */
   inertia: number;
   centroids: number[][];
+  /** Customers in the smallest cluster of the fit sample. */
+  smallest: number;
 }
 
 export interface ClusteringOptions {
@@ -93,11 +121,17 @@ export interface ClusteringOptions {
   /** Points the silhouette is computed on (it is quadratic). */
   silhouetteSample: number;
   maxIterations: number;
+  /** ml-kmeans stops when centroids move less than this; a negative value runs every iteration (benchmarks). */
+  tolerance: number;
 }
 
-const MIN_PER_SEGMENT = 5;
+/**
+ * Segments smaller than this are not allowed: a segment's centre and size are stored as aggregates beside
+ * non-personal data, and the centre of one or two customers would be their personal figures.
+ */
+export const MIN_SEGMENT_SIZE = 5;
 
-export const DEFAULT_CLUSTERING: ClusteringOptions = { kMin: 5, kMax: 7, seed: 42, fitSample: 50_000, silhouetteSample: 2_000, maxIterations: 100 };
+export const DEFAULT_CLUSTERING: ClusteringOptions = { kMin: 5, kMax: 7, seed: 42, fitSample: 50_000, silhouetteSample: 2_000, maxIterations: 100, tolerance: 1e-6 };
 
 /**
  * K-means++ (ml-kmeans, fixed seed) for every k in range on a sample of standardised rows; k is the one
@@ -109,18 +143,27 @@ export function chooseClusters(scaled: readonly number[][], options: ClusteringO
     throw new SegmentationError('segments.invalidK', `k must be whole numbers with 2 <= kMin <= kMax <= 20 (got ${kMin}..${kMax})`);
   }
   if (scaled.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
-  // Fewer than five customers per segment on average makes segments of one or two people.
-  if (scaled.length < kMax * MIN_PER_SEGMENT) throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments (at least ${MIN_PER_SEGMENT} per segment)`);
+  if (scaled.length < kMax * MIN_SEGMENT_SIZE) {
+    throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments (at least ${MIN_SEGMENT_SIZE} per segment)`);
+  }
   if (scaled.some((r) => r.some((v) => !Number.isFinite(v)))) throw new SegmentationError('segments.invalidFeatures', 'a feature is NaN or infinite');
   const fitRows = sampleIndexes(scaled.length, options.fitSample, options.seed).map((i) => scaled[i]! as number[]);
   const silRows = sampleIndexes(fitRows.length, options.silhouetteSample, options.seed + 1);
   const candidates: KCandidate[] = [];
   for (let k = kMin; k <= kMax; k++) {
-    const result = kmeans(fitRows, k, { seed: options.seed, initialization: 'kmeans++', maxIterations: options.maxIterations });
-    const inertia = fitRows.reduce((s, r, i) => s + sqDist(r, result.centroids[result.clusters[i]!]!), 0);
-    const sil = silhouette(silRows.map((i) => fitRows[i]!), silRows.map((i) => result.clusters[i]!), k);
-    candidates.push({ k, silhouette: sil, inertia, centroids: result.centroids });
+    const result = kmeans(fitRows, k, { seed: options.seed, initialization: 'kmeans++', maxIterations: options.maxIterations, tolerance: options.tolerance });
+    const { centroids, labels } = pruneSmallClusters(fitRows, result.centroids, result.clusters);
+    if (candidates.some((c) => c.k === centroids.length)) continue; // pruning led to a k already tried
+    const inertia = fitRows.reduce((s, r, i) => s + sqDist(r, centroids[labels[i]!]!), 0);
+    const sil = silhouette(silRows.map((i) => fitRows[i]!), silRows.map((i) => labels[i]!), centroids.length);
+    const sizes = new Array<number>(centroids.length).fill(0);
+    for (const c of labels) sizes[c]!++;
+    candidates.push({ k: centroids.length, silhouette: sil, inertia, centroids, smallest: Math.min(...sizes) });
   }
-  const best = candidates.reduce((a, b) => (b.silhouette > a.silhouette + 1e-12 ? b : a));
+  const allowed = candidates.filter((c) => c.smallest >= MIN_SEGMENT_SIZE);
+  if (allowed.length === 0) {
+    throw new SegmentationError('segments.emptyPopulation', `every k in ${kMin}..${kMax} leaves a segment of fewer than ${MIN_SEGMENT_SIZE} customers`);
+  }
+  const best = allowed.reduce((a, b) => (b.silhouette > a.silhouette + 1e-12 ? b : a));
   return { best, candidates };
 }

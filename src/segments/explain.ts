@@ -72,5 +72,12 @@ export function explainSegments(set: FeatureSet, centroidsScaled: readonly numbe
       e.name = `${e.name}, ${qualifier(top.feature, top.z)}`;
     }
   }
+  // Still the same name twice (same top feature, same direction): number them.
+  const used = new Map<string, number>();
+  for (const e of explained) {
+    const n = (used.get(e.name) ?? 0) + 1;
+    used.set(e.name, n);
+    if (n > 1) e.name = `${e.name} (${n})`;
+  }
   return explained;
 }

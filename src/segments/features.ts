@@ -68,3 +68,8 @@ export function transform(set: FeatureSet, raw: readonly number[]): number[] {
 export function untransform(set: FeatureSet, values: readonly number[]): number[] {
   return values.map((v, i) => (set.defs[i]!.log ? Math.expm1(v) : v));
 }
+
+/** The clustering input of a population: each customer's raw features and revenue. */
+export function segmentInputs(set: FeatureSet, customers: Iterable<{ customerId: string; history: CustomerHistory; prediction: CustomerPrediction }>) {
+  return [...customers].map((c) => ({ customerId: c.customerId, raw: customerFeatures(set, c.history, c.prediction), revenue: c.history.totalSpend }));
+}

@@ -1,25 +1,30 @@
 import { linearSumAssignment } from 'linear-sum-assignment';
 
+/** Centres further apart than this (in standard deviations) are different segments, whatever the matching. */
+export const MAX_MATCH_DISTANCE = 2;
+
 /**
  * Matches this run's clusters to the previous run's segments by centroid distance (Hungarian / Jonker-
- * Volgenant assignment), so a segment keeps its id while it means the same thing. Clusters left over get
- * new ids; previous segments left over are retired.
+ * Volgenant assignment), so a segment keeps its id while it means the same thing. A cluster with no
+ * previous segment within MAX_MATCH_DISTANCE gets a new id, never one used before (`reserved` holds every
+ * id ever given); previous segments left over are retired.
  */
 export function matchSegments(
   previous: readonly { id: string; centroid: readonly number[] }[],
   current: readonly number[][],
   newId: (n: number) => string,
+  reserved: Iterable<string> = [],
 ): string[] {
   const ids = new Array<string>(current.length);
   if (previous.length > 0) {
     const cost = current.map((c) => previous.map((p) => Math.sqrt(c.reduce((s, v, j) => s + (v - p.centroid[j]!) ** 2, 0))));
     const { rowAssignments } = linearSumAssignment(cost, { maximaze: false });
     rowAssignments.forEach((col, row) => {
-      if (col >= 0) ids[row] = previous[col]!.id;
+      if (col >= 0 && cost[row]![col]! <= MAX_MATCH_DISTANCE) ids[row] = previous[col]!.id;
     });
   }
   let n = 0;
-  const taken = new Set(ids.filter(Boolean));
+  const taken = new Set([...reserved, ...previous.map((p) => p.id), ...ids.filter(Boolean)]);
   for (let i = 0; i < current.length; i++) {
     if (ids[i]) continue;
     let id = newId(n++);

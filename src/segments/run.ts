@@ -13,6 +13,8 @@ export interface SegmentInput {
 export interface PreviousRun {
   segments: { id: string; centroidRaw: number[] }[];
   assignments: ReadonlyMap<string, string>;
+  /** Every segment id used so far: a new cluster never gets an old id with another meaning. */
+  usedIds?: readonly string[];
 }
 
 export interface Segment extends SegmentExplanation {
@@ -38,9 +40,8 @@ export function assignOne(model: SegmentModel, raw: readonly number[]): { segmen
 
 export interface SegmentationResult {
   model: SegmentModel;
-  featureSet: FeatureSet;
   k: number;
-  candidates: Omit<KCandidate, 'centroids'>[];
+  candidates: Omit<KCandidate, 'centroids' | 'smallest'>[];
   segments: Segment[];
   assignments: Map<string, { segmentId: string; distance: number }>;
   /** Adjusted Rand index with the previous run over customers in both (undefined on a first run). */
@@ -57,11 +58,9 @@ export interface SegmentationResult {
 export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[], options: Partial<ClusteringOptions> = {}, previous?: PreviousRun): SegmentationResult {
   const opts = { ...DEFAULT_CLUSTERING, ...options };
   if (input.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
-  for (const c of input) {
-    if (c.raw.length !== set.defs.length || c.raw.some((v) => !Number.isFinite(v))) {
-      throw new SegmentationError('segments.invalidFeatures', `customer ${c.customerId} has a missing, NaN or infinite feature`);
-    }
-  }
+  // The message names no customer: run records are stored beside non-personal data.
+  const bad = input.filter((c) => c.raw.length !== set.defs.length || c.raw.some((v) => !Number.isFinite(v))).length;
+  if (bad > 0) throw new SegmentationError('segments.invalidFeatures', `${bad} customers have a missing, NaN or infinite feature`);
   const transformed = input.map((c) => transform(set, c.raw));
   const scaler = fitScaler(transformed);
   const scaled = transformed.map((r) => scale(scaler, r));
@@ -69,7 +68,7 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
 
   const assignment = scaled.map((r) => nearest(best.centroids, r));
   const previousScaled = (previous?.segments ?? []).map((s) => ({ id: s.id, centroid: scale(scaler, transform(set, s.centroidRaw)) }));
-  const ids = matchSegments(previousScaled, best.centroids, (n) => `seg_${n + 1}`);
+  const ids = matchSegments(previousScaled, best.centroids, (n) => `seg_${n + 1}`, previous?.usedIds ?? []);
 
   const centroidsRaw = best.centroids.map((c) => untransform(set, unscale(scaler, c)));
   const populationRaw = untransform(set, scaler.mean);
@@ -103,9 +102,8 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
   }
   return {
     model: { featureSet: set, scaler, centroids: best.centroids, ids },
-    featureSet: set,
     k: best.k,
-    candidates: candidates.map(({ centroids: _, ...c }) => c),
+    candidates: candidates.map(({ centroids: _, smallest: __, ...c }) => c),
     segments: segments.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
     assignments,
     ...(agreement !== undefined ? { agreement } : {}),

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchWriteAll } from '../storage/batch.ts';
@@ -21,6 +22,8 @@ export interface SegmentDefinition {
   createdAt: string;
   model: SegmentModel;
   segments: Segment[];
+  /** Every segment id the jurisdiction has used, so none is given a new meaning. */
+  usedIds: string[];
 }
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
@@ -31,7 +34,7 @@ export interface SegmentRun {
   jurisdiction: Jurisdiction;
   status: RunStatus;
   /** Share of the run done (0..1) and what it is doing, updated as it goes. */
-  progress: { done: number; phase: 'loading' | 'clustering' | 'assigning' | 'finished' };
+  progress?: { done: number; phase: 'loading' | 'clustering' | 'assigning' | 'finished' };
   startedAt: string;
   finishedAt?: string;
   customers?: number;
@@ -45,7 +48,8 @@ export interface SegmentRun {
 
 export interface AssignmentRepository {
   get(customerId: string): Promise<Assignment | undefined>;
-  put(a: Assignment): Promise<void>;
+  /** Stores unless the stored assignment comes from another run than `runId` (a newer run wrote it). */
+  putIfSameRun(a: Assignment): Promise<boolean>;
   putMany(list: readonly Assignment[]): Promise<void>;
   all(): Promise<Map<string, string>>;
 }
@@ -53,7 +57,12 @@ export interface AssignmentRepository {
 export interface SegmentStore {
   current(j: Jurisdiction): Promise<SegmentDefinition | undefined>;
   putCurrent(def: SegmentDefinition): Promise<void>;
+  /** Each run's definition, kept so an assignment is always read with the segments it was made for. */
+  definition(runId: string): Promise<SegmentDefinition | undefined>;
+  putDefinition(def: SegmentDefinition): Promise<void>;
   run(id: string): Promise<SegmentRun | undefined>;
+  /** Creates the run record unless one exists that has not failed and is not stale; false when one does. */
+  startRun(run: SegmentRun, staleBefore: string): Promise<boolean>;
   putRun(run: SegmentRun): Promise<void>;
 }
 
@@ -62,8 +71,21 @@ export function dynamoAssignmentRepository(doc: DynamoDBDocumentClient, table: s
     async get(customerId) {
       return (await doc.send(new GetCommand({ TableName: table, Key: { customerId } }))).Item as Assignment | undefined;
     },
-    async put(a) {
-      await doc.send(new PutCommand({ TableName: table, Item: a }));
+    async putIfSameRun(a) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: a,
+            ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
+            ExpressionAttributeValues: { ':run': a.runId },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
     },
     async putMany(list) {
       await batchWriteAll(doc, table, list as unknown as Record<string, unknown>[]);
@@ -87,11 +109,30 @@ export function dynamoSegmentStore(doc: DynamoDBDocumentClient, table: string): 
     const item = (await doc.send(new GetCommand({ TableName: table, Key: { modelKey } }))).Item;
     return item ? (JSON.parse(item.value as string) as T) : undefined;
   };
-  const put = (modelKey: string, value: unknown) => doc.send(new PutCommand({ TableName: table, Item: { modelKey, value: JSON.stringify(value) } }));
+  const put = (modelKey: string, value: unknown, extra: Record<string, unknown> = {}) =>
+    doc.send(new PutCommand({ TableName: table, Item: { modelKey, value: JSON.stringify(value), ...extra } }));
   return {
     current: (j) => get<SegmentDefinition>(`${j}#segments`),
     putCurrent: async (def) => void (await put(`${def.jurisdiction}#segments`, def)),
+    definition: (runId) => get<SegmentDefinition>(`def#${runId}`),
+    putDefinition: async (def) => void (await put(`def#${def.runId}`, def)),
     run: (id) => get<SegmentRun>(`run#${id}`),
-    putRun: async (run) => void (await put(`run#${run.id}`, run)),
+    async startRun(run, staleBefore) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: { modelKey: `run#${run.id}`, value: JSON.stringify(run), runStatus: run.status, startedAt: run.startedAt },
+            ConditionExpression: 'attribute_not_exists(modelKey) OR runStatus = :failed OR startedAt < :stale',
+            ExpressionAttributeValues: { ':failed': 'failed', ':stale': staleBefore },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+    putRun: async (run) => void (await put(`run#${run.id}`, run, { runStatus: run.status, startedAt: run.startedAt })),
   };
 }

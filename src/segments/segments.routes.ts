@@ -43,7 +43,7 @@ const RunSchema = z
     id: z.string(),
     jurisdiction: Jurisdiction,
     status: z.enum(['running', 'succeeded', 'failed']),
-    progress: z.object({ done: z.number(), phase: z.enum(['loading', 'clustering', 'assigning', 'finished']) }),
+    progress: z.object({ done: z.number(), phase: z.enum(['loading', 'clustering', 'assigning', 'finished']) }).optional(),
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().optional(),
     customers: z.number().int().optional(),

@@ -56,7 +56,10 @@ describe('segmentation', () => {
     };
     // Same customers, new noise, a different seed: cluster order changes, meaning does not.
     const second = runSegmentation(set, planted(2000, 4).input, { kMin: 5, kMax: 5, seed: 99 }, previous);
-    expect(second.segments.map((s) => s.id).sort()).toEqual(first.segments.map((s) => s.id).sort());
+    // Each planted group has the same segment id in both runs (a label-free agreement could not tell).
+    for (let g = 0; g < centres.length; g++) {
+      expect(second.assignments.get(`c${g}`)!.segmentId).toBe(first.assignments.get(`c${g}`)!.segmentId);
+    }
     for (const s of second.segments) {
       const before = first.segments.find((x) => x.id === s.id)!;
       expect(Math.abs(Math.log1p(s.centroid.purchaseDays!) - Math.log1p(before.centroid.purchaseDays!))).toBeLessThan(0.3);
@@ -76,6 +79,15 @@ describe('segmentation', () => {
     expect(champions.summary).toMatch(/typical customer/);
     expect(result.segments.reduce((s, x) => s + x.share, 0)).toBeCloseTo(1, 9);
     expect(result.segments.reduce((s, x) => s + x.revenueShare, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('never makes a segment of fewer than 5 customers: far-off customers join their nearest segment', () => {
+    const four = planted(200, 7).input.filter((_, i) => i % 5 !== 4);
+    const outliers = [0, 1, 2].map((i) => ({ customerId: `far${i}`, raw: [1, 5000, 90000, 1, 1.5, 1, 900, 3000].map((v) => v * (1 + 0.01 * i)), revenue: 1 }));
+    const r = runSegmentation(set, [...four, ...outliers], { kMin: 5, kMax: 5 });
+    expect(r.k).toBe(4);
+    expect(Math.min(...r.segments.map((s) => s.size))).toBeGreaterThanOrEqual(5);
+    expect(r.assignments.get('far0')).toBeDefined();
   });
 
   it('refuses bad parameters with clear errors', () => {
@@ -100,8 +112,15 @@ describe('segmentation', () => {
 
 describe('matching and agreement', () => {
   it('matches clusters to previous segments by centroid and numbers new ones after the old', () => {
-    const ids = matchSegments([{ id: 'seg_1', centroid: [0, 0] }, { id: 'seg_2', centroid: [10, 10] }], [[9, 9], [0.5, 0], [50, 50]], (n) => `seg_${n + 1}`);
+    const ids = matchSegments([{ id: 'seg_1', centroid: [0, 0] }, { id: 'seg_2', centroid: [10, 10] }], [[9.5, 9.5], [0.5, 0], [50, 50]], (n) => `seg_${n + 1}`);
     expect(ids).toEqual(['seg_2', 'seg_1', 'seg_3']);
+  });
+
+  it('gives a cluster far from every previous segment a new id, never one used before', () => {
+    // The only previous segment is 5 standard deviations away: a different segment, not seg_1 renamed.
+    expect(matchSegments([{ id: 'seg_1', centroid: [0, 0] }], [[5, 0]], (n) => `seg_${n + 1}`)).toEqual(['seg_2']);
+    // After a change of features there is nothing to match, but old ids stay retired.
+    expect(matchSegments([], [[0, 0], [1, 1]], (n) => `seg_${n + 1}`, ['seg_1', 'seg_2', 'seg_3'])).toEqual(['seg_4', 'seg_5']);
   });
 
   it('computes the adjusted Rand index: 1 for the same partition under other labels, about 0 for chance', () => {

@@ -147,14 +147,14 @@ describe('predictions in workerd', () => {
   }, 120_000);
 
   it('runs the daily segmentation from its Cron Trigger in the home region, once per day', async () => {
-    const runs = async () => (await stores.scanAll('GLOBAL')).filter((i) => String(i.modelKey ?? '').startsWith('run#')).map((i) => JSON.parse(String(i.value)) as { id: string; status: string; k: number });
+    const runs = async () => (await stores.scanAll('GLOBAL')).filter((i) => String(i.modelKey ?? '').startsWith('run#')).map((i) => JSON.parse(String(i.value)) as { id: string; status: string; k: number; error?: unknown });
     await (await mf.getWorker('cadence-eu-west-1')).scheduled({ cron: '47 3 * * *' });
     expect(await runs()).toEqual([]);
     await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '47 3 * * *' });
     await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '47 3 * * *' });
     const done = await runs();
     expect(done).toHaveLength(1);
-    expect(done[0]).toMatchObject({ status: 'succeeded' });
+    expect(done[0], JSON.stringify(done[0])).toMatchObject({ status: 'succeeded' });
     expect(done[0]!.id).toMatch(/^eu-daily-\d{4}-\d{2}-\d{2}$/);
     expect((await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-segments')).length).toBeGreaterThan(400);
   }, 120_000);
