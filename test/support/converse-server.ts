@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ANALYSIS_TOOL_NAME } from '../../src/insights/analysis.schema.ts';
+
+/**
+ * A local server that speaks the Bedrock Runtime Converse wire protocol (REST-JSON, POST
+ * /model/{modelId}/converse), for tests through the real SDK client. Each request takes the next scripted
+ * behaviour; the request bodies are kept so tests can check what was sent.
+ */
+export type Behaviour =
+  | { kind: 'answer'; input: unknown; inputTokens?: number; outputTokens?: number }
+  | { kind: 'refuse' }
+  | { kind: 'error'; status: number; type: string }
+  | { kind: 'hang'; ms: number };
+
+export interface ConverseServer {
+  endpoint: string;
+  script: Behaviour[];
+  requests: { modelId: string; body: Record<string, unknown> }[];
+  /** Tokens reported per answered call, as the server counted them. */
+  reported: { inputTokens: number; outputTokens: number }[];
+  close(): Promise<void>;
+}
+
+export async function startConverseServer(): Promise<ConverseServer> {
+  const state: ConverseServer = { endpoint: '', script: [], requests: [], reported: [], close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = /^\/model\/([^/]+)\/converse$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || !m) {
+        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }).end('{"message":"no such route"}');
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      state.requests.push({ modelId: decodeURIComponent(m[1]!), body: JSON.parse(text) as Record<string, unknown> });
+      const b = state.script.shift() ?? { kind: 'error', status: 500, type: 'InternalServerException' };
+      if (b.kind === 'hang') {
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), b.ms);
+        return;
+      }
+      if (b.kind === 'error') {
+        res.writeHead(b.status, { 'content-type': 'application/json', 'x-amzn-errortype': `${b.type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
+        res.end(JSON.stringify({ message: `${b.type} from the local server` }));
+        return;
+      }
+      // Tokens roughly as a tokenizer would count them: about four characters each.
+      const inputTokens = b.kind === 'answer' && b.inputTokens !== undefined ? b.inputTokens : Math.ceil(text.length / 4);
+      const content = b.kind === 'answer' ? [{ toolUse: { toolUseId: `tu_${state.requests.length}`, name: ANALYSIS_TOOL_NAME, input: b.input } }] : [{ text: "I can't help with profiling this person." }];
+      const outputTokens = b.kind === 'answer' && b.outputTokens !== undefined ? b.outputTokens : Math.ceil(JSON.stringify(content).length / 4);
+      state.reported.push({ inputTokens, outputTokens });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          output: { message: { role: 'assistant', content } },
+          stopReason: b.kind === 'answer' ? 'tool_use' : 'end_turn',
+          usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+          metrics: { latencyMs: 5 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return state;
+}
