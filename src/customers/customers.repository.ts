@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch.ts';
+import { putIf } from '../storage/conditional.ts';
 import type { Customer } from './customers.schemas.ts';
 
 export class CustomerConflictError extends Error {
@@ -36,29 +36,18 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
       return { customer: res.Item.profile as Customer, version: res.Item.version as number };
     },
     async create(customer) {
-      try {
-        await doc.send(
-          new PutCommand({ TableName: table, Item: customerItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }),
-        );
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) throw new CustomerConflictError(customer.id);
-        throw err;
+      if (!(await putIf(doc, { TableName: table, Item: customerItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }))) {
+        throw new CustomerConflictError(customer.id);
       }
     },
     async replace(customer, expectedVersion) {
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: customerItem(customer, expectedVersion + 1),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': expectedVersion },
-          }),
-        );
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) throw new CustomerConflictError(customer.id);
-        throw err;
-      }
+      const stored = await putIf(doc, {
+        TableName: table,
+        Item: customerItem(customer, expectedVersion + 1),
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      });
+      if (!stored) throw new CustomerConflictError(customer.id);
     },
     async existing(ids) {
       const unique = [...new Set(ids)];

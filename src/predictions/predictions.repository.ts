@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Jurisdiction } from '../regions/region.schema.ts';
+import { putIf } from '../storage/conditional.ts';
 import type { PopulationModel } from './population.ts';
 import type { PredictionsView } from './predictions.schemas.ts';
 
@@ -34,22 +34,13 @@ export function dynamoPredictionRepository(doc: DynamoDBDocumentClient, table: s
       const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId } }));
       return res.Item as StoredPredictions | undefined;
     },
-    async putIfNotOlder(p) {
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: p,
-            ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
-            ExpressionAttributeValues: { ':n': p.lineCount },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
-    },
+    putIfNotOlder: (p) =>
+      putIf(doc, {
+        TableName: table,
+        Item: p,
+        ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
+        ExpressionAttributeValues: { ':n': p.lineCount },
+      }),
   };
 }
 

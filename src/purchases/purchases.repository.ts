@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { putIf } from '../storage/conditional.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { lineKey, timeKey, type PurchaseLine } from './purchases.model.ts';
 import type { Purchase } from './purchases.schemas.ts';
@@ -54,16 +54,11 @@ export function dynamoPurchaseRepository(doc: DynamoDBDocumentClient, table: str
     },
     async putIfAbsent(line) {
       const item = purchaseItem(line);
-      try {
-        await doc.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(lineKey)' }));
-        return { created: true };
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        const res = await doc.send(
-          new GetCommand({ TableName: table, Key: { customerId: line.customerId, lineKey: item.lineKey as string }, ConsistentRead: true }),
-        );
-        return { created: false, stored: res.Item ? toPurchase(res.Item) : undefined };
-      }
+      if (await putIf(doc, { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(lineKey)' })) return { created: true };
+      const res = await doc.send(
+        new GetCommand({ TableName: table, Key: { customerId: line.customerId, lineKey: item.lineKey as string }, ConsistentRead: true }),
+      );
+      return { created: false, stored: res.Item ? toPurchase(res.Item) : undefined };
     },
     async newestFirst(customerId, limit, beforeTimeKey) {
       const res = await doc.send(

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchWriteAll } from '../storage/batch.ts';
+import { putIf } from '../storage/conditional.ts';
 import type { Segment, SegmentModel } from './run.ts';
 
 /** A customer's place in the segments (personal: stored in the customer's jurisdiction). */
@@ -71,22 +71,13 @@ export function dynamoAssignmentRepository(doc: DynamoDBDocumentClient, table: s
     async get(customerId) {
       return (await doc.send(new GetCommand({ TableName: table, Key: { customerId } }))).Item as Assignment | undefined;
     },
-    async putIfSameRun(a) {
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: a,
-            ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
-            ExpressionAttributeValues: { ':run': a.runId },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
-    },
+    putIfSameRun: (a) =>
+      putIf(doc, {
+        TableName: table,
+        Item: a,
+        ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
+        ExpressionAttributeValues: { ':run': a.runId },
+      }),
     async putMany(list) {
       await batchWriteAll(doc, table, list as unknown as Record<string, unknown>[]);
     },
@@ -117,22 +108,13 @@ export function dynamoSegmentStore(doc: DynamoDBDocumentClient, table: string): 
     definition: (runId) => get<SegmentDefinition>(`def#${runId}`),
     putDefinition: async (def) => void (await put(`def#${def.runId}`, def)),
     run: (id) => get<SegmentRun>(`run#${id}`),
-    async startRun(run, staleBefore) {
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: { modelKey: `run#${run.id}`, value: JSON.stringify(run), runStatus: run.status, startedAt: run.startedAt },
-            ConditionExpression: 'attribute_not_exists(modelKey) OR runStatus = :failed OR startedAt < :stale',
-            ExpressionAttributeValues: { ':failed': 'failed', ':stale': staleBefore },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
-    },
+    startRun: (run, staleBefore) =>
+      putIf(doc, {
+        TableName: table,
+        Item: { modelKey: `run#${run.id}`, value: JSON.stringify(run), runStatus: run.status, startedAt: run.startedAt },
+        ConditionExpression: 'attribute_not_exists(modelKey) OR runStatus = :failed OR startedAt < :stale',
+        ExpressionAttributeValues: { ':failed': 'failed', ':stale': staleBefore },
+      }),
     putRun: async (run) => void (await put(`run#${run.id}`, run, { runStatus: run.status, startedAt: run.startedAt })),
   };
 }
