@@ -132,3 +132,20 @@ describe('statistical fallback', () => {
     expect(answer.socioeconomic.confidence).toBeLessThan(0.2);
   });
 });
+
+describe('pseudonymous input', () => {
+  it('keeps the last 20 purchases and the cadence figures under a reference, and nothing that names the customer', async () => {
+    const { buildHistory } = await import('../../src/predictions/history.ts');
+    const { defaultPopulationModel } = await import('../../src/predictions/population.ts');
+    const { predictCustomer } = await import('../../src/predictions/customer.ts');
+    const { pseudonymousInput } = await import('../../src/insights/prompt.ts');
+    const events = Array.from({ length: 30 }, (_, i) => ({ day: 20000 + i * 7, productId: 'coffee-1kg', category: 'coffee', quantity: 1, amount: 18.9 }));
+    const prediction = predictCustomer(buildHistory(events), defaultPopulationModel(20300), 20300);
+    const purchases = events.map((e) => ({ date: `d${e.day}`, product: 'Coffee beans', category: 'coffee', quantity: 1, unitPrice: 18.9, currency: 'EUR' }));
+    const built = pseudonymousInput('ref_x1', purchases, prediction, () => 'Coffee beans', { householdSize: 2 });
+    expect(built.purchases).toHaveLength(20);
+    expect(built.predictions.products[0]).toMatchObject({ product: 'Coffee beans', typicalIntervalDays: 7 });
+    expect(Object.keys(built).sort()).toEqual(['declared', 'predictions', 'purchases', 'reference']);
+    expect(JSON.stringify(built)).not.toMatch(/cus_|coffee-1kg/);
+  });
+});
