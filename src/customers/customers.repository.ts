@@ -12,17 +12,20 @@ export class CustomerConflictError extends Error {
 export interface CustomerRepository {
   get(id: string): Promise<Customer | undefined>;
   /** The profile with its version, for a read-modify-write. */
-  getVersioned(id: string): Promise<{ customer: Customer; version: number } | undefined>;
-  /** Stores a new customer; throws CustomerConflictError if the id exists. */
-  create(customer: Customer): Promise<void>;
+  getVersioned(id: string): Promise<{ customer: Customer; version: number; requestHash?: string } | undefined>;
+  /**
+   * Stores a new customer; throws CustomerConflictError if the id exists. `requestHash` identifies the
+   * create request (idempotent creates); getVersioned returns it.
+   */
+  create(customer: Customer, requestHash?: string): Promise<void>;
   /** Replaces the profile only if it is still at `expectedVersion` (optimistic concurrency). */
-  replace(customer: Customer, expectedVersion: number): Promise<void>;
+  replace(customer: Customer, expectedVersion: number, requestHash?: string): Promise<void>;
   /** The subset of `ids` that exist. */
   existing(ids: readonly string[]): Promise<Set<string>>;
 }
 
 /** The stored item of a profile; also used by bulk loaders. */
-export const customerItem = (c: Customer, version = 1) => ({ customerId: c.id, profile: c, version });
+export const customerItem = (c: Customer, version = 1, requestHash?: string) => ({ customerId: c.id, profile: c, version, ...(requestHash ? { requestHash } : {}) });
 
 export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: string): CustomerRepository {
   return {
@@ -33,17 +36,22 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
     async getVersioned(id) {
       const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id }, ConsistentRead: true }));
       if (!res.Item) return undefined;
-      return { customer: res.Item.profile as Customer, version: res.Item.version as number };
+      return {
+        customer: res.Item.profile as Customer,
+        version: res.Item.version as number,
+        ...(res.Item.requestHash ? { requestHash: res.Item.requestHash as string } : {}),
+      };
     },
-    async create(customer) {
-      if (!(await putIf(doc, { TableName: table, Item: customerItem(customer, 1), ConditionExpression: 'attribute_not_exists(customerId)' }))) {
+    async create(customer, requestHash) {
+      if (!(await putIf(doc, { TableName: table, Item: customerItem(customer, 1, requestHash), ConditionExpression: 'attribute_not_exists(customerId)' }))) {
         throw new CustomerConflictError(customer.id);
       }
     },
-    async replace(customer, expectedVersion) {
+    async replace(customer, expectedVersion, requestHash) {
       const stored = await putIf(doc, {
         TableName: table,
-        Item: customerItem(customer, expectedVersion + 1),
+        // Keeps the create request's hash: a put rewrites the item whole.
+        Item: customerItem(customer, expectedVersion + 1, requestHash),
         ConditionExpression: 'version = :expected',
         ExpressionAttributeValues: { ':expected': expectedVersion },
       });

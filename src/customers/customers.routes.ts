@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { sha256Hex } from '../auth/api-keys.ts';
 import { mintCustomerToken, MAX_TOKEN_TTL_SECONDS } from '../auth/customer-tokens.ts';
 import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -7,7 +8,7 @@ import { commonErrors, conflictError, json, jsonBody, notFoundError, security, u
 import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
-import { jurisdictionOfCustomerId, newCustomerId } from '../shared/ids.ts';
+import { idempotentCustomerId, jurisdictionOfCustomerId, newCustomerId } from '../shared/ids.ts';
 import type { AppDeps } from '../app.ts';
 import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
 import { CustomerConflictError } from './customers.repository.ts';
@@ -24,6 +25,13 @@ const createCustomer = createRoute({
   security,
   request: {
     headers: z.object({
+      'idempotency-key': z
+        .string()
+        .min(8)
+        .max(128)
+        .regex(/^[\x21-\x7e]+$/, 'printable ASCII')
+        .optional()
+        .openapi({ description: 'A retried create with the same key (from the same API key) returns the customer created the first time (200) instead of a second one; the same key with another body is 409.' }),
       [TRUSTED_COUNTRY_HEADER]: z
         .string()
         .transform((v) => v.trim().toUpperCase())
@@ -33,7 +41,7 @@ const createCustomer = createRoute({
     }),
     body: jsonBody(CreateCustomerBody),
   },
-  responses: { 201: json(CustomerSchema, 'Created'), ...commonErrors, ...unprocessableError },
+  responses: { 201: json(CustomerSchema, 'Created'), 200: json(CustomerSchema, 'Already created by this idempotency key'), ...commonErrors, ...conflictError, ...unprocessableError },
 });
 
 const getCustomer = createRoute({
@@ -106,9 +114,29 @@ export function customerRoutes(deps: AppDeps) {
           await forwardToJurisdiction(deps.peers, residency, deps.region.id, c.req.raw, JSON.stringify({ ...body, residency })),
         );
       }
-      const customer = newCustomer(newCustomerId(residency), residency, body, now());
-      await customers.create(customer);
-      return c.json(customer, 201, { location: `/v1/customers/${customer.id}` });
+      const idempotencyKey = c.req.valid('header')['idempotency-key'];
+      if (!idempotencyKey) {
+        const customer = newCustomer(newCustomerId(residency), residency, body, now());
+        await customers.create(customer);
+        return c.json(customer, 201, { location: `/v1/customers/${customer.id}` });
+      }
+      // Scoped to the calling key, so two clients' idempotency keys never meet.
+      const principal = c.var.principal;
+      const scope = principal.kind === 'apiKey' ? principal.keyId : principal.customerId;
+      const id = await idempotentCustomerId(residency, scope, idempotencyKey);
+      const requestHash = await sha256Hex(JSON.stringify({ ...body, residency }));
+      try {
+        const customer = newCustomer(id, residency, body, now());
+        await customers.create(customer, requestHash);
+        return c.json(customer, 201, { location: `/v1/customers/${customer.id}` });
+      } catch (err) {
+        if (!(err instanceof CustomerConflictError)) throw err;
+        const existing = await customers.getVersioned(id);
+        if (existing?.requestHash !== requestHash) {
+          throw new Problem(409, 'customers.idempotencyConflict', 'This idempotency key was used for a different customer');
+        }
+        return c.json(existing.customer, 200, { location: `/v1/customers/${id}` });
+      }
     })
     .openapi(getCustomer, async (c) => {
       const { id } = c.req.valid('param');
@@ -128,7 +156,7 @@ export function customerRoutes(deps: AppDeps) {
           if (!current) throw notFound('customer');
           const next = applyUpdate(current.customer, patch, now());
           try {
-            await customers.replace(next, current.version);
+            await customers.replace(next, current.version, current.requestHash);
             return c.json(next, 200);
           } catch (err) {
             if (!(err instanceof CustomerConflictError)) throw err;

@@ -11,7 +11,7 @@ export type Peers = Partial<Record<Jurisdiction, readonly Fetcher[]>>;
 
 export const FORWARDED_BY = 'cadence-forwarded-by';
 /** Headers that travel with a forwarded request; everything else stays at the edge. */
-const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'if-none-match', 'x-cadence-customer-country', 'x-request-id'];
+const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'if-none-match', 'idempotency-key', 'x-cadence-customer-country', 'x-request-id'];
 
 /**
  * Sends a request to the jurisdiction that holds the customer, so personal data is read and written only

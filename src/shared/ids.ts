@@ -6,11 +6,23 @@ const RANDOM_CHARS = 20; // 100 bits
 /** Customer ids carry their jurisdiction (`cus_eu_…`, `cus_row_…`) so routing never needs a global lookup. */
 export const CUSTOMER_ID_PATTERN = /^cus_(eu|row)_[0-9a-hjkmnp-tv-z]{20}$/;
 
-export function newCustomerId(jurisdiction: Jurisdiction): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_CHARS));
+const encode = (bytes: Uint8Array) => {
   let out = '';
-  for (const b of bytes) out += ALPHABET[b & 31];
-  return `cus_${jurisdiction.toLowerCase()}_${out}`;
+  for (const b of bytes.slice(0, RANDOM_CHARS)) out += ALPHABET[b & 31];
+  return out;
+};
+
+export function newCustomerId(jurisdiction: Jurisdiction): string {
+  return `cus_${jurisdiction.toLowerCase()}_${encode(crypto.getRandomValues(new Uint8Array(RANDOM_CHARS)))}`;
+}
+
+/**
+ * The id a create with an idempotency key gets: derived from the caller's key id and the idempotency key,
+ * so a retried create (or one a failover sent twice) lands on the same customer.
+ */
+export async function idempotentCustomerId(jurisdiction: Jurisdiction, scope: string, idempotencyKey: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${scope}\u0000${idempotencyKey}`)));
+  return `cus_${jurisdiction.toLowerCase()}_${encode(digest)}`;
 }
 
 export function jurisdictionOfCustomerId(id: string): Jurisdiction | undefined {

@@ -134,3 +134,24 @@ describe('access', () => {
     expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: forged })).status).toBe(401);
   });
 });
+
+describe('idempotent creation', () => {
+  it('returns the customer created the first time when a create is retried with the same Idempotency-Key', async () => {
+    const headers = { 'idempotency-key': 'signup-8f14e45f' };
+    const first = await create({ country: 'DE', displayName: 'Retry' }, headers, 'us-east-1');
+    const again = await create({ country: 'DE', displayName: 'Retry' }, headers, 'eu-central-1');
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.body.createdAt).toBe(first.body.createdAt);
+    const stored = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-customers') && i.customerId === first.body.id);
+    expect(stored).toHaveLength(1);
+    // The same key with another body is a client bug, not a retry.
+    const other = await create({ country: 'DE', displayName: 'Someone else' }, headers);
+    expect([other.status, other.body.code]).toEqual([409, 'customers.idempotencyConflict']);
+    // Another API key's idempotency keys are its own.
+    const otherKey = await stores.key(['customers:write']);
+    const theirs = await api.call('POST', '/v1/customers', { key: otherKey, body: { country: 'DE', displayName: 'Retry' }, headers });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(first.body.id);
+  });
+});
