@@ -2,7 +2,6 @@
 import erfc from '@stdlib/math-base-special-erfc';
 import erfcinv from '@stdlib/math-base-special-erfcinv';
 
-export const normalCdf = (z: number): number => 0.5 * erfc(-z / Math.SQRT2);
 export const normalQuantile = (p: number): number => -Math.SQRT2 * erfcinv(2 * p);
 
 /** A log-normal distribution of gaps in days: log(gap) ~ N(mu, sigma^2). */
