@@ -16,12 +16,12 @@ export interface Scaler {
   sd: number[];
 }
 
-export function fitScaler(rows: readonly number[][]): Scaler {
-  const d = rows[0]!.length;
+/** Column means and standard deviations of an n x d row-major matrix. */
+export function fitScaler(x: Float64Array, n: number, d: number): Scaler {
   const mean = new Array<number>(d).fill(0);
   const sd = new Array<number>(d).fill(0);
-  for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]! / rows.length;
-  for (const r of rows) for (let j = 0; j < d; j++) sd[j]! += (r[j]! - mean[j]!) ** 2 / rows.length;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += x[i * d + j]! / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) sd[j]! += (x[i * d + j]! - mean[j]!) ** 2 / n;
   // A constant feature carries no information; sd 1 keeps it at 0 instead of dividing by zero.
   return { mean, sd: sd.map((v) => (v > 1e-12 ? Math.sqrt(v) : 1)) };
 }
@@ -29,13 +29,13 @@ export function fitScaler(rows: readonly number[][]): Scaler {
 export const scale = (s: Scaler, r: readonly number[]) => r.map((v, j) => (v - s.mean[j]!) / s.sd[j]!);
 export const unscale = (s: Scaler, r: readonly number[]) => r.map((v, j) => v * s.sd[j]! + s.mean[j]!);
 
-const sqDist = (a: readonly number[], b: readonly number[]) => {
+const sqDist = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let j = 0; j < a.length; j++) s += (a[j]! - b[j]!) ** 2;
   return s;
 };
 
-export function nearest(centroids: readonly number[][], x: readonly number[]): { index: number; distance: number } {
+export function nearest(centroids: readonly number[][], x: ArrayLike<number>): { index: number; distance: number } {
   let index = 0;
   let best = Number.POSITIVE_INFINITY;
   for (let c = 0; c < centroids.length; c++) {
@@ -137,17 +137,21 @@ export const DEFAULT_CLUSTERING: ClusteringOptions = { kMin: 5, kMax: 7, seed: 4
  * K-means++ (ml-kmeans, fixed seed) for every k in range on a sample of standardised rows; k is the one
  * with the best silhouette. Returns every candidate so the elbow curve can be reported beside it.
  */
-export function chooseClusters(scaled: readonly number[][], options: ClusteringOptions): { best: KCandidate; candidates: KCandidate[] } {
+/**
+ * `row(i)` gives customer i's standardised features; only the sampled rows are materialised, so a million
+ * customers can stay in one typed array.
+ */
+export function chooseClusters(n: number, row: (i: number) => number[], options: ClusteringOptions): { best: KCandidate; candidates: KCandidate[] } {
   const { kMin, kMax } = options;
   if (!Number.isInteger(kMin) || !Number.isInteger(kMax) || kMin < 2 || kMax < kMin || kMax > 20) {
     throw new SegmentationError('segments.invalidK', `k must be whole numbers with 2 <= kMin <= kMax <= 20 (got ${kMin}..${kMax})`);
   }
-  if (scaled.length === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
-  if (scaled.length < kMax * MIN_SEGMENT_SIZE) {
-    throw new SegmentationError('segments.emptyPopulation', `${scaled.length} customers are too few for ${kMax} segments (at least ${MIN_SEGMENT_SIZE} per segment)`);
+  if (n === 0) throw new SegmentationError('segments.emptyPopulation', 'no customers to segment');
+  if (n < kMax * MIN_SEGMENT_SIZE) {
+    throw new SegmentationError('segments.emptyPopulation', `${n} customers are too few for ${kMax} segments (at least ${MIN_SEGMENT_SIZE} per segment)`);
   }
-  if (scaled.some((r) => r.some((v) => !Number.isFinite(v)))) throw new SegmentationError('segments.invalidFeatures', 'a feature is NaN or infinite');
-  const fitRows = sampleIndexes(scaled.length, options.fitSample, options.seed).map((i) => scaled[i]! as number[]);
+  const fitRows = sampleIndexes(n, options.fitSample, options.seed).map(row);
+  if (fitRows.some((r) => r.some((v) => !Number.isFinite(v)))) throw new SegmentationError('segments.invalidFeatures', 'a feature is NaN or infinite');
   const silRows = sampleIndexes(fitRows.length, options.silhouetteSample, options.seed + 1);
   const candidates: KCandidate[] = [];
   for (let k = kMin; k <= kMax; k++) {

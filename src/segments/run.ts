@@ -61,12 +61,24 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
   // The message names no customer: run records are stored beside non-personal data.
   const bad = input.filter((c) => c.raw.length !== set.defs.length || c.raw.some((v) => !Number.isFinite(v))).length;
   if (bad > 0) throw new SegmentationError('segments.invalidFeatures', `${bad} customers have a missing, NaN or infinite feature`);
-  const transformed = input.map((c) => transform(set, c.raw));
-  const scaler = fitScaler(transformed);
-  const scaled = transformed.map((r) => scale(scaler, r));
-  const { best, candidates } = chooseClusters(scaled, opts);
+  // One n x d typed array for everybody: a million customers in 64 MB instead of a million small arrays.
+  const n = input.length;
+  const d = set.defs.length;
+  const x = new Float64Array(n * d);
+  input.forEach((c, i) => x.set(transform(set, c.raw), i * d));
+  const scaler = fitScaler(x, n, d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (x[i * d + j]! - scaler.mean[j]!) / scaler.sd[j]!;
+  const row = (i: number) => Array.from(x.subarray(i * d, (i + 1) * d));
+  const { best, candidates } = chooseClusters(n, row, opts);
 
-  const assignment = scaled.map((r) => nearest(best.centroids, r));
+  // The streaming pass: every customer to the nearest centroid.
+  const labels = new Int32Array(n);
+  const distances = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = nearest(best.centroids, x.subarray(i * d, (i + 1) * d));
+    labels[i] = a.index;
+    distances[i] = a.distance;
+  }
   const previousScaled = (previous?.segments ?? []).map((s) => ({ id: s.id, centroid: scale(scaler, transform(set, s.centroidRaw)) }));
   const ids = matchSegments(previousScaled, best.centroids, (n) => `seg_${n + 1}`, previous?.usedIds ?? []);
 
@@ -74,18 +86,21 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
   const populationRaw = untransform(set, scaler.mean);
   const explanations = explainSegments(set, best.centroids, centroidsRaw, populationRaw);
   const totalRevenue = input.reduce((s, c) => s + c.revenue, 0) || 1;
-  const segments: Segment[] = best.centroids.map((_, k) => {
-    const members = assignment.map((a, i) => (a.index === k ? i : -1)).filter((i) => i >= 0);
-    return {
-      id: ids[k]!,
-      ...explanations[k]!,
-      size: members.length,
-      share: members.length / input.length,
-      revenueShare: members.reduce((s, i) => s + input[i]!.revenue, 0) / totalRevenue,
-    };
-  });
+  const sizes = new Array<number>(best.centroids.length).fill(0);
+  const revenue = new Array<number>(best.centroids.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    sizes[labels[i]!]!++;
+    revenue[labels[i]!]! += input[i]!.revenue;
+  }
+  const segments: Segment[] = best.centroids.map((_, k) => ({
+    id: ids[k]!,
+    ...explanations[k]!,
+    size: sizes[k]!,
+    share: sizes[k]! / n,
+    revenueShare: revenue[k]! / totalRevenue,
+  }));
 
-  const assignments = new Map(input.map((c, i) => [c.customerId, { segmentId: ids[assignment[i]!.index]!, distance: assignment[i]!.distance }]));
+  const assignments = new Map(input.map((c, i) => [c.customerId, { segmentId: ids[labels[i]!]!, distance: distances[i]! }]));
   let agreement: number | undefined;
   const moves = new Map<string, number>();
   if (previous) {
