@@ -16,11 +16,16 @@ export type TableKind = keyof Region['tables'];
 
 const S = 'S' as const;
 
+/** A table keyed by one string attribute. */
+const hashOnly = (base: { TableName: string; BillingMode: 'PAY_PER_REQUEST' }, key: string): CreateTableCommandInput => ({
+  ...base,
+  AttributeDefinitions: [{ AttributeName: key, AttributeType: S }],
+  KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+});
+
 export function tableDefinition(kind: TableKind, name: string): CreateTableCommandInput {
   const base = { TableName: name, BillingMode: 'PAY_PER_REQUEST' as const };
   switch (kind) {
-    case 'customers':
-      return { ...base, AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: S }], KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] };
     case 'purchases':
       return {
         ...base,
@@ -63,13 +68,14 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           },
         ],
       };
+    case 'customers':
     case 'predictions':
     case 'segments':
-      return { ...base, AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: S }], KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }] };
+      return hashOnly(base, 'customerId');
     case 'models':
-      return { ...base, AttributeDefinitions: [{ AttributeName: 'modelKey', AttributeType: S }], KeySchema: [{ AttributeName: 'modelKey', KeyType: 'HASH' }] };
+      return hashOnly(base, 'modelKey');
     case 'apiKeys':
-      return { ...base, AttributeDefinitions: [{ AttributeName: 'keyId', AttributeType: S }], KeySchema: [{ AttributeName: 'keyId', KeyType: 'HASH' }] };
+      return hashOnly(base, 'keyId');
   }
 }
 
