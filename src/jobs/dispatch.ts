@@ -1,6 +1,7 @@
 /**
- * Queue and cron dispatch. Job kinds (AI analysis, refits, batch fan-out) register here as later issues
- * add them. Delivery is at least once, so every handler must be idempotent.
+ * Queue dispatch. Delivery is at least once, so every handler must be idempotent. A handler that throws
+ * gets its message retried with exponential backoff; after the queue's max_retries it goes to the
+ * dead-letter queue, never dropped.
  */
 export interface QueueMessage {
   id: string;
@@ -15,20 +16,21 @@ export interface QueueBatch {
   messages: readonly QueueMessage[];
 }
 
-export interface JobContext {
-  env: Record<string, unknown>;
+export type JobHandler = (body: Record<string, unknown>) => Promise<void>;
+export type JobHandlers = Record<string, JobHandler>;
+
+/** Thrown by a handler that cannot run yet (a quota, a job another worker holds): retried after the delay. */
+export class RetryLater extends Error {
+  constructor(readonly delaySeconds: number, reason: string) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
 }
 
-type JobHandler = (body: Record<string, unknown>, ctx: JobContext) => Promise<void>;
-type CronHandler = (ctx: JobContext) => Promise<void>;
-
-export const jobHandlers: Record<string, JobHandler> = {};
-export const cronHandlers: Record<string, CronHandler> = {};
-
-export async function handleQueueBatch(batch: QueueBatch, ctx: JobContext): Promise<void> {
+export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers): Promise<void> {
   for (const message of batch.messages) {
     const body = message.body as { kind?: unknown } | null;
-    const handler = typeof body?.kind === 'string' ? jobHandlers[body.kind] : undefined;
+    const handler = typeof body?.kind === 'string' && Object.hasOwn(handlers, body.kind) ? handlers[body.kind] : undefined;
     if (!handler) {
       // A message nobody can handle is not acknowledged: it is retried and then dead-lettered, never dropped.
       console.error(JSON.stringify({ level: 'error', msg: 'no handler for queue message', queue: batch.queue, id: message.id }));
@@ -36,17 +38,16 @@ export async function handleQueueBatch(batch: QueueBatch, ctx: JobContext): Prom
       continue;
     }
     try {
-      await handler(body as Record<string, unknown>, ctx);
+      await handler(body as Record<string, unknown>);
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, error: String(err) }));
-      message.retry({ delaySeconds: Math.min(900, 10 * 2 ** message.attempts) });
+      if (err instanceof RetryLater) {
+        message.retry({ delaySeconds: err.delaySeconds });
+        continue;
+      }
+      console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, attempts: message.attempts, error: String(err) }));
+      // Exponential backoff with full jitter, capped at 15 minutes.
+      message.retry({ delaySeconds: Math.ceil(Math.random() * Math.min(900, 10 * 2 ** message.attempts)) });
     }
   }
-}
-
-export async function handleScheduled(cron: string, ctx: JobContext): Promise<void> {
-  const handler = cronHandlers[cron];
-  if (!handler) throw new Error(`no handler for cron "${cron}"`);
-  await handler(ctx);
 }
