@@ -90,8 +90,23 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
       user.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+          // UpdateItem: the daily AI-cost aggregates are counters (ADD).
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
           resources: arns(GLOBAL_TABLES.map((k) => region.tables[k])),
+        }),
+      );
+      // Converse needs InvokeModel on the inference profile and on the model in the regions the profile
+      // routes to; for an EU profile those are EU regions only, so processing stays in the EU.
+      const baseModel = region.bedrock.modelId.replace(/^(eu|us|apac|au|jp)\./, '');
+      const modelRegions = jurisdiction === 'EU' ? 'eu-*' : '*';
+      user.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['bedrock:InvokeModel'],
+          resources: [
+            `arn:aws:bedrock:${region.bedrock.region}:${account}:inference-profile/${region.bedrock.modelId}`,
+            `arn:aws:bedrock:${modelRegions}::foundation-model/${baseModel}`,
+          ],
         }),
       );
       new CfnOutput(stack, `WorkerUser-${region.id}`, { value: user.userName, description: `Create an access key for this user and store it as the ${region.id} Worker's AWS secrets` });

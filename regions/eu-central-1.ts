@@ -10,6 +10,7 @@ export default defineRegion({
     purchases: 'cadence-eu-purchases',
     predictions: 'cadence-eu-predictions',
     segments: 'cadence-eu-segments',
+    insights: 'cadence-eu-insights',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

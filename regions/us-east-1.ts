@@ -10,6 +10,7 @@ export default defineRegion({
     purchases: 'cadence-row-purchases',
     predictions: 'cadence-row-predictions',
     segments: 'cadence-row-segments',
+    insights: 'cadence-row-insights',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

@@ -1,3 +1,4 @@
+import { PERSONAL_TABLES } from '../storage/tables.ts';
 import type { Jurisdiction, Region } from './region.schema.ts';
 
 /**
@@ -21,7 +22,7 @@ export function checkRegionSet(list: readonly Region[]): readonly Region[] {
       if (f === r.id) problems.push(`${r.id}: fails over to itself`);
     }
   }
-  for (const table of ['customers', 'purchases', 'predictions', 'segments'] as const) {
+  for (const table of PERSONAL_TABLES) {
     const owner = new Map<string, Jurisdiction>();
     for (const r of list) {
       const name = r.tables[table];

@@ -22,6 +22,8 @@ export const RegionSchema = z
         predictions: tableName,
         /** Each customer's segment assignment (personal). */
         segments: tableName,
+        /** AI analyses, analysis jobs and cost-ledger lines, each keyed by the customer they concern (personal). */
+        insights: tableName,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
@@ -31,7 +33,14 @@ export const RegionSchema = z
     bedrock: z
       .object({
         region: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+        /** Model or inference-profile id; it needs a row in src/insights/pricing.ts. */
         modelId: z.string().min(1),
+        /** The account's quotas in this region: calls are paced under them. */
+        requestsPerMinute: z.number().int().positive().default(50),
+        tokensPerMinute: z.number().int().positive().default(100_000),
+        /** This region's share of the spend, US dollars; the global budgets apply on top. */
+        dailyBudgetUsd: z.number().nonnegative().default(20),
+        monthlyBudgetUsd: z.number().nonnegative().default(400),
       })
       .strict(),
     /** Other regions of the same jurisdiction, in the order they take over when this one is down. */

@@ -68,6 +68,19 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           },
         ],
       };
+    case 'insights':
+      // One partition per customer: the current analysis, its analysis jobs and its cost-ledger lines.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+      };
     case 'customers':
     case 'predictions':
     case 'segments':
@@ -79,7 +92,7 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
   }
 }
 
-export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions', 'segments'] as const satisfies readonly TableKind[];
+export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions', 'segments', 'insights'] as const satisfies readonly TableKind[];
 export const GLOBAL_TABLES = ['catalog', 'apiKeys', 'models'] as const satisfies readonly TableKind[];
 
 /** Creates the tables that do not exist yet and waits until they are ACTIVE. */
