@@ -18,6 +18,7 @@ const stack = await startLocalStack({
   demoCustomers: env.CADENCE_DEMO_CUSTOMERS,
   edgeRegion: env.CADENCE_EDGE_REGION,
   corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
+  aiEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(BEDROCK_|CADENCE_AI_)/.test(e[0]) && e[1] !== undefined)),
   log,
 });
 
@@ -31,6 +32,7 @@ Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per 
   operator key:  ${stack.adminKey}
   requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere
   catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}
+  AI analysis:   ${env.BEDROCK_ACCESS_KEY_ID && env.BEDROCK_SECRET_ACCESS_KEY ? `Claude on Bedrock${env.BEDROCK_ENDPOINT ? ` at ${env.BEDROCK_ENDPOINT}` : ''}` : 'statistical (no BEDROCK_ACCESS_KEY_ID / BEDROCK_SECRET_ACCESS_KEY set)'}
 
 Try:
   export CADENCE_KEY=${stack.adminKey}
@@ -41,6 +43,9 @@ Try:
   curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/tokens -H "authorization: Bearer $CADENCE_KEY" \\
        -H 'content-type: application/json' -d '{"ttlSeconds":3600}'      # a storefront token for that customer
   (or: npm run cadence -- token --customer ${demoCustomer ?? '<customer id>'})
+  curl -s -X POST ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/insights/refresh -H "authorization: Bearer $CADENCE_KEY"   # 202 and a job
+  curl -s ${stack.url}/v1/customers/${demoCustomer ?? '<customer id>'}/insights -H "authorization: Bearer $CADENCE_KEY"   # the analysis
+  curl -s ${stack.url}/v1/ops/costs -H "authorization: Bearer $CADENCE_KEY"   # AI spend and budgets
 
 Refit the population models, recompute all predictions and re-segment (the Worker does it daily): npm run cadence -- refit
 Ctrl-C stops everything; data stays in ${env.CADENCE_DATA_DIR} (delete it to start over).

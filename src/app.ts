@@ -16,6 +16,9 @@ import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { insightRoutes } from './insights/insights.routes.ts';
+import type { InsightsService } from './insights/insights.service.ts';
+import type { JobQueue } from './jobs/queue.ts';
 import type { ProductRepository } from './products/products.repository.ts';
 import { purchaseRoutes } from './purchases/purchases.routes.ts';
 import type { PurchaseRepository } from './purchases/purchases.repository.ts';
@@ -30,6 +33,9 @@ export interface AppDeps {
   apiKeys: ApiKeyRepository;
   predictions: PredictionService;
   segments: SegmentService;
+  insights: InsightsService;
+  /** Where jobs are sent. */
+  queue: JobQueue;
   /** Deployments of the jurisdictions this one does not serve. */
   peers: Peers;
   jwtSecret: string;
@@ -93,6 +99,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', productRoutes(deps));
   app.route('/', predictionRoutes(deps));
   app.route('/', segmentRoutes(deps));
+  app.route('/', insightRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -1,4 +1,11 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
+import type { AiSettings } from './config/env.ts';
+import { dynamoCostStore } from './insights/costs.repository.ts';
+import { dynamoInsightsRepository } from './insights/insights.repository.ts';
+import { insightsService, type InsightsService } from './insights/insights.service.ts';
+import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { dynamoApiKeyRepository } from './auth/api-keys.ts';
 import { dynamoCustomerRepository } from './customers/customers.repository.ts';
 import type { Peers } from './http/peers.ts';
@@ -21,6 +28,12 @@ export interface DeploymentConfig {
   jwtSecret: string;
   corsOrigins?: readonly string[];
   now?: () => number;
+  /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
+  queue?: JobQueue;
+  /** Bedrock and budgets; without Bedrock credentials analyses are statistical. */
+  ai?: AiSettings;
+  /** Options for the Bedrock client (a request handler, retries). */
+  bedrockClientOptions?: Record<string, unknown>;
 }
 
 /** Builds the app's dependencies once per isolate or process; handlers never build clients. */
@@ -33,14 +46,20 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
   const catalog = dynamoProductRepository(global, tables.catalog);
   // Predictions tell segments about every customer they recompute; segments read predictions' snapshots.
   let segments: SegmentService | undefined;
+  let insights: InsightsService | undefined;
+  const customers = dynamoCustomerRepository(personal, tables.customers);
+  const predictionsStore = dynamoPredictionRepository(personal, tables.predictions);
   const predictions = predictionService({
     region: config.region,
     purchases,
     catalog,
-    predictions: dynamoPredictionRepository(personal, tables.predictions),
+    predictions: predictionsStore,
     models: dynamoModelRepository(global, tables.models),
     now,
-    onComputed: (id, history, prediction) => segments!.assign(id, history, prediction),
+    onComputed: async (id, history, prediction) => {
+      await segments!.assign(id, history, prediction);
+      await insights!.afterRecompute(id, prediction);
+    },
   });
   segments = segmentService({
     region: config.region,
@@ -49,13 +68,51 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
     store: dynamoSegmentStore(global, tables.models),
     now,
   });
+  const queue = config.queue ?? new InProcessQueue(`insights-${config.region.id}`, { auto: true, maxRetries: 5 });
+  const ai = config.ai ?? { budgets: { dailyUsd: 50, monthlyUsd: 1000 } };
+  insights = insightsService({
+    region: config.region,
+    allRegions: regions,
+    customers,
+    purchases,
+    catalog,
+    predictionsStore,
+    segments,
+    insights: dynamoInsightsRepository(personal, tables.insights),
+    costs: dynamoCostStore(global, tables.models),
+    queue,
+    ...(ai.bedrock
+      ? {
+          bedrock: {
+            client: new BedrockRuntimeClient({
+              region: config.region.bedrock.region,
+              credentials: ai.bedrock.credentials,
+              ...(ai.bedrock.endpoint ? { endpoint: ai.bedrock.endpoint } : {}),
+              // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
+              maxAttempts: 4,
+              retryMode: 'standard',
+              ...config.bedrockClientOptions,
+            }),
+            modelId: ai.bedrock.modelId ?? config.region.bedrock.modelId,
+          },
+        }
+      : {}),
+    budgets: ai.budgets,
+    now,
+  });
+  if (queue instanceof InProcessQueue) {
+    queue.handlers = { ...queue.handlers, ...insights.handlers };
+    queue.onDeadLetter = insights.deadLetter;
+  }
   return {
     region: config.region,
-    customers: dynamoCustomerRepository(personal, tables.customers),
+    customers,
     purchases,
     catalog,
     predictions,
     segments,
+    insights,
+    queue,
     apiKeys: dynamoApiKeyRepository(global, tables.apiKeys),
     peers: config.peers,
     jwtSecret: config.jwtSecret,

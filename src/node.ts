@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { regions } from '../regions/index.ts';
-import { parseNodeEnv, splitList } from './config/env.ts';
+import { aiSettings, parseNodeEnv, splitList } from './config/env.ts';
 import { edgeRouter } from './http/edge-router.ts';
 import { nodeRegions } from './local/node-regions.ts';
 import type { Region } from './regions/region.schema.ts';
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     }),
     jwtSecret: env.CADENCE_JWT_SECRET,
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
+    ai: aiSettings(env),
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),

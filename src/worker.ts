@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { regions } from '../regions/index.ts';
-import { splitList } from './config/env.ts';
+import { AiEnv, aiSettings, splitList } from './config/env.ts';
 import { createApp, type AppDeps } from './app.ts';
-import { handleQueueBatch, handleScheduled, type QueueBatch } from './jobs/dispatch.ts';
+import { handleQueueBatch, type QueueBatch } from './jobs/dispatch.ts';
+import { workersQueue, type JobMessage, type QueueBinding } from './jobs/queue.ts';
 import { deploymentDeps } from './deps.ts';
 import type { Fetcher, Peers } from './http/peers.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
-import { bindingName, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
+import { bindingName, INSIGHTS_CRON, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 
 
@@ -20,7 +21,9 @@ const WorkerEnv = z.object({
   DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
   /** Comma-separated storefront origins allowed to call from browsers. */
   CADENCE_CORS_ORIGINS: z.string().optional(),
-});
+  /** The jurisdiction's analysis-job queue (a Cloudflare Queue producer binding). */
+  [INSIGHTS_QUEUE_BINDING]: z.custom<QueueBinding>((v) => typeof (v as QueueBinding | undefined)?.send === 'function', 'a Queue binding'),
+}).extend(AiEnv.shape);
 
 type Env = Record<string, unknown>;
 type App = ReturnType<typeof createApp>;
@@ -51,6 +54,8 @@ function deploymentFor(env: Env): Deployment {
     peers,
     jwtSecret: vars.CADENCE_JWT_SECRET,
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
+    queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING]),
+    ai: aiSettings(vars),
   });
   cached = { env, app: createApp(deps), deps };
   return cached;
@@ -60,15 +65,26 @@ export default {
   fetch(request: Request, env: Env, ctx: unknown): Response | Promise<Response> {
     return deploymentFor(env).app.fetch(request, env, ctx as never);
   },
-  queue(batch: QueueBatch, env: Env): Promise<void> {
-    return handleQueueBatch(batch, { env });
+  async queue(batch: QueueBatch, env: Env): Promise<void> {
+    const { deps } = deploymentFor(env);
+    if (isDeadLetterQueue(batch.queue)) {
+      // Messages that failed every retry: their jobs are marked failed so a new refresh can be asked for.
+      for (const message of batch.messages) {
+        await deps.insights.deadLetter(message.body as JobMessage);
+        message.ack();
+      }
+      return;
+    }
+    await handleQueueBatch(batch, deps.insights.handlers);
   },
   async scheduled(controller: { cron: string }, env: Env): Promise<void> {
     const { deps } = deploymentFor(env);
-    if (controller.cron === REFIT_CRON || controller.cron === SEGMENT_CRON) {
+    if (controller.cron === REFIT_CRON || controller.cron === SEGMENT_CRON || controller.cron === INSIGHTS_CRON) {
       // Both regions of a jurisdiction carry the triggers; only the home region runs them, so they run once.
       if (!deps.region.home) return;
-      if (controller.cron === REFIT_CRON) {
+      if (controller.cron === INSIGHTS_CRON) {
+        console.log(JSON.stringify({ level: 'info', msg: 'insights batch started', batch: await deps.insights.startBatch() }));
+      } else if (controller.cron === REFIT_CRON) {
         console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await deps.predictions.refit()) }));
       } else {
         // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
@@ -78,6 +94,6 @@ export default {
       }
       return;
     }
-    await handleScheduled(controller.cron, { env });
+    throw new Error(`no handler for cron "${controller.cron}"`);
   },
 };

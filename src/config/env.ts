@@ -2,6 +2,44 @@ import { z } from 'zod';
 import { API_KEY_PATTERN } from '../auth/api-keys.ts';
 
 /**
+ * AI analysis settings, read by the Node entry and the Worker alike. Without Bedrock credentials every
+ * analysis is statistical (the local default); BEDROCK_ENDPOINT points the real SDK client at a local
+ * stand-in; BEDROCK_MODEL_ID overrides the region file's model (for example the legacy Claude 3 Haiku).
+ */
+export const AiEnv = z.object({
+  BEDROCK_ACCESS_KEY_ID: z.string().min(1).optional(),
+  BEDROCK_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  BEDROCK_SESSION_TOKEN: z.string().min(1).optional(),
+  BEDROCK_ENDPOINT: z.url().optional(),
+  BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  CADENCE_AI_DAILY_BUDGET_USD: z.coerce.number().nonnegative().default(50),
+  CADENCE_AI_MONTHLY_BUDGET_USD: z.coerce.number().nonnegative().default(1000),
+});
+export type AiEnv = z.infer<typeof AiEnv>;
+
+export interface AiSettings {
+  bedrock?: { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }; endpoint?: string; modelId?: string };
+  budgets: { dailyUsd: number; monthlyUsd: number };
+}
+
+export function aiSettings(env: AiEnv): AiSettings {
+  const budgets = { dailyUsd: env.CADENCE_AI_DAILY_BUDGET_USD, monthlyUsd: env.CADENCE_AI_MONTHLY_BUDGET_USD };
+  if (!env.BEDROCK_ACCESS_KEY_ID || !env.BEDROCK_SECRET_ACCESS_KEY) return { budgets };
+  return {
+    budgets,
+    bedrock: {
+      credentials: {
+        accessKeyId: env.BEDROCK_ACCESS_KEY_ID,
+        secretAccessKey: env.BEDROCK_SECRET_ACCESS_KEY,
+        ...(env.BEDROCK_SESSION_TOKEN ? { sessionToken: env.BEDROCK_SESSION_TOKEN } : {}),
+      },
+      ...(env.BEDROCK_ENDPOINT ? { endpoint: env.BEDROCK_ENDPOINT } : {}),
+      ...(env.BEDROCK_MODEL_ID ? { modelId: env.BEDROCK_MODEL_ID } : {}),
+    },
+  };
+}
+
+/**
  * Every environment variable the Node side reads (the Worker reads its bindings in src/worker.ts).
  * Parsed once; a bad value stops start-up with every problem listed.
  */
@@ -19,7 +57,7 @@ const NodeEnv = z.object({
   DYNAMODB_ENDPOINT_EU: z.url().optional(),
   DYNAMODB_ENDPOINT_ROW: z.url().optional(),
   DYNAMODB_ENDPOINT_GLOBAL: z.url().optional(),
-});
+}).extend(AiEnv.shape);
 
 export type NodeEnv = z.infer<typeof NodeEnv>;
 

@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
 import type { Customer } from './customers.schemas.ts';
@@ -22,6 +22,8 @@ export interface CustomerRepository {
   replace(customer: Customer, expectedVersion: number, requestHash?: string): Promise<void>;
   /** The subset of `ids` that exist. */
   existing(ids: readonly string[]): Promise<Set<string>>;
+  /** One page of the jurisdiction's customers (a scan, for batch jobs); the cursor is opaque. */
+  scanPage(limit: number, cursor?: string): Promise<{ customers: Customer[]; nextCursor?: string }>;
 }
 
 /** The stored item of a profile; also used by bulk loaders. */
@@ -63,6 +65,11 @@ export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: str
       // Strongly consistent: a customer created a moment ago must be found by the purchase that follows.
       const items = await batchGetAll(doc, table, unique.map((customerId) => ({ customerId })), ['customerId'], true);
       return new Set(items.map((i) => i.customerId as string));
+    },
+    async scanPage(limit, cursor) {
+      const res = await doc.send(new ScanCommand({ TableName: table, Limit: limit, ...(cursor ? { ExclusiveStartKey: { customerId: cursor } } : {}) }));
+      const last = res.LastEvaluatedKey?.customerId as string | undefined;
+      return { customers: (res.Items ?? []).map((i) => i.profile as Customer), ...(last ? { nextCursor: last } : {}) };
     },
   };
 }

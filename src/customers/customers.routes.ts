@@ -157,6 +157,9 @@ export function customerRoutes(deps: AppDeps) {
           const next = applyUpdate(current.customer, patch, now());
           try {
             await customers.replace(next, current.version, current.requestHash);
+            // Profiling consent withdrawn: the model's analyses go now, and new jobs check consent themselves.
+            // On every such PATCH, not only the first: a retry after a failed deletion deletes them then.
+            if (patch.consents?.profiling === false) await deps.insights.consentWithdrawn(id);
             return c.json(next, 200);
           } catch (err) {
             if (!(err instanceof CustomerConflictError)) throw err;

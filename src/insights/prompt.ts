@@ -1,5 +1,4 @@
-import type { CustomerPrediction } from '../predictions/customer.ts';
-import { formatDay } from '../shared/days.ts';
+import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 
 /** Bumped whenever the template changes; stored with every analysis. */
 export const PROMPT_VERSION = 'analysis-2026-11-22.1';
@@ -22,7 +21,7 @@ export interface PseudonymousInput {
 export function pseudonymousInput(
   reference: string,
   lastPurchases: PseudonymousInput['purchases'],
-  prediction: CustomerPrediction,
+  prediction: PredictionsView,
   productName: (productId: string) => string,
   declared: PseudonymousInput['declared'],
   segment?: string,
@@ -31,14 +30,14 @@ export function pseudonymousInput(
     reference,
     purchases: lastPurchases.slice(0, 20),
     predictions: {
-      probabilityAlive: Number(prediction.probabilityAlive.toFixed(3)),
-      expectedPurchases90: Number(prediction.expectedPurchases90.toFixed(2)),
-      churnRisk: prediction.churnRisk,
+      probabilityAlive: Number(prediction.customer.probabilityAlive.toFixed(3)),
+      expectedPurchases90: Number(prediction.customer.expectedPurchases90.toFixed(2)),
+      churnRisk: prediction.customer.churnRisk,
       products: prediction.products.slice(0, 15).map((p) => ({
         product: productName(p.productId),
         status: p.status,
-        typicalIntervalDays: Math.round(p.typicalGapDays),
-        nextPurchaseDate: formatDay(p.nextDay),
+        typicalIntervalDays: Math.round(p.typicalIntervalDays),
+        nextPurchaseDate: p.nextPurchaseDate,
       })),
     },
     declared,

@@ -27,6 +27,17 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * Thrown for a message no delivery can help (malformed): retried without delay, so it reaches the
+ * dead-letter queue in seconds rather than after the backoff schedule. Queues have no "dead-letter now".
+ */
+export class PoisonMessage extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'PoisonMessage';
+  }
+}
+
 export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers): Promise<void> {
   for (const message of batch.messages) {
     const body = message.body as { kind?: unknown } | null;
@@ -43,6 +54,11 @@ export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers)
     } catch (err) {
       if (err instanceof RetryLater) {
         message.retry({ delaySeconds: err.delaySeconds });
+        continue;
+      }
+      if (err instanceof PoisonMessage) {
+        console.error(JSON.stringify({ level: 'error', msg: 'poisoned queue message', queue: batch.queue, id: message.id, attempts: message.attempts, error: err.message }));
+        message.retry({ delaySeconds: 0 });
         continue;
       }
       console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, attempts: message.attempts, error: String(err) }));

@@ -5,6 +5,8 @@ import type { Fetcher, Peers } from '../http/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import type { DynamoConnection } from '../storage/client.ts';
+import type { AiSettings } from '../config/env.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 
 export interface NodeRegionsOptions {
   regions?: readonly Region[];
@@ -14,6 +16,11 @@ export interface NodeRegionsOptions {
   /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
   remotePeers?: Partial<Record<Jurisdiction, string>>;
   now?: () => number;
+  ai?: AiSettings;
+  /** Options for each region's Bedrock client (tests pass an HTTP/1.1 handler for the local stand-in). */
+  bedrockClientOptions?: Record<string, unknown>;
+  /** A queue per region (tests drain them by hand); by default each region runs its jobs in process. */
+  queueFor?: (region: Region) => JobQueue;
 }
 
 export function httpFetcher(baseUrl: string): Fetcher {
@@ -53,6 +60,9 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
         jwtSecret: options.jwtSecret,
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
         ...(options.now ? { now: options.now } : {}),
+        ...(options.ai ? { ai: options.ai } : {}),
+        ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
+        ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
       }),
     );
     apps.set(region.id, { fetch: (req) => Promise.resolve(app.fetch(req)) });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AiEnv, aiSettings } from '../config/env.ts';
 import { edgeRouter } from '../http/edge-router.ts';
 import { serveFetch } from '../node.ts';
 import { createLocalTables, localConnection, registerApiKey } from './bootstrap.ts';
@@ -21,6 +22,8 @@ export interface LocalStackOptions {
   demoCustomers: number;
   edgeRegion: string;
   corsOrigins?: string[];
+  /** BEDROCK_* and CADENCE_AI_* settings (from the environment); without Bedrock credentials, statistical. */
+  aiEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -68,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
         jwtSecret: secrets.jwtSecret,
         corsOrigins: options.corsOrigins ?? [],
+        ai: aiSettings(AiEnv.parse(options.aiEnv ?? {})),
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port);
       url = server.url;
@@ -83,6 +87,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         defaultRegion: options.edgeRegion,
         corsOrigins: options.corsOrigins ?? [],
         bundlePath,
+        aiBindings: options.aiEnv ?? {},
       });
       url = u.href.replace(/\/$/, '');
       stopServer = () => mf.dispose();

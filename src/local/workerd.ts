@@ -5,7 +5,16 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { regions } from '../../regions/index.ts';
-import { bindingName, COMPATIBILITY_DATE, peerRegions, workerName } from '../regions/wrangler-config.ts';
+import {
+  bindingName,
+  COMPATIBILITY_DATE,
+  deadLetterQueueName,
+  INSIGHTS_QUEUE_BINDING,
+  INSIGHTS_QUEUE_SETTINGS,
+  insightsQueueName,
+  peerRegions,
+  workerName,
+} from '../regions/wrangler-config.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import type { StoreName } from './dynamo-stores.ts';
 
@@ -40,6 +49,10 @@ export interface WorkerdStackOptions {
   defaultRegion: string;
   corsOrigins?: string[];
   bundlePath: string;
+  /** AI settings passed to every region Worker as bindings (BEDROCK_*, CADENCE_AI_*); none: statistical. */
+  aiBindings?: Record<string, string>;
+  /** Queue delivery settings over wrangler.toml's (tests shorten the waits). */
+  queueSettings?: { maxBatchTimeout?: number; retryDelay?: number };
 }
 
 /**
@@ -69,8 +82,23 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
+      ...options.aiBindings,
     },
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
+    // Miniflare's own queues, as wrangler.toml declares them: every region produces, the home region consumes.
+    queueProducers: { [INSIGHTS_QUEUE_BINDING]: { queueName: insightsQueueName(region.jurisdiction) } },
+    ...(region.home
+      ? {
+          queueConsumers: {
+            [insightsQueueName(region.jurisdiction)]: {
+              ...INSIGHTS_QUEUE_SETTINGS,
+              ...options.queueSettings,
+              deadLetterQueue: deadLetterQueueName(region.jurisdiction),
+            },
+            [deadLetterQueueName(region.jurisdiction)]: { maxBatchTimeout: 1 },
+          },
+        }
+      : {}),
   }));
   const mf = new Miniflare({ host: '127.0.0.1', port: options.port, workers: [entry, ...regionWorkers] });
   const url = await mf.ready;

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Jurisdiction } from '../regions/region.schema.ts';
+import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
 import type { PopulationModel } from './population.ts';
 import type { PredictionsView } from './predictions.schemas.ts';
@@ -21,6 +22,8 @@ export interface PredictionRepository {
    * finishing after an ingest, cannot put older predictions over newer ones. False when it was older.
    */
   putIfNotOlder(p: StoredPredictions): Promise<boolean>;
+  /** Several customers' predictions at once (BatchGetItem); absent ones are missing from the map. */
+  many(customerIds: readonly string[]): Promise<Map<string, StoredPredictions>>;
 }
 
 export interface ModelRepository {
@@ -41,6 +44,10 @@ export function dynamoPredictionRepository(doc: DynamoDBDocumentClient, table: s
         ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
         ExpressionAttributeValues: { ':n': p.lineCount },
       }),
+    async many(customerIds) {
+      const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId })));
+      return new Map(items.map((i) => [i.customerId as string, i as unknown as StoredPredictions]));
+    },
   };
 }
 

@@ -5,6 +5,16 @@ export const COMPATIBILITY_DATE = '2026-04-01';
 export const REFIT_CRON = '17 3 * * *';
 /** Daily segment run (UTC), after the refit, by each jurisdiction's home region. */
 export const SEGMENT_CRON = '47 3 * * *';
+/** Daily AI-analysis batch (UTC), after the refit and the segment run, by each home region. */
+export const INSIGHTS_CRON = '7 4 * * *';
+/** The Worker's producer binding for its jurisdiction's analysis-job queue. */
+export const INSIGHTS_QUEUE_BINDING = 'INSIGHTS_QUEUE';
+/** One queue per jurisdiction (jobs touch that jurisdiction's data only), with its dead-letter queue. */
+export const insightsQueueName = (jurisdiction: string) => `cadence-insights-${jurisdiction.toLowerCase()}`;
+export const deadLetterQueueName = (jurisdiction: string) => `${insightsQueueName(jurisdiction)}-dlq`;
+export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');
+/** Delivery settings of the analysis queue (also used by the local stack). */
+export const INSIGHTS_QUEUE_SETTINGS = { maxBatchSize: 10, maxBatchTimeout: 5, maxRetries: 5, retryDelay: 30 } as const;
 export const workerName = (regionId: string) => `cadence-${regionId}`;
 export const bindingName = (regionId: string) => `REGION_${regionId.replaceAll('-', '_').toUpperCase()}`;
 
@@ -37,9 +47,29 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `CADENCE_REGION = "${region.id}"`,
       '',
       `[env.${region.id}.triggers]`,
-      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}"]`,
+      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}", "${INSIGHTS_CRON}"]`,
+      '',
+      `[[env.${region.id}.queues.producers]]`,
+      `binding = "${INSIGHTS_QUEUE_BINDING}"`,
+      `queue = "${insightsQueueName(region.jurisdiction)}"`,
       '',
     );
+    // Cloudflare allows one consumer Worker per queue: the home region's. The other regions produce only.
+    if (region.home) {
+      lines.push(
+        `[[env.${region.id}.queues.consumers]]`,
+        `queue = "${insightsQueueName(region.jurisdiction)}"`,
+        `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
+        `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
+        `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,
+        `retry_delay = ${INSIGHTS_QUEUE_SETTINGS.retryDelay}`,
+        `dead_letter_queue = "${deadLetterQueueName(region.jurisdiction)}"`,
+        '',
+        `[[env.${region.id}.queues.consumers]]`,
+        `queue = "${deadLetterQueueName(region.jurisdiction)}"`,
+        '',
+      );
+    }
     for (const peer of peerRegions(list, region)) {
       lines.push(`[[env.${region.id}.services]]`, `binding = "${bindingName(peer.id)}"`, `service = "${workerName(peer.id)}"`, '');
     }

@@ -12,6 +12,13 @@ const encode = (bytes: Uint8Array) => {
   return out;
 };
 
+/** Random lower-case base32 characters (5 bits each) from the platform's CSPRNG. */
+export function randomId(chars: number): string {
+  let out = '';
+  for (const b of crypto.getRandomValues(new Uint8Array(chars))) out += ALPHABET[b & 31];
+  return out;
+}
+
 export function newCustomerId(jurisdiction: Jurisdiction): string {
   return `cus_${jurisdiction.toLowerCase()}_${encode(crypto.getRandomValues(new Uint8Array(RANDOM_CHARS)))}`;
 }

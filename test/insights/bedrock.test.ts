@@ -123,7 +123,8 @@ describe('statistical fallback', () => {
     const { predictCustomer } = await import('../../src/predictions/customer.ts');
     const { statisticalAnalysis } = await import('../../src/insights/statistical.ts');
     const events = Array.from({ length: 8 }, (_, i) => ({ day: 20000 + i * 12, productId: 'nappies-3', category: 'baby', quantity: 1, amount: 20 }));
-    const prediction = predictCustomer(buildHistory(events), defaultPopulationModel(20100), 20000 + 7 * 12 + 11);
+    const { toView } = await import('../../src/predictions/view.ts');
+    const prediction = toView('cus_eu_0000000000000000000a', predictCustomer(buildHistory(events), defaultPopulationModel(20100), 20000 + 7 * 12 + 11), { model: defaultPopulationModel(20100) }, 8, new Date().toISOString());
     const answer = statisticalAnalysis(input, prediction, (id) => (id === 'nappies-3' ? 'Nappies, size 3' : id));
     expect(AnalysisAnswer.parse(answer)).toEqual(answer);
     expect(answer.consumptionPatterns[0]!.pattern).toMatch(/Nappies, size 3 about every 1[0-4] days/);
@@ -140,7 +141,8 @@ describe('pseudonymous input', () => {
     const { predictCustomer } = await import('../../src/predictions/customer.ts');
     const { pseudonymousInput } = await import('../../src/insights/prompt.ts');
     const events = Array.from({ length: 30 }, (_, i) => ({ day: 20000 + i * 7, productId: 'coffee-1kg', category: 'coffee', quantity: 1, amount: 18.9 }));
-    const prediction = predictCustomer(buildHistory(events), defaultPopulationModel(20300), 20300);
+    const { toView } = await import('../../src/predictions/view.ts');
+    const prediction = toView('cus_eu_0000000000000000000a', predictCustomer(buildHistory(events), defaultPopulationModel(20300), 20300), { model: defaultPopulationModel(20300) }, 30, new Date().toISOString());
     const purchases = events.map((e) => ({ date: `d${e.day}`, product: 'Coffee beans', category: 'coffee', quantity: 1, unitPrice: 18.9, currency: 'EUR' }));
     const built = pseudonymousInput('ref_x1', purchases, prediction, () => 'Coffee beans', { householdSize: 2 });
     expect(built.purchases).toHaveLength(20);

@@ -3,6 +3,9 @@ import { edgeRouter, EDGE_REGION_HEADER } from '../../src/http/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import { nodeRegions } from '../../src/local/node-regions.ts';
 import type { TestStores } from './stores.ts';
+import type { AiSettings } from '../../src/config/env.ts';
+import { InProcessQueue, type JobQueue } from '../../src/jobs/queue.ts';
+import type { Region } from '../../src/regions/region.schema.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -11,10 +14,22 @@ export interface Client {
   call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string>; region?: string }): Promise<{ status: number; type: string; body: any }>;
   fetch: (request: Request) => Promise<Response>;
   regions: Map<string, Fetcher>;
+  /** The default job queues by region id: nothing runs until a test drains them. */
+  queues: Map<string, InProcessQueue>;
 }
 
 /** All four region apps in-process on the test stores, behind the local edge router; no HTTP server. */
-export function client(stores: TestStores, options: { now?: () => number; corsOrigins?: string[] } = {}): Client {
+export interface ClientOptions {
+  now?: () => number;
+  corsOrigins?: string[];
+  ai?: AiSettings;
+  bedrockClientOptions?: Record<string, unknown>;
+  /** Each region's job queue; by default a manual in-process queue per region (see Client.queues). */
+  queueFor?: (region: Region) => JobQueue;
+}
+
+export function client(stores: TestStores, options: ClientOptions = {}): Client {
+  const queues = new Map<string, InProcessQueue>();
   const regions = nodeRegions({
     connections: (region) => ({
       personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
@@ -23,11 +38,19 @@ export function client(stores: TestStores, options: { now?: () => number; corsOr
     jwtSecret: JWT_SECRET,
     ...(options.now ? { now: options.now } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.ai ? { ai: options.ai } : {}),
+    ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
+    queueFor: options.queueFor ?? ((region) => {
+      const queue = new InProcessQueue(`insights-${region.id}`, { maxRetries: 3 });
+      queues.set(region.id, queue);
+      return queue;
+    }),
   });
   const fetch = edgeRouter(regions, 'us-east-1');
   return {
     fetch,
     regions,
+    queues,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       headers[EDGE_REGION_HEADER] = options.region ?? 'us-east-1';

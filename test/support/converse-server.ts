@@ -19,6 +19,8 @@ export interface ConverseServer {
   requests: { modelId: string; body: Record<string, unknown> }[];
   /** Tokens reported per answered call, as the server counted them. */
   reported: { inputTokens: number; outputTokens: number }[];
+  /** When the script is empty: the tool input to answer with, built from the request (benchmarks). */
+  autoAnswer?: (request: Record<string, unknown>) => unknown;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,9 @@ export async function startConverseServer(): Promise<ConverseServer> {
       }
       const text = Buffer.concat(chunks).toString('utf8');
       state.requests.push({ modelId: decodeURIComponent(m[1]!), body: JSON.parse(text) as Record<string, unknown> });
-      const b = state.script.shift() ?? { kind: 'error', status: 500, type: 'InternalServerException' };
+      const body = state.requests.at(-1)!.body;
+      const b: Behaviour =
+        state.script.shift() ?? (state.autoAnswer ? { kind: 'answer', input: state.autoAnswer(body) } : { kind: 'error', status: 500, type: 'InternalServerException' });
       if (b.kind === 'hang') {
         setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), b.ms);
         return;

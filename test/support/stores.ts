@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Region } from '../../src/regions/region.schema.ts';
 import { regions } from '../../regions/index.ts';
 import { generateApiKey, type Scope } from '../../src/auth/api-keys.ts';
 import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../../src/local/bootstrap.ts';
@@ -15,6 +16,8 @@ export interface TestStores {
   key(scopes: Scope[]): Promise<string>;
   /** Every item of every table in one store (for residency and "nothing changed" checks). */
   scanAll(store: StoreName): Promise<Record<string, unknown>[]>;
+  /** Writes one item into a table of the jurisdiction's home region (to set up a state the API cannot reach). */
+  put(store: Exclude<StoreName, 'GLOBAL'>, table: keyof Region['tables'], item: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,9 @@ async function withTables(endpoints: Record<StoreName, string>, close: () => Pro
         } while (ExclusiveStartKey);
       }
       return items;
+    },
+    async put(store, table, item) {
+      await documentClient(localConnection(endpoints[store])).send(new PutCommand({ TableName: homeRegion(store).tables[table], Item: item }));
     },
     close,
   };

@@ -7,23 +7,45 @@ import { buildWorkerBundle, startWorkerdStack } from '../../src/local/workerd.ts
 import { prng } from '../../src/local/demo-data.ts';
 import { JWT_SECRET } from '../support/app.ts';
 import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
 
 /** The Worker bundle, as wrangler builds it, in workerd: one Worker per region with service bindings. */
 let stores: TestStores;
 let mf: Miniflare;
 let base: URL;
+let bedrock: ConverseServer;
 
 beforeAll(async () => {
-  stores = await startDynaliteStores();
+  [stores, bedrock] = await Promise.all([startDynaliteStores(), startConverseServer()]);
   const bundlePath = await buildWorkerBundle();
-  const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, jwtSecret: JWT_SECRET, defaultRegion: 'us-east-1', bundlePath });
+  const stack = await startWorkerdStack({
+    port: 0,
+    endpoints: stores.endpoints,
+    jwtSecret: JWT_SECRET,
+    defaultRegion: 'us-east-1',
+    bundlePath,
+    // The Workers call the local Converse stand-in through the real SDK client (as bundled for workerd).
+    aiBindings: { BEDROCK_ACCESS_KEY_ID: 'local', BEDROCK_SECRET_ACCESS_KEY: 'local', BEDROCK_ENDPOINT: bedrock.endpoint },
+    queueSettings: { maxBatchTimeout: 1, retryDelay: 0 },
+  });
   mf = stack.mf;
   base = stack.url;
 }, 180_000);
 afterAll(async () => {
   await mf?.dispose();
   await stores?.close();
+  await bedrock?.close();
 });
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function call(region: string, method: string, path: string, body?: unknown, key = stores.adminKey) {
   const res = await fetch(new URL(path, base), {
@@ -159,3 +181,58 @@ describe('predictions in workerd', () => {
     expect((await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-segments')).length).toBeGreaterThan(400);
   }, 120_000);
 });
+
+describe('AI analysis through Cloudflare Queues in workerd', () => {
+  const answer = {
+    consumptionPatterns: [{ pattern: 'Buys green tea every two weeks', products: ['tea'], confidence: 0.8 }],
+    predictedNeeds: [{ need: 'tea', timing: 'next week', confidence: 0.7 }],
+    household: { reading: 'Single adult', evidence: ['small quantities'], confidence: 0.3 },
+    socioeconomic: { reading: 'Not enough evidence', evidence: [], confidence: 0.1 },
+    priceSensitivity: { level: 'medium', evidence: [] },
+    recommendedCategories: ['tea'],
+    churnSignals: [],
+    summary: 'A regular tea buyer.',
+  };
+
+  it('queues a refresh in the EU, analyses it in the home region\'s consumer, and records the cost in the EU ledger', async () => {
+    const created = await call('us-east-1', 'POST', '/v1/customers', { country: 'FR', displayName: 'Camille', consents: { profiling: true } });
+    const id = created.body.id as string;
+    const orders = Array.from({ length: 6 }, (_, i) => ({ orderId: `AI${i}`, customerId: id, purchasedAt: new Date(Date.now() - (2 + 14 * i) * 86_400_000).toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 4.5, currency: 'EUR' }] }));
+    bedrock.script.push({ kind: 'answer', input: answer, inputTokens: 1500, outputTokens: 400 });
+    expect((await call('eu-west-1', 'POST', '/v1/purchases', { orders })).status).toBe(200);
+    // The purchase asked for the first analysis; wait for it, then ask again on demand.
+    await until('the first analysis', async () => ((await call('us-east-1', 'GET', `/v1/customers/${id}/insights`)).body.status === 'fresh' ? true : undefined));
+    bedrock.script.push({ kind: 'answer', input: { ...answer, summary: 'Still a regular tea buyer.' }, inputTokens: 1600, outputTokens: 420 });
+    const queued = await call('ap-southeast-2', 'POST', `/v1/customers/${id}/insights/refresh`);
+    expect([queued.status, queued.servedBy, queued.body.status]).toEqual([202, 'eu-central-1', 'queued']);
+    const done = await until('the job', async () => {
+      const j = await call('us-east-1', 'GET', `/v1/jobs/${queued.body.jobId}`);
+      return j.body.status === 'done' ? j : undefined;
+    });
+    expect(done.servedBy).toBe('eu-central-1');
+    expect(done.body.result).toMatchObject({ source: 'bedrock' });
+    const read = await call('us-east-1', 'GET', `/v1/customers/${id}/insights`);
+    expect(read.body).toMatchObject({ status: 'fresh', source: 'bedrock', analysis: { summary: 'Still a regular tea buyer.' } });
+
+    const ledger = (await stores.scanAll('EU')).filter((i) => i.customerId === id && String(i.itemKey).startsWith('ledger#'));
+    expect(ledger.map((l) => [l.inputTokens, l.outputTokens]).sort()).toEqual([[1500, 400], [1600, 420]]);
+    expect((await stores.scanAll('ROW')).some((i) => JSON.stringify(i).includes(id))).toBe(false);
+    expect(JSON.stringify(bedrock.requests)).not.toMatch(/Camille|cus_eu_/);
+  }, 60_000);
+
+  it('retries a message that keeps failing, then dead-letters it and marks its job failed', async () => {
+    const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'FR' })).body.id as string;
+    const jobId = `job_${id.slice(4)}_000000000000`;
+    const now = new Date().toISOString();
+    await stores.put('EU', 'insights', { customerId: id, itemKey: `job#${jobId}`, jobId, kind: 'insights.analyze', reason: 'on_demand', status: 'queued', attempts: 0, createdAt: now, updatedAt: now });
+    // The body names another customer than the job id does: the consumer refuses it on every delivery.
+    const producer = await mf.getQueueProducer<unknown>('INSIGHTS_QUEUE', 'cadence-eu-west-1');
+    await producer.send({ kind: 'insights.analyze', customerId: 'cus_eu_0000000000000000000a', jobId });
+    const failed = await until('the dead-letter consumer', async () => {
+      const j = (await call('us-east-1', 'GET', `/v1/jobs/${jobId}`)).body;
+      return j.status === 'failed' ? j : undefined;
+    }, 45_000);
+    expect(failed.error).toMatch(/dead-lettered/);
+  }, 60_000);
+});
+

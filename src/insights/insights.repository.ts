@@ -1,0 +1,266 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { batchGetAll } from '../storage/batch.ts';
+import { putIf } from '../storage/conditional.ts';
+import type { AnalysisAnswer } from './analysis.schema.ts';
+
+/** Why an analysis is statistical rather than the model's. */
+export type FallbackReason = 'no_consent' | 'unconfigured' | 'over_budget' | 'circuit_open' | 'unavailable' | 'timeout' | 'invalid_answer' | 'refused';
+
+/** A customer's current analysis, as stored and served. */
+export interface StoredAnalysis {
+  customerId: string;
+  source: 'bedrock' | 'statistical';
+  fallbackReason?: FallbackReason;
+  modelId?: string;
+  promptVersion: string;
+  computedAt: string;
+  /** The purchase lines the analysis saw: more lines since then make it stale. */
+  lineCount: number;
+  jobId: string;
+  etag: string;
+  answer: AnalysisAnswer;
+  /** What the analysis saw, to tell a material change in a later purchase: categories and regular intervals. */
+  basis?: { categories: string[]; intervals: Record<string, number> };
+}
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+export type JobReason = 'on_demand' | 'stale' | 'batch' | 'pattern_change';
+
+export interface AnalysisJob {
+  jobId: string;
+  customerId: string;
+  kind: 'insights.analyze';
+  reason: JobReason;
+  status: JobStatus;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** While running: until when this claim holds; a worker that died lets the job be claimed again after it. */
+  leaseUntil?: number;
+  result?: { source: StoredAnalysis['source']; fallbackReason?: FallbackReason; costUsd: number; skipped?: 'unchanged' | 'customer_gone' | 'no_purchases' };
+  error?: string;
+}
+
+/** One line of the cost ledger: one Bedrock call sequence (answer plus a repair, if any) for one job. */
+export interface LedgerLine {
+  customerId: string;
+  jobId: string;
+  at: string;
+  modelId: string;
+  region: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  pricePerMillion: { input: number; output: number };
+  costUsd: number;
+  outcome: 'answer' | FallbackReason;
+}
+
+export type ClaimResult = { claimed: true; job: AnalysisJob } | { claimed: false; job: AnalysisJob | undefined };
+
+export interface InsightsRepository {
+  getAnalysis(customerId: string): Promise<StoredAnalysis | undefined>;
+  putAnalysis(a: StoredAnalysis): Promise<void>;
+  /** Deletes the stored analysis if the model wrote it (consent withdrawn); a statistical one may stay. */
+  deleteModelAnalysis(customerId: string): Promise<boolean>;
+  /** Marks a refresh as in flight, unless one younger than `staleBefore` already is; the pending job id either way. */
+  markPending(customerId: string, jobId: string, at: number, staleBefore: number): Promise<{ marked: boolean; jobId: string }>;
+  clearPending(customerId: string, jobId: string): Promise<void>;
+  createJob(job: AnalysisJob): Promise<boolean>;
+  getJob(customerId: string, jobId: string): Promise<AnalysisJob | undefined>;
+  /** Takes a queued job, or a running one whose lease ran out, for `leaseMs`. */
+  claimJob(customerId: string, jobId: string, now: number, leaseMs: number): Promise<ClaimResult>;
+  /** Puts a claimed job back (it will be delivered again). */
+  releaseJob(customerId: string, jobId: string, now: number): Promise<void>;
+  finishJob(customerId: string, jobId: string, status: 'done' | 'failed', now: number, result: AnalysisJob['result'], error?: string): Promise<void>;
+  /** Records a ledger line once: false when a line with this key exists (a redelivered job). */
+  putLedger(line: LedgerLine, attempt: number): Promise<boolean>;
+  ledgerOf(customerId: string): Promise<LedgerLine[]>;
+  /** Several customers' analyses at once (BatchGetItem). */
+  analysesOf(customerIds: readonly string[]): Promise<Map<string, StoredAnalysis>>;
+  batchPageDone(batchId: string, page: number): Promise<boolean>;
+  putBatchPage(batchId: string, page: number, counts: BatchCounts, last: boolean, at: string): Promise<void>;
+  batchReport(batchId: string): Promise<BatchReport | undefined>;
+}
+
+export interface BatchCounts {
+  customers: number;
+  enqueued: number;
+  unchanged: number;
+  inactive: number;
+  noConsent: number;
+  alreadyPending: number;
+}
+
+export interface BatchReport extends BatchCounts {
+  batchId: string;
+  pages: number;
+  finished: boolean;
+  /** Share of the active, consenting customers skipped because nothing changed since their analysis. */
+  unchangedShare: number;
+}
+
+const ANALYSIS = 'analysis';
+/**
+ * A daily batch's pages are counts, not personal data; they share this table under a partition of their
+ * own (`batch#<id>`) so that a batch's report is one query.
+ */
+const batchPartition = (batchId: string) => `batch#${batchId}`;
+const pageKey = (page: number) => `page#${String(page).padStart(6, '0')}`;
+const PENDING = 'pending';
+const jobKey = (jobId: string) => `job#${jobId}`;
+const ledgerKey = (jobId: string, attempt: number) => `ledger#${jobId}#${attempt}`;
+
+export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: string): InsightsRepository {
+  const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+    if (!item) return undefined;
+    const { itemKey: _, ...rest } = item;
+    return rest as T;
+  };
+  const getItem = async (customerId: string, itemKey: string) => (await doc.send(new GetCommand({ TableName: table, Key: { customerId, itemKey }, ConsistentRead: true }))).Item;
+
+  return {
+    async getAnalysis(customerId) {
+      return strip<StoredAnalysis>(await getItem(customerId, ANALYSIS));
+    },
+    async putAnalysis(a) {
+      await doc.send(new PutCommand({ TableName: table, Item: { ...a, itemKey: ANALYSIS } }));
+    },
+    async deleteModelAnalysis(customerId) {
+      try {
+        await doc.send(
+          new DeleteCommand({ TableName: table, Key: { customerId, itemKey: ANALYSIS }, ConditionExpression: '#s = :b', ExpressionAttributeNames: { '#s': 'source' }, ExpressionAttributeValues: { ':b': 'bedrock' } }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+    async markPending(customerId, jobId, at, staleBefore) {
+      const marked = await putIf(doc, {
+        TableName: table,
+        Item: { customerId, itemKey: PENDING, jobId, at },
+        ConditionExpression: 'attribute_not_exists(customerId) OR #at < :stale',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':stale': staleBefore },
+      });
+      if (marked) return { marked, jobId };
+      const current = await getItem(customerId, PENDING);
+      return { marked: false, jobId: (current?.jobId as string | undefined) ?? jobId };
+    },
+    async clearPending(customerId, jobId) {
+      try {
+        await doc.send(new DeleteCommand({ TableName: table, Key: { customerId, itemKey: PENDING }, ConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } }));
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    },
+    async createJob(job) {
+      return putIf(doc, { TableName: table, Item: { ...job, itemKey: jobKey(job.jobId) }, ConditionExpression: 'attribute_not_exists(customerId)' });
+    },
+    async getJob(customerId, jobId) {
+      return strip<AnalysisJob>(await getItem(customerId, jobKey(jobId)));
+    },
+    async claimJob(customerId, jobId, now, leaseMs) {
+      try {
+        const res = await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId, itemKey: jobKey(jobId) },
+            UpdateExpression: 'SET #s = :running, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :at',
+            ConditionExpression: 'attribute_exists(customerId) AND (#s = :queued OR (#s = :running AND leaseUntil < :now))',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':one': 1, ':lease': now + leaseMs, ':now': now, ':at': new Date(now).toISOString() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { claimed: true, job: strip<AnalysisJob>(res.Attributes)! };
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        return { claimed: false, job: strip<AnalysisJob>(await getItem(customerId, jobKey(jobId))) };
+      }
+    },
+    async releaseJob(customerId, jobId, now) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, itemKey: jobKey(jobId) },
+          UpdateExpression: 'SET #s = :queued, updatedAt = :at REMOVE leaseUntil',
+          ConditionExpression: '#s = :running',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':at': new Date(now).toISOString() },
+        }),
+      ).catch((err: unknown) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+    },
+    async finishJob(customerId, jobId, status, now, result, error) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, itemKey: jobKey(jobId) },
+          UpdateExpression: `SET #s = :s, updatedAt = :at${result ? ', #r = :r' : ''}${error ? ', #e = :e' : ''} REMOVE leaseUntil`,
+          ConditionExpression: 'attribute_exists(customerId)',
+          ExpressionAttributeNames: { '#s': 'status', ...(result ? { '#r': 'result' } : {}), ...(error ? { '#e': 'error' } : {}) },
+          ExpressionAttributeValues: { ':s': status, ':at': new Date(now).toISOString(), ...(result ? { ':r': result } : {}), ...(error ? { ':e': error } : {}) },
+        }),
+      ).catch((err: unknown) => {
+        // The customer was erased while the job ran: nothing to record.
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+    },
+    putLedger: (line, attempt) =>
+      putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId, attempt) }, ConditionExpression: 'attribute_not_exists(customerId)' }),
+    async analysesOf(customerIds) {
+      const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId, itemKey: ANALYSIS })));
+      return new Map(items.map((i) => [i.customerId as string, strip<StoredAnalysis>(i)!]));
+    },
+    async batchPageDone(batchId, page) {
+      return (await getItem(batchPartition(batchId), pageKey(page))) !== undefined;
+    },
+    async putBatchPage(batchId, page, counts, last, at) {
+      await putIf(doc, {
+        TableName: table,
+        Item: { customerId: batchPartition(batchId), itemKey: pageKey(page), ...counts, last, at },
+        ConditionExpression: 'attribute_not_exists(customerId)',
+      });
+    },
+    async batchReport(batchId) {
+      const res = await doc.send(
+        new QueryCommand({ TableName: table, KeyConditionExpression: 'customerId = :b', ExpressionAttributeValues: { ':b': batchPartition(batchId) }, ConsistentRead: true }),
+      );
+      const pages = res.Items ?? [];
+      if (pages.length === 0) return undefined;
+      const sum = (k: keyof BatchCounts) => pages.reduce((s, p) => s + ((p[k] as number | undefined) ?? 0), 0);
+      const counts: BatchCounts = {
+        customers: sum('customers'),
+        enqueued: sum('enqueued'),
+        unchanged: sum('unchanged'),
+        inactive: sum('inactive'),
+        noConsent: sum('noConsent'),
+        alreadyPending: sum('alreadyPending'),
+      };
+      const considered = counts.enqueued + counts.unchanged + counts.alreadyPending;
+      return { batchId, pages: pages.length, finished: pages.some((p) => p.last === true), ...counts, unchangedShare: considered === 0 ? 0 : counts.unchanged / considered };
+    },
+    async ledgerOf(customerId) {
+      const out: LedgerLine[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
+            ExpressionAttributeValues: { ':c': customerId, ':p': 'ledger#' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of res.Items ?? []) out.push(strip<LedgerLine>(item)!);
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return out;
+    },
+  };
+}

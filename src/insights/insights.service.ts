@@ -1,0 +1,470 @@
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { PoisonMessage, RetryLater, type JobHandlers } from '../jobs/dispatch.ts';
+import type { JobMessage, JobQueue } from '../jobs/queue.ts';
+import { TtlCache } from '../predictions/cache.ts';
+import type { CustomerPrediction } from '../predictions/customer.ts';
+import type { PredictionRepository } from '../predictions/predictions.repository.ts';
+import type { PredictionsView } from '../predictions/predictions.schemas.ts';
+import type { ProductRepository } from '../products/products.repository.ts';
+import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
+import type { Region } from '../regions/region.schema.ts';
+import type { SegmentService } from '../segments/segments.service.ts';
+import { randomId } from '../shared/ids.ts';
+import type { AnalysisAnswer } from './analysis.schema.ts';
+import { AnalysisUnavailable, analyzeWithBedrock } from './bedrock.ts';
+import type { CostStore } from './costs.repository.ts';
+import { CircuitBreaker, Pacer } from './guards.ts';
+import type { AnalysisJob, FallbackReason, InsightsRepository, JobReason, StoredAnalysis } from './insights.repository.ts';
+import { costOf, priceOf } from './pricing.ts';
+import { PROMPT_VERSION, pseudonymousInput, type PseudonymousInput } from './prompt.ts';
+import { statisticalAnalysis } from './statistical.ts';
+
+export interface Budgets {
+  dailyUsd: number;
+  monthlyUsd: number;
+}
+
+export interface InsightsServiceDeps {
+  region: Region;
+  /** Every deployment region: the global budget sums their spend, and each has its own budget. */
+  allRegions: readonly Region[];
+  customers: CustomerRepository;
+  purchases: PurchaseRepository;
+  catalog: ProductRepository;
+  /** The stored predictions, read directly (a job must not see an isolate's cached copy). */
+  predictionsStore: PredictionRepository;
+  segments?: SegmentService;
+  insights: InsightsRepository;
+  costs: CostStore;
+  queue: JobQueue;
+  /** Unset: no Bedrock credentials, so every analysis is statistical (the local default). */
+  bedrock?: { client: BedrockRuntimeClient; modelId: string; timeoutMs?: number };
+  /** Global budgets; the region's own are in its region file. */
+  budgets: Budgets;
+  now: () => number;
+}
+
+/** An analysis older than this is stale even without new purchases: the reading of "now" moves. */
+export const STALE_AFTER_MS = 7 * 24 * 3600_000;
+/** A statistical answer given because Bedrock failed is retried after this long. */
+const TRANSIENT_RETRY_MS = 3600_000;
+/** A refresh still marked pending after this long is considered lost and may be requested again. */
+const PENDING_TIMEOUT_MS = 15 * 60_000;
+/** How long this isolate remembers that it asked for a customer's refresh. */
+const REQUESTED_MEMO_MS = 30_000;
+/** How long a worker holds a claimed job; longer than a call with its retries and timeout. */
+const JOB_LEASE_MS = 2 * 60_000;
+/** A customer with no purchase in this long is not in the daily batch. */
+const ACTIVE_WITHIN_DAYS = 365;
+const BATCH_PAGE_SIZE = 100;
+/** The pacer waits in process up to this long; a longer wait goes back to the queue with a delay. */
+const MAX_INLINE_WAIT_MS = 5_000;
+const BUDGET_CACHE_MS = 5_000;
+/** Tokens reserved from the pacer before the call reports its real use. */
+const TOKEN_ESTIMATE = 3_000;
+
+const TRANSIENT: ReadonlySet<FallbackReason> = new Set(['circuit_open', 'unavailable', 'timeout', 'over_budget', 'invalid_answer', 'refused']);
+
+export type InsightStatus = 'fresh' | 'stale' | 'pending';
+
+export interface InsightRead {
+  analysis: StoredAnalysis;
+  status: InsightStatus;
+  /** A refresh job that was requested by this read or earlier, if any. */
+  refreshJobId?: string;
+  /** Seconds since it was computed. */
+  ageSeconds: number;
+}
+
+/** Job ids carry the customer (and so the jurisdiction): `job_eu_<customer part>_<random>`. */
+const JOB_ID_PATTERN = /^job_(eu|row)_([0-9a-hjkmnp-tv-z]{20})_([0-9a-hjkmnp-tv-z]{12})$/;
+export const jobIdFor = (customerId: string) => `job_${customerId.slice(4)}_${randomId(12)}`;
+export function customerOfJob(jobId: string): string | undefined {
+  const m = JOB_ID_PATTERN.exec(jobId);
+  return m ? `cus_${m[1]}_${m[2]}` : undefined;
+}
+
+export type InsightsService = ReturnType<typeof insightsService>;
+
+/**
+ * AI analyses: produced by queue jobs (daily batch, on demand, stale reads, pattern changes), stored per
+ * customer, read from cache. A job claims its record before it calls anything, so a redelivered message
+ * neither analyses nor charges twice; the model is called only with profiling consent, inside the
+ * budgets, with the circuit breaker closed and under the pacer; otherwise the statistical analysis is
+ * stored with the reason.
+ */
+export function insightsService(deps: InsightsServiceDeps) {
+  const reads = new TtlCache<StoredAnalysis>(60_000, 10_000, deps.now);
+  // Refreshes this isolate asked for lately: a burst of reads of one stale analysis writes one marker.
+  const requested = new TtlCache<string>(REQUESTED_MEMO_MS, 10_000, deps.now);
+  const breaker = new CircuitBreaker(5, 60_000, deps.now);
+  const pacer = new Pacer(deps.region.bedrock.requestsPerMinute, deps.region.bedrock.tokensPerMinute, deps.now);
+  let budgetCache: { until: number; spent: Spend } | undefined;
+  const iso = () => new Date(deps.now()).toISOString();
+
+  /** Spend today and this month, globally (key "global") and per region id. */
+  type Spend = Record<string, { day: number; month: number }>;
+  const regionIds = deps.allRegions.map((r) => r.id);
+
+  async function spend(): Promise<Spend> {
+    if (budgetCache && budgetCache.until > deps.now()) return budgetCache.spent;
+    const today = iso().slice(0, 10);
+    const month = today.slice(0, 7);
+    const totals = await deps.costs.totals([today, month], regionIds);
+    const sum = (period: string, region?: string) =>
+      totals.filter((t) => t.period === period && (!region || t.region === region)).reduce((s, t) => s + Object.values(t.models).reduce((a, m) => a + m.costUsd, 0), 0);
+    const spent: Spend = { global: { day: sum(today), month: sum(month) } };
+    for (const id of regionIds) spent[id] = { day: sum(today, id), month: sum(month, id) };
+    budgetCache = { until: deps.now() + BUDGET_CACHE_MS, spent };
+    return spent;
+  }
+
+  async function overBudget(): Promise<boolean> {
+    const s = await spend();
+    const r = deps.region.bedrock;
+    const here = s[deps.region.id]!;
+    return s.global!.day >= deps.budgets.dailyUsd || s.global!.month >= deps.budgets.monthlyUsd || here.day >= r.dailyBudgetUsd || here.month >= r.monthlyBudgetUsd;
+  }
+
+  /** Asks for a refresh unless one is already in flight; the job id either way. */
+  async function requestRefresh(customerId: string, reason: JobReason): Promise<{ jobId: string; created: boolean }> {
+    const jobId = jobIdFor(customerId);
+    const at = deps.now();
+    const pending = await deps.insights.markPending(customerId, jobId, at, at - PENDING_TIMEOUT_MS);
+    if (!pending.marked) return { jobId: pending.jobId, created: false };
+    const job: AnalysisJob = { jobId, customerId, kind: 'insights.analyze', reason, status: 'queued', attempts: 0, createdAt: iso(), updatedAt: iso() };
+    await deps.insights.createJob(job);
+    await deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
+    requested.set(customerId, jobId, requested.mark());
+    return { jobId, created: true };
+  }
+
+  function isStale(a: StoredAnalysis, lineCount: number | undefined): boolean {
+    if (lineCount !== undefined && a.lineCount < lineCount) return true;
+    if (a.promptVersion !== PROMPT_VERSION) return true;
+    const age = deps.now() - Date.parse(a.computedAt);
+    if (age > STALE_AFTER_MS) return true;
+    return a.source === 'statistical' && a.fallbackReason !== undefined && TRANSIENT.has(a.fallbackReason) && age > TRANSIENT_RETRY_MS;
+  }
+
+  async function lastPurchases(customerId: string) {
+    const { items } = await deps.purchases.newestFirst(customerId, 20);
+    const products = await deps.catalog.many(items.map((i) => i.productId));
+    const name = (id: string) => products.get(id)?.name ?? id;
+    return {
+      purchases: items.map((i) => ({
+        date: i.purchasedAt.slice(0, 10),
+        product: name(i.productId),
+        ...(products.get(i.productId)?.category ? { category: products.get(i.productId)!.category } : {}),
+        quantity: i.quantity,
+        unitPrice: i.unitPrice,
+        currency: i.currency,
+      })),
+      name: (id: string) => products.get(id)?.name ?? name(id),
+    };
+  }
+
+  async function statisticalFor(customerId: string, view: PredictionsView, declared: PseudonymousInput['declared'] = {}) {
+    const { purchases, name } = await lastPurchases(customerId);
+    const input = pseudonymousInput('statistical', purchases, view, name, declared);
+    return statisticalAnalysis(input, view, name);
+  }
+
+  async function store(a: Omit<StoredAnalysis, 'etag' | 'basis'>, view: PredictionsView): Promise<StoredAnalysis> {
+    const full: StoredAnalysis = { ...a, etag: await etagOf(a.answer, a.computedAt), basis: basisOf(view) };
+    await deps.insights.putAnalysis(full);
+    reads.delete(a.customerId);
+    return full;
+  }
+
+  /** The analysis job: idempotent under redelivery (the claim), and never calls Bedrock without consent and budget. */
+  async function runAnalysis(customerId: string, jobId: string): Promise<void> {
+    const claim = await deps.insights.claimJob(customerId, jobId, deps.now(), JOB_LEASE_MS);
+    if (!claim.claimed) {
+      if (claim.job?.status === 'running') throw new RetryLater(Math.ceil(JOB_LEASE_MS / 1000), 'another delivery holds this job');
+      return; // done, failed, or erased with its customer: a redelivery has nothing to do
+    }
+    const job = claim.job;
+    try {
+      const result = await analyse(job);
+      await deps.insights.finishJob(customerId, jobId, 'done', deps.now(), result);
+      await deps.insights.clearPending(customerId, jobId);
+      requested.delete(customerId);
+    } catch (err) {
+      await deps.insights.releaseJob(customerId, jobId, deps.now());
+      throw err;
+    }
+  }
+
+  async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']>> {
+    const { customerId, jobId } = job;
+    const customer = await deps.customers.get(customerId);
+    if (!customer) return { source: 'statistical', costUsd: 0, skipped: 'customer_gone' };
+    const predictions = await deps.predictionsStore.get(customerId);
+    if (!predictions) return { source: 'statistical', costUsd: 0, skipped: 'no_purchases' };
+    const existing = await deps.insights.getAnalysis(customerId);
+    if (job.reason === 'batch' && existing && unchanged(existing, predictions.lineCount)) return { source: existing.source, costUsd: 0, skipped: 'unchanged' };
+
+    const view = predictions.view;
+    const { purchases, name } = await lastPurchases(customerId);
+    const declared = {
+      ...(customer.attributes.householdSize ? { householdSize: customer.attributes.householdSize.value } : {}),
+      ...(customer.attributes.ageBand ? { ageBand: customer.attributes.ageBand.value } : {}),
+      ...(customer.attributes.incomeBand ? { incomeBand: customer.attributes.incomeBand.value } : {}),
+    };
+    const segment = await segmentName(customerId);
+    // A fresh random reference per request: it maps the answer back here and means nothing to anyone else.
+    const input = pseudonymousInput(`ref_${randomId(12)}`, purchases, view, name, declared, segment);
+    const base = { customerId, promptVersion: PROMPT_VERSION, computedAt: iso(), lineCount: predictions.lineCount, jobId };
+
+    const fallback = async (reason: FallbackReason, costUsd = 0) => {
+      if (reason !== 'no_consent' && reason !== 'unconfigured') await deps.costs.countFallback(deps.region.id, deps.now(), reason);
+      await store({ ...base, source: 'statistical', fallbackReason: reason, answer: statisticalAnalysis(input, view, name) }, view);
+      return { source: 'statistical' as const, fallbackReason: reason, costUsd };
+    };
+
+    if (!customer.consents.profiling.granted) return fallback('no_consent');
+    if (!deps.bedrock) return fallback('unconfigured');
+    if (await overBudget()) return fallback('over_budget');
+    if (!breaker.allow()) return fallback('circuit_open');
+    const wait = pacer.reserve(TOKEN_ESTIMATE);
+    if (wait > MAX_INLINE_WAIT_MS) throw new RetryLater(Math.ceil(wait / 1000), 'paced under the Bedrock quota');
+    if (wait > 0) {
+      await new Promise((r) => setTimeout(r, wait));
+      if (pacer.reserve(TOKEN_ESTIMATE) > 0) throw new RetryLater(Math.ceil(wait / 1000), 'paced under the Bedrock quota');
+    }
+
+    const { client, modelId, timeoutMs } = deps.bedrock;
+    const charge = async (usage: { inputTokens: number; outputTokens: number; calls: number }, outcome: 'answer' | FallbackReason) => {
+      pacer.settle(TOKEN_ESTIMATE, usage.inputTokens + usage.outputTokens);
+      if (usage.calls === 0) return 0;
+      const costUsd = costOf(modelId, usage);
+      // Keyed by job and attempt: a redelivery that got this far again made real calls, and is charged for them.
+      const fresh = await deps.insights.putLedger(
+        { customerId, jobId, at: iso(), modelId, region: deps.region.bedrock.region, ...usage, pricePerMillion: priceOf(modelId)!, costUsd, outcome },
+        job.attempts,
+      );
+      if (fresh) await deps.costs.record(deps.region.id, deps.now(), { modelId, ...usage, costUsd, analysed: outcome === 'answer' });
+      budgetCache = undefined;
+      return costUsd;
+    };
+    try {
+      const result = await analyzeWithBedrock(client, modelId, input, timeoutMs ? { timeoutMs } : {});
+      breaker.success();
+      const costUsd = await charge(result.usage, 'answer');
+      await store({ ...base, source: 'bedrock', modelId, answer: result.answer }, view);
+      // Consent withdrawn while the call ran: what was just written must not stay.
+      const now = await deps.customers.get(customerId);
+      if (!now?.consents.profiling.granted) {
+        await deps.insights.deleteModelAnalysis(customerId);
+        reads.delete(customerId);
+        return fallback('no_consent', costUsd);
+      }
+      return { source: 'bedrock', costUsd };
+    } catch (err) {
+      if (!(err instanceof AnalysisUnavailable)) {
+        breaker.failure();
+        throw err;
+      }
+      // Only Bedrock's own trouble opens the breaker; a bad answer from a healthy service does not.
+      if (err.reason === 'unavailable' || err.reason === 'timeout') breaker.failure();
+      else breaker.success();
+      const costUsd = await charge(err.usage, err.reason);
+      return fallback(err.reason, costUsd);
+    }
+  }
+
+  function unchanged(a: StoredAnalysis, lineCount: number): boolean {
+    return a.lineCount === lineCount && a.promptVersion === PROMPT_VERSION && (a.source === 'bedrock' ? a.modelId === deps.bedrock?.modelId : !TRANSIENT.has(a.fallbackReason!) && (a.fallbackReason !== 'unconfigured' || !deps.bedrock));
+  }
+
+  async function segmentName(customerId: string): Promise<string | undefined> {
+    const found = await deps.segments?.read(customerId).catch(() => undefined);
+    return found?.definition.segments.find((s) => s.id === found.assignment.segmentId)?.name;
+  }
+
+  /** One page of the daily batch: active, consenting customers whose purchases changed get a job. */
+  async function batchPage(batchId: string, page: number, cursor?: string): Promise<void> {
+    if (await deps.insights.batchPageDone(batchId, page)) return; // a redelivered page
+    const { customers, nextCursor } = await deps.customers.scanPage(BATCH_PAGE_SIZE, cursor);
+    const ids = customers.map((c) => c.id);
+    const [predictions, analyses] = await Promise.all([deps.predictionsStore.many(ids), deps.insights.analysesOf(ids)]);
+    const counts = { customers: customers.length, enqueued: 0, unchanged: 0, inactive: 0, noConsent: 0, alreadyPending: 0 };
+    const activeSince = new Date(deps.now() - ACTIVE_WITHIN_DAYS * 86_400_000).toISOString().slice(0, 10);
+    for (const customer of customers) {
+      const p = predictions.get(customer.id);
+      if (!p || p.view.data.lastPurchase < activeSince) counts.inactive++;
+      else if (!customer.consents.profiling.granted) counts.noConsent++;
+      else if (analyses.get(customer.id) && unchanged(analyses.get(customer.id)!, p.lineCount)) counts.unchanged++;
+      else if ((await requestRefresh(customer.id, 'batch')).created) counts.enqueued++;
+      else counts.alreadyPending++;
+    }
+    if (nextCursor) await deps.queue.send({ kind: 'insights.batch', batchId, page: page + 1, cursor: nextCursor });
+    await deps.insights.putBatchPage(batchId, page, counts, !nextCursor, iso());
+  }
+
+  const handlers: JobHandlers = {
+    'insights.analyze': async (body) => {
+      const customerId = typeof body.customerId === 'string' ? body.customerId : '';
+      const jobId = typeof body.jobId === 'string' ? body.jobId : '';
+      if (customerOfJob(jobId) !== customerId) throw new PoisonMessage('malformed insights.analyze message');
+      await runAnalysis(customerId, jobId);
+    },
+    'insights.batch': async (body) => {
+      if (typeof body.batchId !== 'string' || typeof body.page !== 'number') throw new PoisonMessage('malformed insights.batch message');
+      await batchPage(body.batchId, body.page, typeof body.cursor === 'string' ? body.cursor : undefined);
+    },
+  };
+
+  return {
+    handlers,
+    requestRefresh,
+
+    /** What a dead-lettered message leaves behind: its job failed, and the customer may be refreshed again. */
+    async deadLetter(body: JobMessage): Promise<void> {
+      if (body.kind !== 'insights.analyze' || typeof body.jobId !== 'string') return;
+      const customerId = customerOfJob(body.jobId);
+      if (!customerId) return;
+      await deps.insights.finishJob(customerId, body.jobId, 'failed', deps.now(), undefined, 'gave up after repeated failures (dead-lettered)');
+      await deps.insights.clearPending(customerId, body.jobId);
+    },
+
+    /** Starts the daily batch of this jurisdiction (one batch id per day: a repeated trigger is a no-op). */
+    async startBatch(batchId = `${deps.region.jurisdiction.toLowerCase()}-${iso().slice(0, 10)}`): Promise<string> {
+      if (await deps.insights.batchPageDone(batchId, 0)) return batchId;
+      await deps.queue.send({ kind: 'insights.batch', batchId, page: 0 });
+      return batchId;
+    },
+
+    batchReport: (batchId: string) => deps.insights.batchReport(batchId),
+
+    /**
+     * The stored analysis (stale-while-revalidate: a stale one is answered at once and a refresh is
+     * queued), or, before the first job finished, a statistical one computed now from the predictions.
+     */
+    async read(customerId: string, currentLineCount: number | undefined): Promise<InsightRead | undefined> {
+      let analysis = reads.get(customerId)?.value;
+      if (!analysis) {
+        const generation = reads.mark();
+        analysis = await deps.insights.getAnalysis(customerId);
+        if (analysis) reads.set(customerId, analysis, generation);
+      }
+      const age = (a: StoredAnalysis) => Math.max(0, Math.floor((deps.now() - Date.parse(a.computedAt)) / 1000));
+      const pendingHere = requested.get(customerId)?.value;
+      if (analysis && !isStale(analysis, currentLineCount)) return { analysis, status: 'fresh', ageSeconds: age(analysis) };
+      const refreshJobId = pendingHere ?? (await requestRefresh(customerId, analysis ? 'stale' : 'on_demand')).jobId;
+      if (analysis) return { analysis, status: 'stale', refreshJobId, ageSeconds: age(analysis) };
+      const predictions = await deps.predictionsStore.get(customerId);
+      if (!predictions) return undefined;
+      const answer = await statisticalFor(customerId, predictions.view);
+      const computedAt = iso();
+      const provisional: StoredAnalysis = {
+        customerId,
+        source: 'statistical',
+        promptVersion: PROMPT_VERSION,
+        computedAt,
+        lineCount: predictions.lineCount,
+        jobId: refreshJobId,
+        etag: await etagOf(answer, computedAt),
+        answer,
+      };
+      return { analysis: provisional, status: 'pending', refreshJobId, ageSeconds: 0 };
+    },
+
+    getJob: (customerId: string, jobId: string) => deps.insights.getJob(customerId, jobId),
+
+    /** Consent withdrawn: the model's analyses go now, and no job will call the model again. */
+    async consentWithdrawn(customerId: string): Promise<void> {
+      await deps.insights.deleteModelAnalysis(customerId);
+      reads.delete(customerId);
+    },
+
+    /**
+     * After a recompute: a purchase that changes the pattern materially (a category the analysis never
+     * saw, or a regular product whose interval moved by more than a third) asks for a new analysis.
+     */
+    async afterRecompute(customerId: string, prediction: CustomerPrediction): Promise<void> {
+      const analysis = await deps.insights.getAnalysis(customerId);
+      if (!analysis || !analysis.basis) {
+        await requestRefresh(customerId, 'pattern_change');
+        return;
+      }
+      const seen = new Set(analysis.basis.categories);
+      const newCategory = prediction.products.some((p) => p.category && !seen.has(p.category));
+      const shifted = prediction.products.some((p) => {
+        const before = analysis.basis!.intervals[p.productId];
+        return before !== undefined && p.purchases >= 3 && Math.abs(p.typicalGapDays - before) / before > 1 / 3;
+      });
+      if (newCategory || shifted) await requestRefresh(customerId, 'pattern_change');
+    },
+
+    breakerState: () => breaker.state,
+
+    /** Spend by day, model and region over [from, to] (days, inclusive), with the budgets and what is left. */
+    async costReport(from: string, to: string) {
+      const days: string[] = [];
+      for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
+      const rows = await deps.costs.totals(days, regionIds);
+      const empty = () => ({ calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, analyses: 0 });
+      const add = (into: ReturnType<typeof empty>, m: ReturnType<typeof empty>) => {
+        into.calls += m.calls;
+        into.inputTokens += m.inputTokens;
+        into.outputTokens += m.outputTokens;
+        into.costUsd += m.costUsd;
+        into.analyses += m.analyses;
+      };
+      const total = empty();
+      const byDay = new Map<string, ReturnType<typeof empty>>();
+      const byModel = new Map<string, ReturnType<typeof empty>>();
+      const byRegion = new Map<string, ReturnType<typeof empty>>();
+      const fallbacks: Record<string, number> = {};
+      for (const row of rows) {
+        for (const [model, m] of Object.entries(row.models)) {
+          add(total, m);
+          for (const [map, k] of [[byDay, row.period], [byModel, model], [byRegion, row.region]] as const) {
+            if (!map.has(k)) map.set(k, empty());
+            add(map.get(k)!, m);
+          }
+        }
+        for (const [reason, n] of Object.entries(row.fallbacks)) fallbacks[reason] = (fallbacks[reason] ?? 0) + n;
+      }
+      const round = <T extends ReturnType<typeof empty>>(t: T) => ({ ...t, costUsd: Math.round(t.costUsd * 1e6) / 1e6 });
+      budgetCache = undefined;
+      const s = await spend();
+      return {
+        from,
+        to,
+        currency: 'USD' as const,
+        total: { ...round(total), costPerAnalysedCustomer: total.analyses === 0 ? null : Math.round((total.costUsd / total.analyses) * 1e6) / 1e6 },
+        byDay: days.map((day) => ({ day, ...round(byDay.get(day) ?? empty()) })),
+        byModel: [...byModel].map(([modelId, t]) => ({ modelId, ...round(t) })),
+        byRegion: [...byRegion].map(([region, t]) => ({ region, ...round(t) })),
+        fallbacks,
+        budgets: Object.fromEntries([
+          ['global', { dailyUsd: deps.budgets.dailyUsd, spentTodayUsd: round6(s.global!.day), monthlyUsd: deps.budgets.monthlyUsd, spentThisMonthUsd: round6(s.global!.month) }],
+          ...deps.allRegions.map((r) => [
+            r.id,
+            { dailyUsd: r.bedrock.dailyBudgetUsd, spentTodayUsd: round6(s[r.id]!.day), monthlyUsd: r.bedrock.monthlyBudgetUsd, spentThisMonthUsd: round6(s[r.id]!.month) },
+          ]),
+        ]),
+        ai: { configured: deps.bedrock !== undefined, modelId: deps.bedrock?.modelId ?? null, circuit: breaker.state },
+      };
+    },
+  };
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The categories and regular intervals an analysis saw (to notice a material change later). */
+function basisOf(view: PredictionsView): NonNullable<StoredAnalysis['basis']> {
+  const categories = [...new Set(view.products.map((p) => p.category).filter((c): c is string => c !== undefined))];
+  const intervals: Record<string, number> = {};
+  for (const p of view.products.filter((p) => p.purchases >= 3).slice(0, 30)) intervals[p.productId] = p.typicalIntervalDays;
+  return { categories, intervals };
+}
+
+async function etagOf(answer: AnalysisAnswer, computedAt: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(computedAt + JSON.stringify(answer)));
+  return `"${[...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
+}

@@ -1,0 +1,357 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AnalysisAnswer } from '../../src/insights/analysis.schema.ts';
+import { costOf } from '../../src/insights/pricing.ts';
+import { InProcessQueue } from '../../src/jobs/queue.ts';
+import { client, type Client } from '../support/app.ts';
+import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
+import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+
+/**
+ * The analysis path end to end: HTTP API → in-process queue (the Worker's semantics: batches, retries,
+ * dead letters) → the real Bedrock Runtime client → a local server speaking the Converse protocol, with
+ * DynamoDB on dynalite. The workerd queue path is in test/worker/workerd.test.ts.
+ */
+const MODEL = 'eu.anthropic.claude-haiku-4-5-20251001-v1:0';
+const NOW = Date.parse('2026-06-30T12:00:00Z');
+let clock = NOW;
+let stores: TestStores;
+let server: ConverseServer;
+let api: Client;
+let queue: InProcessQueue;
+const admin = () => stores.adminKey;
+
+const good: AnalysisAnswer = {
+  consumptionPatterns: [{ pattern: 'Buys coffee beans every week', products: ['Coffee beans 1 kg'], confidence: 0.9 }],
+  predictedNeeds: [{ need: 'Coffee beans 1 kg', timing: 'within 3 days', confidence: 0.8 }],
+  household: { reading: 'Adult household, heavy coffee drinkers', evidence: ['weekly 1 kg bags'], confidence: 0.6 },
+  socioeconomic: { reading: 'Buys premium beans at full price', evidence: ['no discounted lines'], confidence: 0.4 },
+  priceSensitivity: { level: 'low', evidence: ['full-price purchases'] },
+  recommendedCategories: ['coffee', 'kitchen'],
+  churnSignals: [],
+  summary: 'A loyal weekly coffee buyer.',
+};
+
+async function newCustomer(body: Record<string, unknown>): Promise<string> {
+  const res = await api.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', ...body } });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function buy(id: string, orders: { orderId: string; daysAgo: number; productId?: string }[]) {
+  const res = await api.call('POST', '/v1/purchases', {
+    key: admin(),
+    body: {
+      orders: orders.map((o) => ({
+        orderId: o.orderId,
+        customerId: id,
+        purchasedAt: new Date(clock - o.daysAgo * 86_400_000).toISOString(),
+        lines: [{ productId: o.productId ?? 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }],
+      })),
+    },
+  });
+  expect(res.status).toBe(200);
+}
+
+const weekly = (prefix: string, n = 8) => Array.from({ length: n }, (_, i) => ({ orderId: `${prefix}${i}`, daysAgo: 2 + i * 7 }));
+
+const refresh = async (id: string) => {
+  const res = await api.call('POST', `/v1/customers/${id}/insights/refresh`, { key: admin() });
+  expect(res.status).toBe(202);
+  return res.body as { jobId: string; status: string };
+};
+const insights = (id: string, key = admin()) => api.call('GET', `/v1/customers/${id}/insights`, { key });
+const job = async (jobId: string) => (await api.call('GET', `/v1/jobs/${jobId}`, { key: admin() })).body;
+/** Ledger lines are personal: they live in the customer's jurisdiction, under the customer's id. */
+const ledgerOf = async (id: string) => (await stores.scanAll('EU')).filter((i) => i.customerId === id && String(i.itemKey).startsWith('ledger#'));
+
+beforeAll(async () => {
+  [stores, server] = await Promise.all([startDynaliteStores(), startConverseServer()]);
+  api = client(stores, {
+    now: () => clock,
+    ai: { bedrock: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: server.endpoint }, budgets: { dailyUsd: 50, monthlyUsd: 1000 } },
+    // HTTP/1.1 to the local stand-in; the SDK's retries shortened so the tests stay quick.
+    bedrockClientOptions: { requestHandler: new NodeHttpHandler(), maxAttempts: 3 },
+  });
+  queue = api.queues.get('eu-central-1')!;
+  const product = (name: string, category: string) => ({ name, category, price: 18.9, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: true });
+  expect((await api.call('PUT', '/v1/products/coffee-1kg', { key: admin(), body: product('Coffee beans 1 kg', 'coffee') })).status).toBeLessThan(300);
+  expect((await api.call('PUT', '/v1/products/tea-100', { key: admin(), body: product('Green tea, 100 bags', 'tea') })).status).toBeLessThan(300);
+}, 60_000);
+afterAll(async () => Promise.all([stores.close(), server.close()]));
+beforeEach(async () => {
+  // Jobs queued by earlier tests' purchases are run first, so each test sees only its own calls.
+  server.script.length = 0;
+  for (let i = 0; i < 50; i++) server.script.push({ kind: 'answer', input: good });
+  await queue.drain();
+  server.script.length = 0;
+  server.requests.length = 0;
+  server.reported.length = 0;
+});
+
+describe('on-demand analysis through the queue', () => {
+  it('answers 202 with a job, runs it once, and serves the model\'s analysis with its cost in the ledger', async () => {
+    const id = await newCustomer({ consents: { profiling: true }, displayName: 'Anna Example', contact: { email: 'anna@example.com', phone: '+4930123456' } });
+    await buy(id, weekly('a'));
+    await queue.drain(); // the first purchase asked for an analysis (no analysis yet)
+    server.requests.length = 0;
+    server.reported.length = 0;
+
+    server.script.push({ kind: 'answer', input: good, inputTokens: 1234, outputTokens: 321 });
+    const queued = await refresh(id);
+    expect(queued.status).toBe('queued');
+    // A second refresh while one is in flight returns the same job rather than a second call.
+    expect((await refresh(id)).jobId).toBe(queued.jobId);
+    await queue.drain();
+
+    expect(server.requests).toHaveLength(1);
+    const done = await job(queued.jobId);
+    expect(done).toMatchObject({ status: 'done', attempts: 1, result: { source: 'bedrock', costUsd: costOf(MODEL, { inputTokens: 1234, outputTokens: 321 }) } });
+    const res = await insights(id);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'fresh', source: 'bedrock', modelId: MODEL, analysis: good });
+    expect(res.body.fallbackReason).toBeUndefined();
+
+    const ledger = await ledgerOf(id);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ jobId: queued.jobId, modelId: MODEL, region: 'eu-central-1', inputTokens: 1234, outputTokens: 321, calls: 1, outcome: 'answer' });
+
+    // Nothing that names the customer reached the model.
+    const sent = JSON.stringify(server.requests);
+    for (const personal of [id, id.slice(7), 'Anna', 'anna@example.com', '4930123456']) expect(sent).not.toContain(personal);
+    expect(sent).toContain('Coffee beans 1 kg');
+  });
+
+  it('does not analyse or charge twice when the queue delivers a job twice', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('d'));
+    server.script.push({ kind: 'answer', input: good, inputTokens: 900, outputTokens: 200 }, { kind: 'answer', input: good });
+    await queue.drain();
+    const message = queue.sent.find((m) => m.customerId === id)!;
+    const reported = server.reported.slice();
+    await queue.send(message); // at-least-once: the same message again
+    await queue.send(message);
+    await queue.drain();
+    expect(server.requests.filter((r) => JSON.stringify(r.body).includes('Coffee'))).toHaveLength(1);
+    const ledger = await ledgerOf(id);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ inputTokens: reported[0]!.inputTokens, outputTokens: reported[0]!.outputTokens });
+  });
+
+  it('repairs a malformed answer once and charges both calls', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('r'));
+    server.script.push({ kind: 'answer', input: { ...good, summary: 42 }, inputTokens: 1000, outputTokens: 100 }, { kind: 'answer', input: good, inputTokens: 1200, outputTokens: 300 });
+    await queue.drain();
+    expect((await insights(id)).body).toMatchObject({ source: 'bedrock' });
+    expect((await ledgerOf(id))[0]).toMatchObject({ calls: 2, inputTokens: 2200, outputTokens: 400 });
+  });
+
+  it('falls back to the statistical analysis on a refusal, and says so', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('f'));
+    server.script.push({ kind: 'refuse' });
+    await queue.drain();
+    const res = await insights(id);
+    expect(res.body).toMatchObject({ source: 'statistical', fallbackReason: 'refused' });
+    expect(res.body.analysis.consumptionPatterns[0].pattern).toMatch(/Coffee beans 1 kg about every 7 days/);
+    expect((await ledgerOf(id))[0]).toMatchObject({ calls: 1, outcome: 'refused', inputTokens: server.reported[0]!.inputTokens });
+  });
+
+  it('retries throttling with backoff (the SDK) and charges only the call that answered', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('t'));
+    server.script.push({ kind: 'error', status: 429, type: 'ThrottlingException' }, { kind: 'error', status: 503, type: 'ServiceUnavailableException' }, { kind: 'answer', input: good, inputTokens: 700, outputTokens: 150 });
+    await queue.drain();
+    expect(server.requests).toHaveLength(3);
+    expect((await insights(id)).body).toMatchObject({ source: 'bedrock' });
+    expect((await ledgerOf(id))[0]).toMatchObject({ calls: 1, inputTokens: 700, outputTokens: 150 });
+  });
+});
+
+describe('consent', () => {
+  it('never calls the model without profiling consent: the statistical analyzer answers', async () => {
+    const id = await newCustomer({ consents: { profiling: false } });
+    await buy(id, weekly('n'));
+    await queue.drain();
+    expect(server.requests).toHaveLength(0);
+    expect((await insights(id)).body).toMatchObject({ status: 'fresh', source: 'statistical', fallbackReason: 'no_consent' });
+    expect(await ledgerOf(id)).toHaveLength(0);
+  });
+
+  it('deletes the model\'s analysis when consent is withdrawn, and stops new ones', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('w'));
+    server.script.push({ kind: 'answer', input: good });
+    await queue.drain();
+    expect((await insights(id)).body.source).toBe('bedrock');
+
+    expect((await api.call('PATCH', `/v1/customers/${id}`, { key: admin(), body: { consents: { profiling: false } } })).status).toBe(200);
+    const stored = (await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis');
+    expect(stored).toHaveLength(0);
+    const after = await insights(id);
+    expect(after.body).toMatchObject({ status: 'pending', source: 'statistical' });
+    expect(JSON.stringify(after.body)).not.toContain('heavy coffee drinkers');
+    server.requests.length = 0;
+    await queue.drain();
+    expect(server.requests).toHaveLength(0);
+    expect((await insights(id)).body).toMatchObject({ source: 'statistical', fallbackReason: 'no_consent' });
+  });
+});
+
+describe('reading', () => {
+  it('serves a stale analysis at once and queues a refresh (stale-while-revalidate) after new purchases', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('s'));
+    server.script.push({ kind: 'answer', input: good });
+    await queue.drain();
+    await buy(id, [{ orderId: 's-new', daysAgo: 0 }]);
+    const stale = await insights(id);
+    expect(stale.body).toMatchObject({ status: 'stale', source: 'bedrock', analysis: good });
+    expect(stale.body.refresh.jobId).toMatch(/^job_eu_/);
+    server.script.push({ kind: 'answer', input: { ...good, summary: 'Still a weekly coffee buyer.' } });
+    await queue.drain();
+    expect((await insights(id)).body).toMatchObject({ status: 'fresh', analysis: { summary: 'Still a weekly coffee buyer.' } });
+  });
+
+  it("lets the customer's own token read it, without the household and socioeconomic readings", async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('c'));
+    server.script.push({ kind: 'answer', input: good });
+    await queue.drain();
+    const token = (await api.call('POST', `/v1/customers/${id}/tokens`, { key: admin(), body: {} })).body.token as string;
+    const own = await insights(id, token);
+    expect(own.status).toBe(200);
+    expect(own.body.analysis.household).toBeUndefined();
+    expect(own.body.analysis.socioeconomic).toBeUndefined();
+    expect(own.body.analysis.priceSensitivity).toEqual({ level: 'low', evidence: [] });
+    expect(own.body.analysis.summary).toBe(good.summary);
+    const other = await newCustomer({});
+    expect((await insights(other, token)).status).toBe(404);
+    expect((await api.call('POST', `/v1/customers/${id}/insights/refresh`, { key: token })).status).toBe(403);
+  });
+
+  it('asks for a new analysis when a purchase changes the pattern (a new category)', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('p'));
+    server.script.push({ kind: 'answer', input: good });
+    await queue.drain();
+    const before = queue.sent.length;
+    await buy(id, [{ orderId: 'p-same', daysAgo: 1 }]); // same product, same cadence: nothing material
+    expect(queue.sent.length).toBe(before);
+    await buy(id, [{ orderId: 'p-tea', daysAgo: 0, productId: 'tea-100' }]);
+    expect(queue.sent.slice(before)).toEqual([expect.objectContaining({ kind: 'insights.analyze', customerId: id })]);
+    expect((await job(queue.sent.at(-1)!.jobId as string)).reason).toBe('pattern_change');
+  });
+
+  it('refuses bad ids and unknown jobs with problem+json', async () => {
+    expect((await api.call('GET', '/v1/jobs/nope', { key: admin() })).body.code).toBe('jobs.notFound');
+    expect((await api.call('GET', '/v1/jobs/job_eu_0000000000000000000a_000000000000', { key: admin() })).body.code).toBe('jobs.notFound');
+    const bad = await api.call('GET', '/v1/ops/costs?from=2026-02-30', { key: admin() });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+    expect((await api.call('GET', '/v1/ops/costs?from=2026-01-01&to=2026-06-30', { key: admin() })).body.code).toBe('request.invalidRange');
+  });
+});
+
+describe('protections', () => {
+  it('opens the circuit after repeated Bedrock failures and stops calling it', async () => {
+    const ids = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await newCustomer({ consents: { profiling: true } });
+      await buy(id, weekly(`b${i}`, 4));
+      ids.push(id);
+    }
+    // Every call fails with 500 (the server's default); each job makes maxAttempts (3) calls, then falls back.
+    await queue.drain();
+    const reasons = await Promise.all(ids.map(async (id) => (await insights(id)).body.fallbackReason));
+    expect(reasons.slice(0, 5)).toEqual(Array(5).fill('unavailable'));
+    expect(reasons[5]).toBe('circuit_open');
+    expect(server.requests).toHaveLength(5 * 3);
+    // After the pause, one trial call goes out; its success closes the circuit.
+    clock += 61_000;
+    server.script.push({ kind: 'answer', input: good });
+    await refresh(ids[5]!);
+    await queue.drain();
+    expect((await insights(ids[5]!)).body.source).toBe('bedrock');
+  });
+
+  it('dead-letters a message no retry can help, instead of dropping it', async () => {
+    await queue.send({ kind: 'insights.analyze', customerId: 'cus_eu_0000000000000000000a', jobId: 'not-a-job' });
+    await queue.send({ kind: 'no.such.kind' });
+    const before = queue.deadLetters.length;
+    await queue.drain();
+    expect(queue.deadLetters.slice(before).map((d) => [d.body.kind, d.attempts])).toEqual([
+      ['insights.analyze', 4],
+      ['no.such.kind', 4],
+    ]);
+  });
+});
+
+describe('costs and budgets', () => {
+  it('totals the ledger exactly by day, model and region, and falls back once the budget is spent', async () => {
+    const day = new Date(clock).toISOString().slice(0, 10);
+    const before = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body;
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('m'));
+    server.script.push({ kind: 'answer', input: good, inputTokens: 2000, outputTokens: 500 });
+    await queue.drain();
+    const after = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body;
+    const cost = costOf(MODEL, { inputTokens: 2000, outputTokens: 500 });
+    expect(after.total.inputTokens - before.total.inputTokens).toBe(2000);
+    expect(after.total.outputTokens - before.total.outputTokens).toBe(500);
+    expect(after.total.costUsd - before.total.costUsd).toBeCloseTo(cost, 6);
+    expect(after.total.analyses - before.total.analyses).toBe(1);
+    expect(after.byModel.map((m: { modelId: string }) => m.modelId)).toEqual([MODEL]);
+    expect(after.byRegion.map((r: { region: string }) => r.region)).toEqual(['eu-central-1']);
+    expect(after.total.costPerAnalysedCustomer).toBeCloseTo(after.total.costUsd / after.total.analyses, 6);
+    // Every ledger line in the EU store sums to the totals (the ledger is the truth; totals are its sum).
+    const ledger = (await stores.scanAll('EU')).filter((i) => String(i.itemKey).startsWith('ledger#'));
+    expect(ledger.reduce((s, l) => s + (l.inputTokens as number), 0)).toBe(after.total.inputTokens);
+    expect(after.budgets['eu-central-1'].spentTodayUsd).toBeCloseTo(after.total.costUsd, 6);
+  });
+
+  it('refuses the model over budget and counts the refusal', async () => {
+    const tight = client(stores, {
+      now: () => clock,
+      ai: { bedrock: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: server.endpoint }, budgets: { dailyUsd: 0.000001, monthlyUsd: 1000 } },
+      bedrockClientOptions: { requestHandler: new NodeHttpHandler(), maxAttempts: 3 },
+    });
+    const id = (await tight.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
+    await tight.call('POST', '/v1/purchases', {
+      key: admin(),
+      body: { orders: [{ orderId: 'x1', customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+    });
+    await tight.queues.get('eu-central-1')!.drain();
+    expect(server.requests).toHaveLength(0);
+    expect((await tight.call('GET', `/v1/customers/${id}/insights`, { key: admin() })).body).toMatchObject({ source: 'statistical', fallbackReason: 'over_budget' });
+    const costs = (await tight.call('GET', '/v1/ops/costs', { key: admin() })).body;
+    expect(costs.fallbacks.over_budget).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('daily batch', () => {
+  it('analyses active consenting customers in pages, and skips the unchanged on the next day', async () => {
+    // Jobs from purchases are already drained; a batch re-analyses only what changed since.
+    for (let i = 0; i < 50; i++) server.script.push({ kind: 'answer', input: good });
+    const service = () => api.queues.get('eu-central-1')!;
+    await service().send({ kind: 'insights.batch', batchId: 'test-day-1', page: 0 });
+    await queue.drain();
+    const calls = server.requests.length;
+    await service().send({ kind: 'insights.batch', batchId: 'test-day-2', page: 0 });
+    await queue.drain();
+    expect(server.requests.length).toBe(calls); // nothing changed: no call
+    const report = await readBatch('test-day-2');
+    expect(report.unchanged).toBeGreaterThan(0);
+    expect(report.enqueued).toBe(0);
+    expect(report.unchangedShare).toBe(1);
+    expect(report.noConsent).toBeGreaterThan(0);
+  });
+});
+
+async function readBatch(batchId: string) {
+  const pages = (await stores.scanAll('EU')).filter((i) => i.customerId === `batch#${batchId}`);
+  const sum = (k: string) => pages.reduce((s, p) => s + (p[k] as number), 0);
+  const considered = sum('enqueued') + sum('unchanged') + sum('alreadyPending');
+  return { enqueued: sum('enqueued'), unchanged: sum('unchanged'), noConsent: sum('noConsent'), unchangedShare: sum('unchanged') / considered };
+}
