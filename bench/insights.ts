@@ -19,6 +19,7 @@ import { startLocalStores } from '../src/local/dynamo-stores.ts';
 import { nodeRegions } from '../src/local/node-regions.ts';
 import { loadDemoData } from '../src/local/seed.ts';
 import { startConverseServer } from '../test/support/converse-server.ts';
+import { regions } from '../regions/index.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 400);
 const NOW = Date.now();
@@ -46,7 +47,11 @@ async function stack(data: DemoData, ai: AiSettings | undefined) {
   await registerApiKey(stores.endpoints.GLOBAL, adminKey, 'bench', ['admin']);
   await loadDemoData(stores.endpoints, data);
   const queues = new Map<string, InProcessQueue>();
+  // The pacer keeps real calls under the account's quota (region files); the local server has none, so
+  // the bench lifts it to time the path itself.
+  const unpaced = regions.map((r) => ({ ...r, bedrock: { ...r.bedrock, requestsPerMinute: 1e6, tokensPerMinute: 1e9 } }));
   const apps = nodeRegions({
+    regions: unpaced,
     connections: (region) => ({ personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion), global: localConnection(stores.endpoints.GLOBAL, region.awsRegion) }),
     jwtSecret: generateApiKey(),
     ...(ai ? { ai, bedrockClientOptions: { requestHandler: new NodeHttpHandler() } } : {}),
@@ -154,3 +159,7 @@ console.log('|---|---:|---:|');
 console.log(`| Bedrock path (SDK → local Converse server, ledger, aggregates) | ${jobsWithAi} | ${msAi.toFixed(1)} |`);
 console.log(`| baseline: no Bedrock configured (statistical only) | ${jobsBase} | ${msBase.toFixed(1)} |`);
 console.log(`ratio Bedrock path / statistical: ${(msAi / msBase).toFixed(2)} (the local server answers at once: model latency is not in these figures)`);
+const home = regions.find((r) => r.jurisdiction === 'EU' && r.home)!.bedrock;
+const perCall = mean(inputs) + mean(outputs);
+const perMinute = Math.min(home.requestsPerMinute, home.tokensPerMinute / perCall);
+console.log(`paced at the region file's quota (${home.requestsPerMinute} requests, ${home.tokensPerMinute} tokens per minute): at most ${Math.floor(perMinute)} analyses per minute per jurisdiction, ${Math.round(perMinute * 60 * 24).toLocaleString('en')} per day`);

@@ -61,6 +61,8 @@ const BATCH_PAGE_SIZE = 100;
 /** The pacer waits in process up to this long; a longer wait goes back to the queue with a delay. */
 const MAX_INLINE_WAIT_MS = 5_000;
 const BUDGET_CACHE_MS = 5_000;
+/** Cloudflare Queues delay a message by at most 12 hours. */
+const MAX_DEFERRAL_SECONDS = 12 * 3600;
 /** Tokens reserved from the pacer before the call reports its real use. */
 const TOKEN_ESTIMATE = 3_000;
 
@@ -188,6 +190,13 @@ export function insightsService(deps: InsightsServiceDeps) {
     const job = claim.job;
     try {
       const result = await analyse(job);
+      if ('deferSeconds' in result) {
+        // Paced under the quota: put back and sent again later as a new message, so waiting for the
+        // quota does not use up the message's retries (and cannot dead-letter a healthy job).
+        await deps.insights.releaseJob(customerId, jobId, deps.now());
+        await deps.queue.send({ kind: 'insights.analyze', customerId, jobId }, { delaySeconds: result.deferSeconds });
+        return;
+      }
       await deps.insights.finishJob(customerId, jobId, 'done', deps.now(), result);
       await deps.insights.clearPending(customerId, jobId);
       requested.delete(customerId);
@@ -197,7 +206,7 @@ export function insightsService(deps: InsightsServiceDeps) {
     }
   }
 
-  async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']>> {
+  async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']> | { deferSeconds: number }> {
     const { customerId, jobId } = job;
     const customer = await deps.customers.get(customerId);
     if (!customer) return { source: 'statistical', costUsd: 0, skipped: 'customer_gone' };
@@ -228,11 +237,14 @@ export function insightsService(deps: InsightsServiceDeps) {
     if (!deps.bedrock) return fallback('unconfigured');
     if (await overBudget()) return fallback('over_budget');
     if (!breaker.allow()) return fallback('circuit_open');
-    const wait = pacer.reserve(TOKEN_ESTIMATE);
-    if (wait > MAX_INLINE_WAIT_MS) throw new RetryLater(Math.ceil(wait / 1000), 'paced under the Bedrock quota');
-    if (wait > 0) {
+    let wait = pacer.reserve(TOKEN_ESTIMATE);
+    if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
       await new Promise((r) => setTimeout(r, wait));
-      if (pacer.reserve(TOKEN_ESTIMATE) > 0) throw new RetryLater(Math.ceil(wait / 1000), 'paced under the Bedrock quota');
+      wait = pacer.reserve(TOKEN_ESTIMATE);
+    }
+    if (wait > 0) {
+      // Jitter, so deferred jobs do not all come back in the same second.
+      return { deferSeconds: Math.min(MAX_DEFERRAL_SECONDS, Math.ceil(wait / 1000) + Math.floor(Math.random() * 10)) };
     }
 
     const { client, modelId, timeoutMs } = deps.bedrock;

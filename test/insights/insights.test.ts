@@ -276,6 +276,38 @@ describe('protections', () => {
     expect((await insights(ids[5]!)).body.source).toBe('bedrock');
   });
 
+  it('paces calls under the region\'s quota: a job over it waits in the queue without using up its retries', async () => {
+    const { regions } = await import('../../regions/index.ts');
+    const slow = regions.map((r) => (r.id === 'eu-central-1' ? { ...r, bedrock: { ...r.bedrock, requestsPerMinute: 1 } } : r));
+    const paced = client(stores, {
+      now: () => clock,
+      regions: slow,
+      ai: { bedrock: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: server.endpoint }, budgets: { dailyUsd: 50, monthlyUsd: 1000 } },
+      bedrockClientOptions: { requestHandler: new NodeHttpHandler(), maxAttempts: 3 },
+    });
+    const q = paced.queues.get('eu-central-1')!;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const id = (await paced.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
+      await paced.call('POST', '/v1/purchases', {
+        key: admin(),
+        body: { orders: [{ orderId: `q${i}`, customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+      });
+      ids.push(id);
+    }
+    server.script.push({ kind: 'answer', input: good }, { kind: 'answer', input: good });
+    while ((await q.deliverReady()) > 0);
+    expect(server.requests).toHaveLength(1); // one call per minute
+    expect(q.size).toBe(1); // the other job is back in the queue, delayed, as a fresh message
+    expect(q.deadLetters).toHaveLength(0);
+    const jobs = await Promise.all(ids.map(async (id) => (await paced.call('GET', `/v1/customers/${id}/insights`, { key: admin() })).body.status));
+    expect(jobs.sort()).toEqual(['fresh', 'pending']);
+    clock += 61_000; // a minute later the quota has room again
+    await q.drain();
+    expect(server.requests).toHaveLength(2);
+    for (const id of ids) expect((await paced.call('GET', `/v1/customers/${id}/insights`, { key: admin() })).body.source).toBe('bedrock');
+  });
+
   it('dead-letters a message no retry can help, instead of dropping it', async () => {
     await queue.send({ kind: 'insights.analyze', customerId: 'cus_eu_0000000000000000000a', jobId: 'not-a-job' });
     await queue.send({ kind: 'no.such.kind' });

@@ -24,6 +24,8 @@ export interface ClientOptions {
   corsOrigins?: string[];
   ai?: AiSettings;
   bedrockClientOptions?: Record<string, unknown>;
+  /** The region deployments (default: the region files); a test may change one's settings. */
+  regions?: readonly Region[];
   /** Each region's job queue; by default a manual in-process queue per region (see Client.queues). */
   queueFor?: (region: Region) => JobQueue;
 }
@@ -39,6 +41,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.now ? { now: options.now } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.ai ? { ai: options.ai } : {}),
+    ...(options.regions ? { regions: options.regions } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
     queueFor: options.queueFor ?? ((region) => {
       const queue = new InProcessQueue(`insights-${region.id}`, { maxRetries: 3 });
