@@ -3,6 +3,7 @@ import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import type { AiSettings } from './config/env.ts';
 import { dynamoCostStore } from './insights/costs.repository.ts';
+import { priceOf } from './insights/pricing.ts';
 import { dynamoInsightsRepository } from './insights/insights.repository.ts';
 import { insightsService, type InsightsService } from './insights/insights.service.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
@@ -70,6 +71,9 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
   });
   const queue = config.queue ?? new InProcessQueue(`insights-${config.region.id}`, { auto: true, maxRetries: 5 });
   const ai = config.ai ?? { budgets: { dailyUsd: 50, monthlyUsd: 1000 } };
+  const modelId = ai.bedrock?.modelId ?? config.region.bedrock.modelId;
+  // A model without a price could be called but not charged: refuse to start instead.
+  if (ai.bedrock && !priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
   insights = insightsService({
     region: config.region,
     allRegions: regions,
@@ -93,7 +97,7 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
               retryMode: 'standard',
               ...config.bedrockClientOptions,
             }),
-            modelId: ai.bedrock.modelId ?? config.region.bedrock.modelId,
+            modelId,
           },
         }
       : {}),

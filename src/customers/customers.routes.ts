@@ -159,7 +159,17 @@ export function customerRoutes(deps: AppDeps) {
             await customers.replace(next, current.version, current.requestHash);
             // Profiling consent withdrawn: the model's analyses go now, and new jobs check consent themselves.
             // On every such PATCH, not only the first: a retry after a failed deletion deletes them then.
-            if (patch.consents?.profiling === false) await deps.insights.consentWithdrawn(id);
+            if (patch.consents?.profiling === false) {
+              await deps.insights.consentWithdrawn(id).catch((err: unknown) => {
+                console.error(JSON.stringify({ level: 'error', msg: 'deleting AI analyses after consent withdrawal failed', error: String(err) }));
+                throw new Problem(503, 'insights.withdrawalIncomplete', 'Consent is withdrawn, but deleting the AI analyses failed: send the same request again');
+              });
+            } else if (patch.consents?.profiling === true && !current.customer.consents.profiling.granted) {
+              // Consent given: the statistical stand-in can now be replaced by a model reading.
+              await deps.insights.requestRefresh(id, 'on_demand').catch((err: unknown) => {
+                console.error(JSON.stringify({ level: 'error', msg: 'refresh after consent failed', error: String(err) }));
+              });
+            }
             return c.json(next, 200);
           } catch (err) {
             if (!(err instanceof CustomerConflictError)) throw err;

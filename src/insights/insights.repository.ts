@@ -55,6 +55,8 @@ export interface LedgerLine {
   pricePerMillion: { input: number; output: number };
   costUsd: number;
   outcome: 'answer' | FallbackReason;
+  /** The model's answer until the analysis is stored: a redelivered job uses it instead of calling again. */
+  pendingAnswer?: AnalysisAnswer;
 }
 
 export type ClaimResult = { claimed: true; job: AnalysisJob } | { claimed: false; job: AnalysisJob | undefined };
@@ -72,10 +74,21 @@ export interface InsightsRepository {
   /** Takes a queued job, or a running one whose lease ran out, for `leaseMs`. */
   claimJob(customerId: string, jobId: string, now: number, leaseMs: number): Promise<ClaimResult>;
   /** Puts a claimed job back (it will be delivered again). */
-  releaseJob(customerId: string, jobId: string, now: number): Promise<void>;
-  finishJob(customerId: string, jobId: string, status: 'done' | 'failed', now: number, result: AnalysisJob['result'], error?: string): Promise<void>;
-  /** Records a ledger line once: false when a line with this key exists (a redelivered job). */
-  putLedger(line: LedgerLine, attempt: number): Promise<boolean>;
+  /** Puts back the claim taken at `attempt` (a later claim is left alone). */
+  releaseJob(customerId: string, jobId: string, attempt: number, now: number): Promise<void>;
+  /** Ends the claim taken at `attempt`. */
+  finishJob(customerId: string, jobId: string, attempt: number, now: number, result: AnalysisJob['result']): Promise<void>;
+  /** Marks a job failed unless it finished (the dead-letter consumer). */
+  failJob(customerId: string, jobId: string, now: number, error: string): Promise<void>;
+  /** Keeps a pending marker alive while its job is retried or paced. */
+  touchPending(customerId: string, jobId: string, at: number): Promise<void>;
+  /** Records the job's Bedrock call once (one line per job): false when it was recorded before. */
+  putLedger(line: LedgerLine): Promise<boolean>;
+  getLedger(customerId: string, jobId: string): Promise<LedgerLine | undefined>;
+  /** Flips the line's `counted` flag; true for the one caller that flipped it (and so adds it to the totals). */
+  claimCounting(customerId: string, jobId: string): Promise<boolean>;
+  /** Drops the answer kept on the ledger line once the analysis is stored. */
+  dropPendingAnswer(customerId: string, jobId: string): Promise<void>;
   ledgerOf(customerId: string): Promise<LedgerLine[]>;
   /** Several customers' analyses at once (BatchGetItem). */
   analysesOf(customerIds: readonly string[]): Promise<Map<string, StoredAnalysis>>;
@@ -110,7 +123,11 @@ const batchPartition = (batchId: string) => `batch#${batchId}`;
 const pageKey = (page: number) => `page#${String(page).padStart(6, '0')}`;
 const PENDING = 'pending';
 const jobKey = (jobId: string) => `job#${jobId}`;
-const ledgerKey = (jobId: string, attempt: number) => `ledger#${jobId}#${attempt}`;
+const ledgerKey = (jobId: string) => `ledger#${jobId}`;
+
+const ignoreFailedCondition = (err: unknown) => {
+  if (!(err instanceof ConditionalCheckFailedException)) throw err;
+};
 
 export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: string): InsightsRepository {
   const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
@@ -182,37 +199,83 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
         return { claimed: false, job: strip<AnalysisJob>(await getItem(customerId, jobKey(jobId))) };
       }
     },
-    async releaseJob(customerId, jobId, now) {
+    async releaseJob(customerId, jobId, attempt, now) {
       await doc.send(
         new UpdateCommand({
           TableName: table,
           Key: { customerId, itemKey: jobKey(jobId) },
           UpdateExpression: 'SET #s = :queued, updatedAt = :at REMOVE leaseUntil',
-          ConditionExpression: '#s = :running',
+          ConditionExpression: '#s = :running AND attempts = :n',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':at': new Date(now).toISOString() },
+          ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':n': attempt, ':at': new Date(now).toISOString() },
         }),
-      ).catch((err: unknown) => {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      });
+      ).catch(ignoreFailedCondition);
     },
-    async finishJob(customerId, jobId, status, now, result, error) {
+    async finishJob(customerId, jobId, attempt, now, result) {
       await doc.send(
         new UpdateCommand({
           TableName: table,
           Key: { customerId, itemKey: jobKey(jobId) },
-          UpdateExpression: `SET #s = :s, updatedAt = :at${result ? ', #r = :r' : ''}${error ? ', #e = :e' : ''} REMOVE leaseUntil`,
-          ConditionExpression: 'attribute_exists(customerId)',
-          ExpressionAttributeNames: { '#s': 'status', ...(result ? { '#r': 'result' } : {}), ...(error ? { '#e': 'error' } : {}) },
-          ExpressionAttributeValues: { ':s': status, ':at': new Date(now).toISOString(), ...(result ? { ':r': result } : {}), ...(error ? { ':e': error } : {}) },
+          UpdateExpression: 'SET #s = :done, updatedAt = :at, #r = :r REMOVE leaseUntil',
+          // The claim is still ours (not expired and taken by another delivery), and the customer was not erased.
+          ConditionExpression: '#s = :running AND attempts = :n',
+          ExpressionAttributeNames: { '#s': 'status', '#r': 'result' },
+          ExpressionAttributeValues: { ':done': 'done', ':running': 'running', ':n': attempt, ':at': new Date(now).toISOString(), ':r': result },
         }),
-      ).catch((err: unknown) => {
-        // The customer was erased while the job ran: nothing to record.
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      });
+      ).catch(ignoreFailedCondition);
     },
-    putLedger: (line, attempt) =>
-      putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId, attempt) }, ConditionExpression: 'attribute_not_exists(customerId)' }),
+    async failJob(customerId, jobId, now, error) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, itemKey: jobKey(jobId) },
+          UpdateExpression: 'SET #s = :failed, updatedAt = :at, #e = :e REMOVE leaseUntil',
+          ConditionExpression: 'attribute_exists(customerId) AND #s <> :done',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':done': 'done', ':at': new Date(now).toISOString(), ':e': error },
+        }),
+      ).catch(ignoreFailedCondition);
+    },
+    async touchPending(customerId, jobId, at) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, itemKey: PENDING },
+          UpdateExpression: 'SET #at = :at',
+          ConditionExpression: 'jobId = :j',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at, ':j': jobId },
+        }),
+      ).catch(ignoreFailedCondition);
+    },
+    putLedger: (line) =>
+      putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId), counted: false }, ConditionExpression: 'attribute_not_exists(customerId)' }),
+    async getLedger(customerId, jobId) {
+      const item = await getItem(customerId, ledgerKey(jobId));
+      if (!item) return undefined;
+      const { counted: _, ...rest } = item;
+      return strip<LedgerLine>(rest);
+    },
+    async claimCounting(customerId, jobId) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { customerId, itemKey: ledgerKey(jobId) },
+            UpdateExpression: 'SET counted = :t',
+            ConditionExpression: 'counted = :f',
+            ExpressionAttributeValues: { ':t': true, ':f': false },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) return false;
+        throw err;
+      }
+    },
+    async dropPendingAnswer(customerId, jobId) {
+      await doc.send(new UpdateCommand({ TableName: table, Key: { customerId, itemKey: ledgerKey(jobId) }, UpdateExpression: 'REMOVE pendingAnswer' }));
+    },
     async analysesOf(customerIds) {
       const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId, itemKey: ANALYSIS })));
       return new Map(items.map((i) => [i.customerId as string, strip<StoredAnalysis>(i)!]));
@@ -257,7 +320,10 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of res.Items ?? []) out.push(strip<LedgerLine>(item)!);
+        for (const item of res.Items ?? []) {
+          const { counted: _, pendingAnswer: __, ...line } = item;
+          out.push(strip<LedgerLine>(line)!);
+        }
         start = res.LastEvaluatedKey;
       } while (start);
       return out;

@@ -15,7 +15,7 @@ import type { AnalysisAnswer } from './analysis.schema.ts';
 import { AnalysisUnavailable, analyzeWithBedrock } from './bedrock.ts';
 import type { CostStore } from './costs.repository.ts';
 import { CircuitBreaker, Pacer } from './guards.ts';
-import type { AnalysisJob, FallbackReason, InsightsRepository, JobReason, StoredAnalysis } from './insights.repository.ts';
+import type { AnalysisJob, FallbackReason, InsightsRepository, JobReason, LedgerLine, StoredAnalysis } from './insights.repository.ts';
 import { costOf, priceOf } from './pricing.ts';
 import { PROMPT_VERSION, pseudonymousInput, type PseudonymousInput } from './prompt.ts';
 import { statisticalAnalysis } from './statistical.ts';
@@ -49,8 +49,11 @@ export interface InsightsServiceDeps {
 export const STALE_AFTER_MS = 7 * 24 * 3600_000;
 /** A statistical answer given because Bedrock failed is retried after this long. */
 const TRANSIENT_RETRY_MS = 3600_000;
-/** A refresh still marked pending after this long is considered lost and may be requested again. */
-const PENDING_TIMEOUT_MS = 15 * 60_000;
+/**
+ * A refresh marked pending and not touched for this long is considered lost and may be requested again;
+ * longer than a job's retries with backoff (the job touches it on every claim and deferral).
+ */
+const PENDING_TIMEOUT_MS = 2 * 3600_000;
 /** How long this isolate remembers that it asked for a customer's refresh. */
 const REQUESTED_MEMO_MS = 30_000;
 /** How long a worker holds a claimed job; longer than a call with its retries and timeout. */
@@ -136,8 +139,15 @@ export function insightsService(deps: InsightsServiceDeps) {
     const pending = await deps.insights.markPending(customerId, jobId, at, at - PENDING_TIMEOUT_MS);
     if (!pending.marked) return { jobId: pending.jobId, created: false };
     const job: AnalysisJob = { jobId, customerId, kind: 'insights.analyze', reason, status: 'queued', attempts: 0, createdAt: iso(), updatedAt: iso() };
-    await deps.insights.createJob(job);
-    await deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
+    try {
+      await deps.insights.createJob(job);
+      await deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
+    } catch (err) {
+      // Nothing will run this job: say so, and let the next request ask again.
+      await deps.insights.failJob(customerId, jobId, deps.now(), `could not be queued: ${String(err)}`).catch(() => {});
+      await deps.insights.clearPending(customerId, jobId).catch(() => {});
+      throw err;
+    }
     requested.set(customerId, jobId, requested.mark());
     return { jobId, created: true };
   }
@@ -188,32 +198,38 @@ export function insightsService(deps: InsightsServiceDeps) {
       return; // done, failed, or erased with its customer: a redelivery has nothing to do
     }
     const job = claim.job;
+    await deps.insights.touchPending(customerId, jobId, deps.now());
     try {
       const result = await analyse(job);
       if ('deferSeconds' in result) {
         // Paced under the quota: put back and sent again later as a new message, so waiting for the
         // quota does not use up the message's retries (and cannot dead-letter a healthy job).
-        await deps.insights.releaseJob(customerId, jobId, deps.now());
+        await deps.insights.releaseJob(customerId, jobId, job.attempts, deps.now());
         await deps.queue.send({ kind: 'insights.analyze', customerId, jobId }, { delaySeconds: result.deferSeconds });
         return;
       }
-      await deps.insights.finishJob(customerId, jobId, 'done', deps.now(), result);
+      await deps.insights.finishJob(customerId, jobId, job.attempts, deps.now(), result);
       await deps.insights.clearPending(customerId, jobId);
       requested.delete(customerId);
     } catch (err) {
-      await deps.insights.releaseJob(customerId, jobId, deps.now());
+      await deps.insights.releaseJob(customerId, jobId, job.attempts, deps.now());
       throw err;
     }
   }
 
+  /** Consent as it is now: a strongly consistent read, so a withdrawal a moment ago is seen. */
+  const consentNow = async (customerId: string) => (await deps.customers.getVersioned(customerId))?.customer;
+
   async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']> | { deferSeconds: number }> {
     const { customerId, jobId } = job;
-    const customer = await deps.customers.get(customerId);
+    const customer = await consentNow(customerId);
     if (!customer) return { source: 'statistical', costUsd: 0, skipped: 'customer_gone' };
     const predictions = await deps.predictionsStore.get(customerId);
     if (!predictions) return { source: 'statistical', costUsd: 0, skipped: 'no_purchases' };
     const existing = await deps.insights.getAnalysis(customerId);
-    if (job.reason === 'batch' && existing && unchanged(existing, predictions.lineCount)) return { source: existing.source, costUsd: 0, skipped: 'unchanged' };
+    if (job.reason === 'batch' && existing && unchanged(existing, predictions.lineCount, customer.consents.profiling.granted)) {
+      return { source: existing.source, costUsd: 0, skipped: 'unchanged' };
+    }
 
     const view = predictions.view;
     const { purchases, name } = await lastPurchases(customerId);
@@ -233,10 +249,48 @@ export function insightsService(deps: InsightsServiceDeps) {
       return { source: 'statistical' as const, fallbackReason: reason, costUsd };
     };
 
+    /** Adds a ledger line to the day's and month's totals once, whichever delivery gets here first. */
+    const count = async (line: LedgerLine) => {
+      if (await deps.insights.claimCounting(customerId, jobId)) {
+        await deps.costs.record(deps.region.id, deps.now(), { modelId: line.modelId, calls: line.calls, inputTokens: line.inputTokens, outputTokens: line.outputTokens, costUsd: line.costUsd, analysed: line.outcome === 'answer' });
+      }
+      budgetCache = undefined;
+    };
+
+    /** The model's answer is in; store it unless consent was withdrawn meanwhile. */
+    const keep = async (line: LedgerLine, answer: AnalysisAnswer) => {
+      await count(line);
+      if (!(await consentNow(customerId))?.consents.profiling.granted) {
+        await deps.insights.dropPendingAnswer(customerId, jobId);
+        return fallback('no_consent', line.costUsd);
+      }
+      await store({ ...base, source: 'bedrock', modelId: line.modelId, answer }, view);
+      await deps.insights.dropPendingAnswer(customerId, jobId);
+      // Withdrawn between the check and the write: what was just written must not stay.
+      if (!(await consentNow(customerId))?.consents.profiling.granted) {
+        await deps.insights.deleteModelAnalysis(customerId);
+        reads.delete(customerId);
+        return fallback('no_consent', line.costUsd);
+      }
+      return { source: 'bedrock' as const, costUsd: line.costUsd };
+    };
+
+    // A delivery after a crash or a failed write: the call was made and recorded; use it, never call again.
+    const recorded = job.attempts > 1 ? await deps.insights.getLedger(customerId, jobId) : undefined;
+    if (recorded) {
+      if (recorded.outcome !== 'answer') {
+        await count(recorded);
+        return fallback(recorded.outcome, recorded.costUsd);
+      }
+      if (recorded.pendingAnswer) return keep(recorded, recorded.pendingAnswer);
+      await count(recorded);
+      return { source: existing?.source ?? 'bedrock', costUsd: recorded.costUsd }; // stored before the crash
+    }
+
     if (!customer.consents.profiling.granted) return fallback('no_consent');
     if (!deps.bedrock) return fallback('unconfigured');
     if (await overBudget()) return fallback('over_budget');
-    if (!breaker.allow()) return fallback('circuit_open');
+    // The pacer before the breaker: a job sent back for quota must not hold the breaker's one trial call.
     let wait = pacer.reserve(TOKEN_ESTIMATE);
     if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
       await new Promise((r) => setTimeout(r, wait));
@@ -244,36 +298,36 @@ export function insightsService(deps: InsightsServiceDeps) {
     }
     if (wait > 0) {
       // Jitter, so deferred jobs do not all come back in the same second.
+      await deps.insights.touchPending(customerId, jobId, deps.now());
       return { deferSeconds: Math.min(MAX_DEFERRAL_SECONDS, Math.ceil(wait / 1000) + Math.floor(Math.random() * 10)) };
+    }
+    if (!breaker.allow()) {
+      pacer.settle(TOKEN_ESTIMATE, 0);
+      return fallback('circuit_open');
     }
 
     const { client, modelId, timeoutMs } = deps.bedrock;
-    const charge = async (usage: { inputTokens: number; outputTokens: number; calls: number }, outcome: 'answer' | FallbackReason) => {
+    /** One ledger line per job, written right after the call and before anything else can fail. */
+    const record = async (usage: { inputTokens: number; outputTokens: number; calls: number }, outcome: LedgerLine['outcome'], answer?: AnalysisAnswer) => {
       pacer.settle(TOKEN_ESTIMATE, usage.inputTokens + usage.outputTokens);
-      if (usage.calls === 0) return 0;
-      const costUsd = costOf(modelId, usage);
-      // Keyed by job and attempt: a redelivery that got this far again made real calls, and is charged for them.
-      const fresh = await deps.insights.putLedger(
-        { customerId, jobId, at: iso(), modelId, region: deps.region.bedrock.region, ...usage, pricePerMillion: priceOf(modelId)!, costUsd, outcome },
-        job.attempts,
-      );
-      if (fresh) await deps.costs.record(deps.region.id, deps.now(), { modelId, ...usage, costUsd, analysed: outcome === 'answer' });
-      budgetCache = undefined;
-      return costUsd;
+      const line: LedgerLine = {
+        customerId,
+        jobId,
+        at: iso(),
+        modelId,
+        region: deps.region.bedrock.region,
+        ...usage,
+        pricePerMillion: priceOf(modelId)!,
+        costUsd: costOf(modelId, usage),
+        outcome,
+        ...(answer ? { pendingAnswer: answer } : {}),
+      };
+      if (usage.calls > 0) await deps.insights.putLedger(line);
+      return line;
     };
+    let result;
     try {
-      const result = await analyzeWithBedrock(client, modelId, input, timeoutMs ? { timeoutMs } : {});
-      breaker.success();
-      const costUsd = await charge(result.usage, 'answer');
-      await store({ ...base, source: 'bedrock', modelId, answer: result.answer }, view);
-      // Consent withdrawn while the call ran: what was just written must not stay.
-      const now = await deps.customers.get(customerId);
-      if (!now?.consents.profiling.granted) {
-        await deps.insights.deleteModelAnalysis(customerId);
-        reads.delete(customerId);
-        return fallback('no_consent', costUsd);
-      }
-      return { source: 'bedrock', costUsd };
+      result = await analyzeWithBedrock(client, modelId, input, timeoutMs ? { timeoutMs } : {});
     } catch (err) {
       if (!(err instanceof AnalysisUnavailable)) {
         breaker.failure();
@@ -282,13 +336,21 @@ export function insightsService(deps: InsightsServiceDeps) {
       // Only Bedrock's own trouble opens the breaker; a bad answer from a healthy service does not.
       if (err.reason === 'unavailable' || err.reason === 'timeout') breaker.failure();
       else breaker.success();
-      const costUsd = await charge(err.usage, err.reason);
-      return fallback(err.reason, costUsd);
+      const line = await record(err.usage, err.reason);
+      if (line.calls > 0) await count(line);
+      return fallback(err.reason, line.costUsd);
     }
+    breaker.success();
+    return keep(await record(result.usage, 'answer', result.answer), result.answer);
   }
 
-  function unchanged(a: StoredAnalysis, lineCount: number): boolean {
-    return a.lineCount === lineCount && a.promptVersion === PROMPT_VERSION && (a.source === 'bedrock' ? a.modelId === deps.bedrock?.modelId : !TRANSIENT.has(a.fallbackReason!) && (a.fallbackReason !== 'unconfigured' || !deps.bedrock));
+  /** Nothing a new analysis would change: same lines, prompt and model, or a fallback whose reason still holds. */
+  function unchanged(a: StoredAnalysis, lineCount: number, consents: boolean): boolean {
+    if (a.lineCount !== lineCount || a.promptVersion !== PROMPT_VERSION) return false;
+    if (a.source === 'bedrock') return a.modelId === deps.bedrock?.modelId;
+    if (a.fallbackReason === 'no_consent') return !consents;
+    if (a.fallbackReason === 'unconfigured') return !deps.bedrock;
+    return !TRANSIENT.has(a.fallbackReason!);
   }
 
   async function segmentName(customerId: string): Promise<string | undefined> {
@@ -308,7 +370,7 @@ export function insightsService(deps: InsightsServiceDeps) {
       const p = predictions.get(customer.id);
       if (!p || p.view.data.lastPurchase < activeSince) counts.inactive++;
       else if (!customer.consents.profiling.granted) counts.noConsent++;
-      else if (analyses.get(customer.id) && unchanged(analyses.get(customer.id)!, p.lineCount)) counts.unchanged++;
+      else if (analyses.get(customer.id) && unchanged(analyses.get(customer.id)!, p.lineCount, true)) counts.unchanged++;
       else if ((await requestRefresh(customer.id, 'batch')).created) counts.enqueued++;
       else counts.alreadyPending++;
     }
@@ -335,10 +397,12 @@ export function insightsService(deps: InsightsServiceDeps) {
 
     /** What a dead-lettered message leaves behind: its job failed, and the customer may be refreshed again. */
     async deadLetter(body: JobMessage): Promise<void> {
+      console.error(JSON.stringify({ level: 'error', msg: 'dead-lettered job', kind: body.kind, jobId: body.jobId, batchId: body.batchId, page: body.page }));
+      // A dead-lettered batch page ends that day's batch early (logged above); the next day's covers it.
       if (body.kind !== 'insights.analyze' || typeof body.jobId !== 'string') return;
       const customerId = customerOfJob(body.jobId);
       if (!customerId) return;
-      await deps.insights.finishJob(customerId, body.jobId, 'failed', deps.now(), undefined, 'gave up after repeated failures (dead-lettered)');
+      await deps.insights.failJob(customerId, body.jobId, deps.now(), 'gave up after repeated failures (dead-lettered)');
       await deps.insights.clearPending(customerId, body.jobId);
     },
 
@@ -363,25 +427,33 @@ export function insightsService(deps: InsightsServiceDeps) {
         if (analysis) reads.set(customerId, analysis, generation);
       }
       const age = (a: StoredAnalysis) => Math.max(0, Math.floor((deps.now() - Date.parse(a.computedAt)) / 1000));
-      const pendingHere = requested.get(customerId)?.value;
       if (analysis && !isStale(analysis, currentLineCount)) return { analysis, status: 'fresh', ageSeconds: age(analysis) };
-      const refreshJobId = pendingHere ?? (await requestRefresh(customerId, analysis ? 'stale' : 'on_demand')).jobId;
-      if (analysis) return { analysis, status: 'stale', refreshJobId, ageSeconds: age(analysis) };
-      const predictions = await deps.predictionsStore.get(customerId);
-      if (!predictions) return undefined;
-      const answer = await statisticalFor(customerId, predictions.view);
+      const predictions = analysis ? undefined : await deps.predictionsStore.get(customerId);
+      if (!analysis && !predictions) return undefined; // nothing to analyse, and no job for it
+      // The read answers whatever happens to the refresh: a failed request for one is logged, not served.
+      const refreshJobId =
+        requested.get(customerId)?.value ??
+        (await requestRefresh(customerId, analysis ? 'stale' : 'on_demand').then(
+          (r) => r.jobId,
+          (err: unknown) => {
+            console.error(JSON.stringify({ level: 'error', msg: 'refresh request failed', error: String(err) }));
+            return undefined;
+          },
+        ));
+      if (analysis) return { analysis, status: 'stale', ...(refreshJobId ? { refreshJobId } : {}), ageSeconds: age(analysis) };
+      const answer = await statisticalFor(customerId, predictions!.view);
       const computedAt = iso();
       const provisional: StoredAnalysis = {
         customerId,
         source: 'statistical',
         promptVersion: PROMPT_VERSION,
         computedAt,
-        lineCount: predictions.lineCount,
-        jobId: refreshJobId,
+        lineCount: predictions!.lineCount,
+        jobId: refreshJobId ?? '',
         etag: await etagOf(answer, computedAt),
         answer,
       };
-      return { analysis: provisional, status: 'pending', refreshJobId, ageSeconds: 0 };
+      return { analysis: provisional, status: 'pending', ...(refreshJobId ? { refreshJobId } : {}), ageSeconds: 0 };
     },
 
     getJob: (customerId: string, jobId: string) => deps.insights.getJob(customerId, jobId),

@@ -138,6 +138,38 @@ describe('on-demand analysis through the queue', () => {
     expect(ledger[0]).toMatchObject({ inputTokens: reported[0]!.inputTokens, outputTokens: reported[0]!.outputTokens });
   });
 
+  it('finishes a job whose worker died after the call from the recorded answer: no second call, one charge', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('k'));
+    await queue.drain(); // the first analysis (script empty: the server fails, statistical fallback)
+    server.requests.length = 0;
+    // The state a crash leaves: the job running with an expired lease, its call recorded with the answer.
+    const jobId = `job_${id.slice(4)}_deadwvrker01`;
+    const at = new Date(clock).toISOString();
+    await stores.put('EU', 'insights', { customerId: id, itemKey: `job#${jobId}`, jobId, kind: 'insights.analyze', reason: 'on_demand', status: 'running', attempts: 1, leaseUntil: clock - 1, createdAt: at, updatedAt: at });
+    const line = { customerId: id, itemKey: `ledger#${jobId}`, jobId, at, modelId: MODEL, region: 'eu-central-1', calls: 1, inputTokens: 1111, outputTokens: 222, pricePerMillion: { input: 1, output: 5 }, costUsd: costOf(MODEL, { inputTokens: 1111, outputTokens: 222 }), outcome: 'answer', pendingAnswer: good, counted: false };
+    await stores.put('EU', 'insights', line);
+    const day = at.slice(0, 10);
+    const before = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body.total;
+    await queue.send({ kind: 'insights.analyze', customerId: id, jobId });
+    await queue.send({ kind: 'insights.analyze', customerId: id, jobId }); // and once more
+    await queue.drain();
+    expect(server.requests).toHaveLength(0);
+    expect(await job(jobId)).toMatchObject({ status: 'done', attempts: 2, result: { source: 'bedrock' } });
+    expect((await insights(id)).body).toMatchObject({ source: 'bedrock', analysis: good });
+    const ledger = (await ledgerOf(id)).filter((l) => l.jobId === jobId);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]!.pendingAnswer).toBeUndefined(); // the answer lives in the analysis only
+    const after = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body.total;
+    expect(after.inputTokens - before.inputTokens).toBe(1111);
+  });
+
+  it('refuses to start with a model that has no price: it could not be charged', () => {
+    expect(() =>
+      client(stores, { ai: { bedrock: { credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, modelId: 'anthropic.claude-unpriced-v1:0' }, budgets: { dailyUsd: 1, monthlyUsd: 1 } } }),
+    ).toThrow(/no price for Bedrock model anthropic.claude-unpriced-v1:0/);
+  });
+
   it('repairs a malformed answer once and charges both calls', async () => {
     const id = await newCustomer({ consents: { profiling: true } });
     await buy(id, weekly('r'));
@@ -177,6 +209,17 @@ describe('consent', () => {
     expect(server.requests).toHaveLength(0);
     expect((await insights(id)).body).toMatchObject({ status: 'fresh', source: 'statistical', fallbackReason: 'no_consent' });
     expect(await ledgerOf(id)).toHaveLength(0);
+  });
+
+  it('asks for a model reading as soon as consent is given', async () => {
+    const id = await newCustomer({ consents: { profiling: false } });
+    await buy(id, weekly('g'));
+    await queue.drain();
+    expect((await insights(id)).body.fallbackReason).toBe('no_consent');
+    server.script.push({ kind: 'answer', input: good });
+    expect((await api.call('PATCH', `/v1/customers/${id}`, { key: admin(), body: { consents: { profiling: true } } })).status).toBe(200);
+    await queue.drain();
+    expect((await insights(id)).body).toMatchObject({ source: 'bedrock', analysis: good });
   });
 
   it('deletes the model\'s analysis when consent is withdrawn, and stops new ones', async () => {
@@ -242,6 +285,14 @@ describe('reading', () => {
     await buy(id, [{ orderId: 'p-tea', daysAgo: 0, productId: 'tea-100' }]);
     expect(queue.sent.slice(before)).toEqual([expect.objectContaining({ kind: 'insights.analyze', customerId: id })]);
     expect((await job(queue.sent.at(-1)!.jobId as string)).reason).toBe('pattern_change');
+  });
+
+  it('queues nothing for a customer with nothing to analyse', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    const before = queue.sent.length;
+    for (let i = 0; i < 3; i++) expect((await insights(id)).body.code).toBe('insights.noPurchases');
+    expect(queue.sent.length).toBe(before);
+    expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && String(i.itemKey).startsWith('job#'))).toHaveLength(0);
   });
 
   it('refuses bad ids and unknown jobs with problem+json', async () => {
