@@ -95,7 +95,7 @@ const ai: AiSettings = { bedrock: { credentials: { accessKeyId: 'local', secretA
 
 console.log(`\nbench:insights — Node ${process.version}, ${CUSTOMERS} demo customers\n`);
 const withAi = await stack(data, ai);
-const day1 = await withAi.batch('bench-day-1');
+const day1 = await withAi.batch('eu-bench-day-1');
 const analysed = server.reported.length;
 const inputs = server.reported.map((r) => r.inputTokens);
 const outputs = server.reported.map((r) => r.outputTokens);
@@ -119,13 +119,13 @@ const beforeBetween = server.reported.length;
 await withAi.drainAll();
 const betweenCalls = server.reported.length - beforeBetween;
 const beforeDay2 = server.reported.length;
-const day2 = await withAi.batch('bench-day-2');
+const day2 = await withAi.batch('eu-bench-day-2');
 const day2Calls = server.reported.length - beforeDay2;
 const costs = await withAi.call('GET', '/v1/ops/costs');
 await withAi.close();
 
 const statistical = await stack(data, undefined);
-const base = await statistical.batch('bench-day-1');
+const base = await statistical.batch('eu-bench-day-1');
 await statistical.close();
 await server.close();
 

@@ -58,6 +58,21 @@ const JobSchema = z
   })
   .openapi('Job');
 
+const BatchSchema = z
+  .object({
+    batchId: z.string(),
+    pages: z.number().int(),
+    finished: z.boolean(),
+    customers: z.number().int(),
+    enqueued: z.number().int().openapi({ description: 'Analyses queued' }),
+    unchanged: z.number().int().openapi({ description: 'Skipped: nothing changed since their analysis' }),
+    inactive: z.number().int().openapi({ description: 'No purchase in the last 365 days' }),
+    noConsent: z.number().int(),
+    alreadyPending: z.number().int().openapi({ description: 'A refresh was already in flight' }),
+    unchangedShare: z.number().openapi({ description: 'unchanged / (enqueued + unchanged + alreadyPending)' }),
+  })
+  .openapi('InsightsBatch');
+
 const Totals = z.object({ calls: z.number().int(), inputTokens: z.number().int(), outputTokens: z.number().int(), costUsd: z.number(), analyses: z.number().int() });
 const Budget = z.object({ dailyUsd: z.number(), spentTodayUsd: z.number(), monthlyUsd: z.number(), spentThisMonthUsd: z.number() });
 const CostsSchema = z
@@ -173,6 +188,27 @@ export function insightRoutes(deps: AppDeps) {
         const job = await deps.insights.getJob(customerId, id);
         if (!job) throw new Problem(404, 'jobs.notFound', 'No such job');
         return c.json(jobView(job), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/v1/ops/insight-batches/{id}',
+        tags: ['operations'],
+        summary: 'A daily analysis batch: customers seen, analyses queued, skipped as unchanged (ops:read)',
+        description: 'Batch ids are `<jurisdiction>-<day>`, e.g. `eu-2026-11-22`; the Cron Trigger starts one per jurisdiction and day.',
+        security,
+        request: { params: z.object({ id: z.string().regex(/^(eu|row)-[A-Za-z0-9._-]{1,64}$/, '<eu|row>-<day>').openapi({ param: { name: 'id', in: 'path' }, example: 'eu-2026-11-22' }) }) },
+        responses: { 200: json(BatchSchema, 'The batch so far'), ...commonErrors, ...notFoundError },
+      }),
+      async (c) => {
+        requireScope(c, 'ops:read');
+        const { id } = c.req.valid('param');
+        const jurisdiction = id.startsWith('eu-') ? 'EU' : 'ROW';
+        if (jurisdiction !== deps.region.jurisdiction) return peerAnswer(await forwardToJurisdiction(deps.peers, jurisdiction, deps.region.id, c.req.raw));
+        const report = await deps.insights.batchReport(id);
+        if (!report) throw new Problem(404, 'insights.batchNotFound', 'No such batch (or it has not started)');
+        return c.json(report, 200);
       },
     )
     .openapi(

@@ -376,6 +376,7 @@ export function insightsService(deps: InsightsServiceDeps) {
     }
     if (nextCursor) await deps.queue.send({ kind: 'insights.batch', batchId, page: page + 1, cursor: nextCursor });
     await deps.insights.putBatchPage(batchId, page, counts, !nextCursor, iso());
+    console.log(JSON.stringify({ level: 'info', msg: 'insights batch page', batchId, page, last: !nextCursor, ...counts }));
   }
 
   const handlers: JobHandlers = {

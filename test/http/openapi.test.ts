@@ -26,6 +26,7 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
     '/v1/customers/{id}/tokens',
     '/v1/jobs/{id}',
     '/v1/ops/costs',
+    '/v1/ops/insight-batches/{id}',
     '/v1/ops/refit',
     '/v1/products',
     '/v1/products/{id}',
