@@ -220,6 +220,25 @@ describe('AI analysis through Cloudflare Queues in workerd', () => {
     expect(JSON.stringify(bedrock.requests)).not.toMatch(/Camille|cus_eu_/);
   }, 60_000);
 
+  it('starts the daily analysis batch from its Cron Trigger in the home region, once per day', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    await (await mf.getWorker('cadence-eu-west-1')).scheduled({ cron: '7 4 * * *' });
+    expect((await call('us-east-1', 'GET', `/v1/ops/insight-batches/eu-${today}`)).status).toBe(404);
+    await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '7 4 * * *' });
+    const report = await until('the batch to finish', async () => {
+      const r = await call('us-east-1', 'GET', `/v1/ops/insight-batches/eu-${today}`);
+      return r.status === 200 && r.body.finished ? r : undefined;
+    }, 60_000);
+    expect(report.servedBy).toBe('eu-central-1');
+    const euCustomers = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-customers')).length;
+    expect(report.body.customers).toBe(euCustomers);
+    expect(report.body.customers).toBe(report.body.enqueued + report.body.unchanged + report.body.inactive + report.body.noConsent + report.body.alreadyPending);
+    // A repeated trigger the same day starts nothing new.
+    await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '7 4 * * *' });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await call('us-east-1', 'GET', `/v1/ops/insight-batches/eu-${today}`)).body).toEqual(report.body);
+  }, 90_000);
+
   it('retries a message that keeps failing, then dead-letters it and marks its job failed', async () => {
     const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'FR' })).body.id as string;
     const jobId = `job_${id.slice(4)}_000000000000`;
