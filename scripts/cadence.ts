@@ -10,6 +10,16 @@
  *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
  */
 import { parseArgs } from 'node:util';
+
+const USAGE = `
+  api-key --name NAME --scopes a,b [--store]
+  token --customer ID [--ttl SECONDS]
+  predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
+  backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
+  dataset cdnow|online-retail --source FILE --out FILE
+  refit [--url URL] [--key KEY]
+  segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
+`;
 import { regions } from '../regions/index.ts';
 import { backtest, type Level } from '../src/cli/backtest.ts';
 import { cdnowToCsv, onlineRetailToCsv } from '../src/cli/datasets.ts';
@@ -151,4 +161,14 @@ async function segment(): Promise<void> {
 const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
-await run();
+try {
+  await run();
+} catch (err) {
+  // A mistyped or missing option is the user's to fix: one line and the usage, not a stack trace.
+  const code = (err as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const usage = USAGE.split('\n').filter((l) => l.trimStart().startsWith(`${command} `)).map((l) => l.trim());
+    fail(`${(err as Error).message}${usage.length > 0 ? `\nusage: npm run cadence -- ${usage.join('\n       npm run cadence -- ')}` : ''}`);
+  }
+  throw err;
+}

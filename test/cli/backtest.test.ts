@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,3 +85,16 @@ async function readTransactionsLike(file: string): Promise<string[]> {
   const { readFileSync } = await import('node:fs');
   return readFileSync(file, 'utf8').trim().split('\n');
 }
+
+describe('the command line', () => {
+  const cadence = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cadence.ts', ...args], { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8' });
+
+  it('answers a mistyped option with one line and the usage, exit code 2, no stack trace', () => {
+    const r = cadence('backtest', '--transaction', 'x.csv');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^cadence backtest: Unknown option '--transaction'/);
+    expect(r.stderr).toContain('usage: npm run cadence -- backtest --transactions FILE --as-of DATE --holdout-end DATE');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
