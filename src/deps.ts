@@ -104,8 +104,10 @@ export function deploymentDeps(config: DeploymentConfig): AppDeps {
     budgets: ai.budgets,
     now,
   });
-  if (queue instanceof InProcessQueue) {
-    queue.handlers = { ...queue.handlers, ...insights.handlers };
+  // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
+  // Cloudflare allows one consumer per queue), else by whichever region has it.
+  if (queue instanceof InProcessQueue && (config.region.home || Object.keys(queue.handlers).length === 0)) {
+    queue.handlers = insights.handlers;
     queue.onDeadLetter = insights.deadLetter;
   }
   return {

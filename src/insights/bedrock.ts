@@ -66,6 +66,8 @@ export async function analyzeWithBedrock(client: BedrockRuntimeClient, modelId: 
       if (RETRYABLE.has(name) || ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0) >= 500) {
         throw new AnalysisUnavailable('unavailable', usage, `${name}: ${String(err)}`);
       }
+      // The repair call failed after a billed first call: fall back, carrying what was spent.
+      if (usage.calls > 0) throw new AnalysisUnavailable('invalid_answer', usage, `${name}: ${String(err)}`);
       throw err;
     }
     usage.calls++;

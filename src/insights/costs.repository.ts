@@ -34,7 +34,8 @@ export interface PeriodTotals {
 }
 
 export interface CostStore {
-  record(regionId: string, at: number, call: CallRecord): Promise<void>;
+  /** Adds a call to the totals of one period of `at`: the day or the month. */
+  record(regionId: string, at: number, call: CallRecord, period: 'day' | 'month'): Promise<void>;
   countFallback(regionId: string, at: number, reason: string): Promise<void>;
   /** Totals of these periods (YYYY-MM-DD days or YYYY-MM months) for these regions; missing ones are empty. */
   totals(periods: readonly string[], regionIds: readonly string[]): Promise<PeriodTotals[]>;
@@ -49,7 +50,7 @@ const periodsOf = (at: number) => {
 const attr = (field: string, modelId: string) => `${field}|${modelId}`;
 
 export function dynamoCostStore(doc: DynamoDBDocumentClient, table: string): CostStore {
-  async function add(regionId: string, at: number, counters: Record<string, number>) {
+  async function add(regionId: string, at: number, counters: Record<string, number>, which: readonly ('day' | 'month')[] = ['day', 'month']) {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {};
     const parts = Object.entries(counters).map(([name, value], i) => {
@@ -57,7 +58,8 @@ export function dynamoCostStore(doc: DynamoDBDocumentClient, table: string): Cos
       values[`:v${i}`] = value;
       return `#a${i} :v${i}`;
     });
-    for (const period of periodsOf(at)) {
+    const [day, month] = periodsOf(at);
+    for (const period of which.map((w) => (w === 'day' ? day! : month!))) {
       await doc.send(
         new UpdateCommand({
           TableName: table,
@@ -71,15 +73,20 @@ export function dynamoCostStore(doc: DynamoDBDocumentClient, table: string): Cos
   }
 
   return {
-    record: (regionId, at, call) =>
-      add(regionId, at, {
+    record: (regionId, at, call, period) =>
+      add(
+        regionId,
+        at,
+        {
         [attr('calls', call.modelId)]: call.calls,
         [attr('in', call.modelId)]: call.inputTokens,
         [attr('out', call.modelId)]: call.outputTokens,
         // Micro-dollars, integers: sums stay exact.
         [attr('micro', call.modelId)]: Math.round(call.costUsd * 1e6),
         [attr('analyses', call.modelId)]: call.analysed ? 1 : 0,
-      }),
+        },
+        [period],
+      ),
     countFallback: (regionId, at, reason) => add(regionId, at, { [attr('fallback', reason)]: 1 }),
     async totals(periods, regionIds) {
       const keys = periods.flatMap((p) => regionIds.map((r) => ({ modelKey: key(p, r) })));

@@ -76,19 +76,21 @@ export interface InsightsRepository {
   /** Puts a claimed job back (it will be delivered again). */
   /** Puts back the claim taken at `attempt` (a later claim is left alone). */
   releaseJob(customerId: string, jobId: string, attempt: number, now: number): Promise<void>;
-  /** Ends the claim taken at `attempt`. */
-  finishJob(customerId: string, jobId: string, attempt: number, now: number, result: AnalysisJob['result']): Promise<void>;
+  /** Ends the claim taken at `attempt`; false when the claim was no longer this delivery's. */
+  finishJob(customerId: string, jobId: string, attempt: number, now: number, result: AnalysisJob['result']): Promise<boolean>;
   /** Marks a job failed unless it finished (the dead-letter consumer). */
   failJob(customerId: string, jobId: string, now: number, error: string): Promise<void>;
   /** Keeps a pending marker alive while its job is retried or paced. */
   touchPending(customerId: string, jobId: string, at: number): Promise<void>;
   /** Records the job's Bedrock call once (one line per job): false when it was recorded before. */
   putLedger(line: LedgerLine): Promise<boolean>;
-  getLedger(customerId: string, jobId: string): Promise<LedgerLine | undefined>;
-  /** Flips the line's `counted` flag; true for the one caller that flipped it (and so adds it to the totals). */
-  claimCounting(customerId: string, jobId: string): Promise<boolean>;
+  getLedger(customerId: string, jobId: string): Promise<(LedgerLine & { counted: { day: boolean; month: boolean } }) | undefined>;
+  /** Marks the line as added to the day's or month's totals. */
+  markCounted(customerId: string, jobId: string, period: 'day' | 'month'): Promise<void>;
   /** Drops the answer kept on the ledger line once the analysis is stored. */
   dropPendingAnswer(customerId: string, jobId: string): Promise<void>;
+  /** Drops every model answer kept on the customer's ledger lines (consent withdrawn). */
+  dropAllPendingAnswers(customerId: string): Promise<void>;
   ledgerOf(customerId: string): Promise<LedgerLine[]>;
   /** Several customers' analyses at once (BatchGetItem). */
   analysesOf(customerIds: readonly string[]): Promise<Map<string, StoredAnalysis>>;
@@ -212,7 +214,7 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       ).catch(ignoreFailedCondition);
     },
     async finishJob(customerId, jobId, attempt, now, result) {
-      await doc.send(
+      return doc.send(
         new UpdateCommand({
           TableName: table,
           Key: { customerId, itemKey: jobKey(jobId) },
@@ -222,7 +224,13 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
           ExpressionAttributeNames: { '#s': 'status', '#r': 'result' },
           ExpressionAttributeValues: { ':done': 'done', ':running': 'running', ':n': attempt, ':at': new Date(now).toISOString(), ':r': result },
         }),
-      ).catch(ignoreFailedCondition);
+      ).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof ConditionalCheckFailedException) return false;
+          throw err;
+        },
+      );
     },
     async failJob(customerId, jobId, now, error) {
       await doc.send(
@@ -230,9 +238,10 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
           TableName: table,
           Key: { customerId, itemKey: jobKey(jobId) },
           UpdateExpression: 'SET #s = :failed, updatedAt = :at, #e = :e REMOVE leaseUntil',
-          ConditionExpression: 'attribute_exists(customerId) AND #s <> :done',
+          // Never over a finished job, nor under a delivery that holds a live claim.
+          ConditionExpression: 'attribute_exists(customerId) AND #s <> :done AND (#s <> :running OR leaseUntil < :now)',
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':done': 'done', ':at': new Date(now).toISOString(), ':e': error },
+          ExpressionAttributeValues: { ':failed': 'failed', ':done': 'done', ':running': 'running', ':now': now, ':at': new Date(now).toISOString(), ':e': error },
         }),
       ).catch(ignoreFailedCondition);
     },
@@ -249,32 +258,46 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       ).catch(ignoreFailedCondition);
     },
     putLedger: (line) =>
-      putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId), counted: false }, ConditionExpression: 'attribute_not_exists(customerId)' }),
+      putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId), countedDay: false, countedMonth: false }, ConditionExpression: 'attribute_not_exists(customerId)' }),
     async getLedger(customerId, jobId) {
       const item = await getItem(customerId, ledgerKey(jobId));
       if (!item) return undefined;
-      const { counted: _, ...rest } = item;
-      return strip<LedgerLine>(rest);
+      const { countedDay, countedMonth, ...rest } = item;
+      return { ...strip<LedgerLine>(rest)!, counted: { day: countedDay === true, month: countedMonth === true } };
     },
-    async claimCounting(customerId, jobId) {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { customerId, itemKey: ledgerKey(jobId) },
-            UpdateExpression: 'SET counted = :t',
-            ConditionExpression: 'counted = :f',
-            ExpressionAttributeValues: { ':t': true, ':f': false },
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
+    async markCounted(customerId, jobId, period) {
+      await doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { customerId, itemKey: ledgerKey(jobId) },
+          UpdateExpression: `SET ${period === 'day' ? 'countedDay' : 'countedMonth'} = :t`,
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
     },
     async dropPendingAnswer(customerId, jobId) {
-      await doc.send(new UpdateCommand({ TableName: table, Key: { customerId, itemKey: ledgerKey(jobId) }, UpdateExpression: 'REMOVE pendingAnswer' }));
+      await doc.send(
+        new UpdateCommand({ TableName: table, Key: { customerId, itemKey: ledgerKey(jobId) }, UpdateExpression: 'REMOVE pendingAnswer', ConditionExpression: 'attribute_exists(customerId)' }),
+      ).catch(ignoreFailedCondition);
+    },
+    async dropAllPendingAnswers(customerId) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
+            FilterExpression: 'attribute_exists(pendingAnswer)',
+            ProjectionExpression: 'itemKey',
+            ExpressionAttributeValues: { ':c': customerId, ':p': 'ledger#' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          await doc.send(new UpdateCommand({ TableName: table, Key: { customerId, itemKey: item.itemKey }, UpdateExpression: 'REMOVE pendingAnswer' }));
+        }
+        start = res.LastEvaluatedKey;
+      } while (start);
     },
     async analysesOf(customerIds) {
       const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId, itemKey: ANALYSIS })));
@@ -321,7 +344,7 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
           }),
         );
         for (const item of res.Items ?? []) {
-          const { counted: _, pendingAnswer: __, ...line } = item;
+          const { countedDay: _, countedMonth: __, pendingAnswer: ___, ...line } = item;
           out.push(strip<LedgerLine>(line)!);
         }
         start = res.LastEvaluatedKey;

@@ -10,7 +10,7 @@ import type { ProductRepository } from '../products/products.repository.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
 import type { SegmentService } from '../segments/segments.service.ts';
-import { randomId } from '../shared/ids.ts';
+import { jurisdictionOfCustomerId, randomId } from '../shared/ids.ts';
 import type { AnalysisAnswer } from './analysis.schema.ts';
 import { AnalysisUnavailable, analyzeWithBedrock } from './bedrock.ts';
 import type { CostStore } from './costs.repository.ts';
@@ -64,6 +64,8 @@ const BATCH_PAGE_SIZE = 100;
 /** The pacer waits in process up to this long; a longer wait goes back to the queue with a delay. */
 const MAX_INLINE_WAIT_MS = 5_000;
 const BUDGET_CACHE_MS = 5_000;
+/** The second purge after a consent withdrawal, once the other region's write has replicated. */
+const PURGE_AFTER_SECONDS = 60;
 /** Cloudflare Queues delay a message by at most 12 hours. */
 const MAX_DEFERRAL_SECONDS = 12 * 3600;
 /** Tokens reserved from the pacer before the call reports its real use. */
@@ -195,7 +197,9 @@ export function insightsService(deps: InsightsServiceDeps) {
     const claim = await deps.insights.claimJob(customerId, jobId, deps.now(), JOB_LEASE_MS);
     if (!claim.claimed) {
       if (claim.job?.status === 'running') throw new RetryLater(Math.ceil(JOB_LEASE_MS / 1000), 'another delivery holds this job');
-      return; // done, failed, or erased with its customer: a redelivery has nothing to do
+      // Done, failed, or erased with its customer: nothing to do but a marker a failed clear may have left.
+      if (claim.job) await deps.insights.clearPending(customerId, jobId);
+      return;
     }
     const job = claim.job;
     await deps.insights.touchPending(customerId, jobId, deps.now());
@@ -208,7 +212,8 @@ export function insightsService(deps: InsightsServiceDeps) {
         await deps.queue.send({ kind: 'insights.analyze', customerId, jobId }, { delaySeconds: result.deferSeconds });
         return;
       }
-      await deps.insights.finishJob(customerId, jobId, job.attempts, deps.now(), result);
+      // Another delivery took over after our lease ran out: it finishes and clears, not us.
+      if (!(await deps.insights.finishJob(customerId, jobId, job.attempts, deps.now(), result))) return;
       await deps.insights.clearPending(customerId, jobId);
       requested.delete(customerId);
     } catch (err) {
@@ -220,15 +225,39 @@ export function insightsService(deps: InsightsServiceDeps) {
   /** Consent as it is now: a strongly consistent read, so a withdrawal a moment ago is seen. */
   const consentNow = async (customerId: string) => (await deps.customers.getVersioned(customerId))?.customer;
 
+  /**
+   * Adds a ledger line to the day's and the month's totals, each once: a flag per period is set after
+   * its addition (a failure between the two counts that period twice; the ledger itself stays exact).
+   */
+  async function count(line: LedgerLine & { counted?: { day: boolean; month: boolean } }): Promise<void> {
+    const at = Date.parse(line.at);
+    const call = { modelId: line.modelId, calls: line.calls, inputTokens: line.inputTokens, outputTokens: line.outputTokens, costUsd: line.costUsd, analysed: line.outcome === 'answer' };
+    for (const period of ['day', 'month'] as const) {
+      if (line.counted?.[period]) continue;
+      await deps.costs.record(deps.region.id, at, call, period);
+      await deps.insights.markCounted(line.customerId, line.jobId, period);
+    }
+    budgetCache = undefined;
+  }
+
   async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']> | { deferSeconds: number }> {
     const { customerId, jobId } = job;
+    // A delivery after a crash or a failed write: the call was made and recorded. Count it now, whatever
+    // happens next, and never call again.
+    const recorded = job.attempts > 1 ? await deps.insights.getLedger(customerId, jobId) : undefined;
+    if (recorded) await count(recorded);
+    const spent = recorded?.costUsd ?? 0;
+    const skip = async (skipped: 'customer_gone' | 'no_purchases' | 'unchanged', source: StoredAnalysis['source'] = 'statistical') => {
+      if (recorded?.pendingAnswer) await deps.insights.dropPendingAnswer(customerId, jobId);
+      return { source, costUsd: spent, skipped };
+    };
     const customer = await consentNow(customerId);
-    if (!customer) return { source: 'statistical', costUsd: 0, skipped: 'customer_gone' };
+    if (!customer) return skip('customer_gone');
     const predictions = await deps.predictionsStore.get(customerId);
-    if (!predictions) return { source: 'statistical', costUsd: 0, skipped: 'no_purchases' };
+    if (!predictions) return skip('no_purchases');
     const existing = await deps.insights.getAnalysis(customerId);
-    if (job.reason === 'batch' && existing && unchanged(existing, predictions.lineCount, customer.consents.profiling.granted)) {
-      return { source: existing.source, costUsd: 0, skipped: 'unchanged' };
+    if (job.reason === 'batch' && !recorded && existing && unchanged(existing, predictions.lineCount, customer.consents.profiling.granted)) {
+      return skip('unchanged', existing.source);
     }
 
     const view = predictions.view;
@@ -249,42 +278,31 @@ export function insightsService(deps: InsightsServiceDeps) {
       return { source: 'statistical' as const, fallbackReason: reason, costUsd };
     };
 
-    /** Adds a ledger line to the day's and month's totals once, whichever delivery gets here first. */
-    const count = async (line: LedgerLine) => {
-      if (await deps.insights.claimCounting(customerId, jobId)) {
-        await deps.costs.record(deps.region.id, deps.now(), { modelId: line.modelId, calls: line.calls, inputTokens: line.inputTokens, outputTokens: line.outputTokens, costUsd: line.costUsd, analysed: line.outcome === 'answer' });
-      }
-      budgetCache = undefined;
-    };
-
-    /** The model's answer is in; store it unless consent was withdrawn meanwhile. */
+    /** The model's answer is in (and counted); store it unless consent was withdrawn meanwhile. */
     const keep = async (line: LedgerLine, answer: AnalysisAnswer) => {
-      await count(line);
       if (!(await consentNow(customerId))?.consents.profiling.granted) {
+        const r = await fallback('no_consent', line.costUsd);
         await deps.insights.dropPendingAnswer(customerId, jobId);
-        return fallback('no_consent', line.costUsd);
+        return r;
       }
       await store({ ...base, source: 'bedrock', modelId: line.modelId, answer }, view);
-      await deps.insights.dropPendingAnswer(customerId, jobId);
       // Withdrawn between the check and the write: what was just written must not stay.
       if (!(await consentNow(customerId))?.consents.profiling.granted) {
         await deps.insights.deleteModelAnalysis(customerId);
         reads.delete(customerId);
-        return fallback('no_consent', line.costUsd);
+        const r = await fallback('no_consent', line.costUsd);
+        await deps.insights.dropPendingAnswer(customerId, jobId);
+        return r;
       }
+      await deps.insights.dropPendingAnswer(customerId, jobId);
       return { source: 'bedrock' as const, costUsd: line.costUsd };
     };
 
-    // A delivery after a crash or a failed write: the call was made and recorded; use it, never call again.
-    const recorded = job.attempts > 1 ? await deps.insights.getLedger(customerId, jobId) : undefined;
     if (recorded) {
-      if (recorded.outcome !== 'answer') {
-        await count(recorded);
-        return fallback(recorded.outcome, recorded.costUsd);
-      }
+      if (recorded.outcome !== 'answer') return fallback(recorded.outcome, spent);
       if (recorded.pendingAnswer) return keep(recorded, recorded.pendingAnswer);
-      await count(recorded);
-      return { source: existing?.source ?? 'bedrock', costUsd: recorded.costUsd }; // stored before the crash
+      // The answer was dropped, so this job's outcome was stored before the crash.
+      return { source: existing?.jobId === jobId ? existing.source : 'statistical', costUsd: spent };
     }
 
     if (!customer.consents.profiling.granted) return fallback('no_consent');
@@ -341,7 +359,9 @@ export function insightsService(deps: InsightsServiceDeps) {
       return fallback(err.reason, line.costUsd);
     }
     breaker.success();
-    return keep(await record(result.usage, 'answer', result.answer), result.answer);
+    const line = await record(result.usage, 'answer', result.answer);
+    await count(line);
+    return keep(line, result.answer);
   }
 
   /** Nothing a new analysis would change: same lines, prompt and model, or a fallback whose reason still holds. */
@@ -379,7 +399,19 @@ export function insightsService(deps: InsightsServiceDeps) {
     console.log(JSON.stringify({ level: 'info', msg: 'insights batch page', batchId, page, last: !nextCursor, ...counts }));
   }
 
+  async function purge(customerId: string): Promise<void> {
+    await deps.insights.deleteModelAnalysis(customerId);
+    await deps.insights.dropAllPendingAnswers(customerId);
+    reads.delete(customerId);
+  }
+
   const handlers: JobHandlers = {
+    'insights.purge': async (body) => {
+      const customerId = typeof body.customerId === 'string' ? body.customerId : '';
+      if (!jurisdictionOfCustomerId(customerId)) throw new PoisonMessage('malformed insights.purge message');
+      const customer = await consentNow(customerId);
+      if (!customer?.consents.profiling.granted) await purge(customerId);
+    },
     'insights.analyze': async (body) => {
       const customerId = typeof body.customerId === 'string' ? body.customerId : '';
       const jobId = typeof body.jobId === 'string' ? body.jobId : '';
@@ -404,6 +436,7 @@ export function insightsService(deps: InsightsServiceDeps) {
       const customerId = customerOfJob(body.jobId);
       if (!customerId) return;
       await deps.insights.failJob(customerId, body.jobId, deps.now(), 'gave up after repeated failures (dead-lettered)');
+      await deps.insights.dropPendingAnswer(customerId, body.jobId);
       await deps.insights.clearPending(customerId, body.jobId);
     },
 
@@ -459,10 +492,15 @@ export function insightsService(deps: InsightsServiceDeps) {
 
     getJob: (customerId: string, jobId: string) => deps.insights.getJob(customerId, jobId),
 
-    /** Consent withdrawn: the model's analyses go now, and no job will call the model again. */
+    /**
+     * Consent withdrawn: the model's analyses go now, with any answer a job still holds. A purge runs
+     * again a minute later in the home region's consumer: the withdrawal may have been written in the
+     * other region of the jurisdiction, and a job that read consent before it replicated may have stored
+     * an answer since.
+     */
     async consentWithdrawn(customerId: string): Promise<void> {
-      await deps.insights.deleteModelAnalysis(customerId);
-      reads.delete(customerId);
+      await purge(customerId);
+      await deps.queue.send({ kind: 'insights.purge', customerId }, { delaySeconds: PURGE_AFTER_SECONDS });
     },
 
     /**

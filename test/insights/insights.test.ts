@@ -147,7 +147,7 @@ describe('on-demand analysis through the queue', () => {
     const jobId = `job_${id.slice(4)}_deadwvrker01`;
     const at = new Date(clock).toISOString();
     await stores.put('EU', 'insights', { customerId: id, itemKey: `job#${jobId}`, jobId, kind: 'insights.analyze', reason: 'on_demand', status: 'running', attempts: 1, leaseUntil: clock - 1, createdAt: at, updatedAt: at });
-    const line = { customerId: id, itemKey: `ledger#${jobId}`, jobId, at, modelId: MODEL, region: 'eu-central-1', calls: 1, inputTokens: 1111, outputTokens: 222, pricePerMillion: { input: 1, output: 5 }, costUsd: costOf(MODEL, { inputTokens: 1111, outputTokens: 222 }), outcome: 'answer', pendingAnswer: good, counted: false };
+    const line = { customerId: id, itemKey: `ledger#${jobId}`, jobId, at, modelId: MODEL, region: 'eu-central-1', calls: 1, inputTokens: 1111, outputTokens: 222, pricePerMillion: { input: 1, output: 5 }, costUsd: costOf(MODEL, { inputTokens: 1111, outputTokens: 222 }), outcome: 'answer', pendingAnswer: good, countedDay: false, countedMonth: false };
     await stores.put('EU', 'insights', line);
     const day = at.slice(0, 10);
     const before = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body.total;
@@ -177,6 +177,16 @@ describe('on-demand analysis through the queue', () => {
     await queue.drain();
     expect((await insights(id)).body).toMatchObject({ source: 'bedrock' });
     expect((await ledgerOf(id))[0]).toMatchObject({ calls: 2, inputTokens: 2200, outputTokens: 400 });
+  });
+
+  it('charges the first call when the repair call fails with a client error, and never calls again', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('v'));
+    server.script.push({ kind: 'answer', input: { ...good, summary: '' }, inputTokens: 800, outputTokens: 90 }, { kind: 'error', status: 400, type: 'ValidationException' });
+    await queue.drain();
+    expect(server.requests).toHaveLength(2);
+    expect((await insights(id)).body).toMatchObject({ source: 'statistical', fallbackReason: 'invalid_answer' });
+    expect((await ledgerOf(id))[0]).toMatchObject({ calls: 1, inputTokens: 800, outputTokens: 90, outcome: 'invalid_answer' });
   });
 
   it('falls back to the statistical analysis on a refusal, and says so', async () => {
@@ -220,6 +230,21 @@ describe('consent', () => {
     expect((await api.call('PATCH', `/v1/customers/${id}`, { key: admin(), body: { consents: { profiling: true } } })).status).toBe(200);
     await queue.drain();
     expect((await insights(id)).body).toMatchObject({ source: 'bedrock', analysis: good });
+  });
+
+  it('purges again a minute after a withdrawal: an answer written meanwhile by a job that missed it goes too', async () => {
+    const id = await newCustomer({ consents: { profiling: true } });
+    await buy(id, weekly('x'));
+    server.script.push({ kind: 'answer', input: good });
+    await queue.drain();
+    const stored = (await stores.scanAll('EU')).find((i) => i.customerId === id && i.itemKey === 'analysis')!;
+    expect((await api.call('PATCH', `/v1/customers/${id}`, { key: admin(), body: { consents: { profiling: false } }, region: 'eu-west-1' })).status).toBe(200);
+    // A job in the home region that read consent before the withdrawal replicated writes its answer now.
+    const { _table: _, ...item } = stored;
+    await stores.put('EU', 'insights', item);
+    expect(queue.sent.at(-1)).toEqual({ kind: 'insights.purge', customerId: id });
+    await queue.drain();
+    expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis')).toHaveLength(0);
   });
 
   it('deletes the model\'s analysis when consent is withdrawn, and stops new ones', async () => {

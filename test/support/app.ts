@@ -6,6 +6,7 @@ import type { TestStores } from './stores.ts';
 import type { AiSettings } from '../../src/config/env.ts';
 import { InProcessQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import type { Region } from '../../src/regions/region.schema.ts';
+import { regions as allRegions } from '../../regions/index.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -14,7 +15,7 @@ export interface Client {
   call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string>; region?: string }): Promise<{ status: number; type: string; body: any }>;
   fetch: (request: Request) => Promise<Response>;
   regions: Map<string, Fetcher>;
-  /** The default job queues by region id: nothing runs until a test drains them. */
+  /** The default job queues by region id (one per jurisdiction, shared): nothing runs until a test drains them. */
   queues: Map<string, InProcessQueue>;
 }
 
@@ -43,8 +44,10 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.ai ? { ai: options.ai } : {}),
     ...(options.regions ? { regions: options.regions } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
+    // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
-      const queue = new InProcessQueue(`insights-${region.id}`, { maxRetries: 3 });
+      const shared = [...queues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];
+      const queue = shared ?? new InProcessQueue(`insights-${region.jurisdiction.toLowerCase()}`, { maxRetries: 3 });
       queues.set(region.id, queue);
       return queue;
     }),
