@@ -83,7 +83,10 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('/v1/*', async (c, next) => {
-    const hasBody = c.req.raw.body !== null && c.req.header('content-length') !== '0';
+    // Node's server gives every POST a body stream, even an empty one, so the stream alone says nothing:
+    // without a Content-Length, look (Hono keeps what it read for the validators).
+    const length = c.req.header('content-length');
+    const hasBody = length !== undefined ? length !== '0' : c.req.raw.body !== null && (await c.req.text()).length > 0;
     if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {

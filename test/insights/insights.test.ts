@@ -98,7 +98,11 @@ describe('on-demand analysis through the queue', () => {
     server.reported.length = 0;
 
     server.script.push({ kind: 'answer', input: good, inputTokens: 1234, outputTokens: 321 });
-    const queued = await refresh(id);
+    // As Node's HTTP server hands it over: a POST without a body still has an (empty) body stream.
+    const empty = new ReadableStream({ start: (c) => c.close() });
+    const viaNode = await api.fetch(new Request(`http://cadence.test/v1/customers/${id}/insights/refresh`, { method: 'POST', headers: { authorization: `Bearer ${admin()}` }, body: empty, duplex: 'half' } as RequestInit));
+    expect(viaNode.status).toBe(202);
+    const queued = (await viaNode.json()) as { jobId: string; status: string };
     expect(queued.status).toBe('queued');
     // A second refresh while one is in flight returns the same job rather than a second call.
     expect((await refresh(id)).jobId).toBe(queued.jobId);
