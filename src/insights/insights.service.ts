@@ -13,17 +13,13 @@ import type { SegmentService } from '../segments/segments.service.ts';
 import { jurisdictionOfCustomerId, randomId } from '../shared/ids.ts';
 import type { AnalysisAnswer } from './analysis.schema.ts';
 import { AnalysisUnavailable, analyzeWithBedrock } from './bedrock.ts';
+import { budgetKeeper, type Budgets } from './budget.ts';
 import type { CostStore } from './costs.repository.ts';
 import { CircuitBreaker, Pacer } from './guards.ts';
 import type { AnalysisJob, FallbackReason, InsightsRepository, JobReason, LedgerLine, StoredAnalysis } from './insights.repository.ts';
 import { costOf, priceOf } from './pricing.ts';
 import { PROMPT_VERSION, pseudonymousInput, type PseudonymousInput } from './prompt.ts';
 import { statisticalAnalysis } from './statistical.ts';
-
-export interface Budgets {
-  dailyUsd: number;
-  monthlyUsd: number;
-}
 
 export interface InsightsServiceDeps {
   region: Region;
@@ -63,7 +59,6 @@ const ACTIVE_WITHIN_DAYS = 365;
 const BATCH_PAGE_SIZE = 100;
 /** The pacer waits in process up to this long; a longer wait goes back to the queue with a delay. */
 const MAX_INLINE_WAIT_MS = 5_000;
-const BUDGET_CACHE_MS = 5_000;
 /** The second purge after a consent withdrawal, once the other region's write has replicated. */
 const PURGE_AFTER_SECONDS = 60;
 /** Cloudflare Queues delay a message by at most 12 hours. */
@@ -107,33 +102,8 @@ export function insightsService(deps: InsightsServiceDeps) {
   const requested = new TtlCache<string>(REQUESTED_MEMO_MS, 10_000, deps.now);
   const breaker = new CircuitBreaker(5, 60_000, deps.now);
   const pacer = new Pacer(deps.region.bedrock.requestsPerMinute, deps.region.bedrock.tokensPerMinute, deps.now);
-  let budgetCache: { until: number; spent: Spend } | undefined;
+  const budget = budgetKeeper(deps);
   const iso = () => new Date(deps.now()).toISOString();
-
-  /** Spend today and this month, globally (key "global") and per region id. */
-  type Spend = Record<string, { day: number; month: number }>;
-  const regionIds = deps.allRegions.map((r) => r.id);
-
-  async function spend(): Promise<Spend> {
-    if (budgetCache && budgetCache.until > deps.now()) return budgetCache.spent;
-    const today = iso().slice(0, 10);
-    const month = today.slice(0, 7);
-    const totals = await deps.costs.totals([today, month], regionIds);
-    const sum = (period: string, region?: string) =>
-      totals.filter((t) => t.period === period && (!region || t.region === region)).reduce((s, t) => s + Object.values(t.models).reduce((a, m) => a + m.costUsd, 0), 0);
-    const spent: Spend = { global: { day: sum(today), month: sum(month) } };
-    for (const id of regionIds) spent[id] = { day: sum(today, id), month: sum(month, id) };
-    budgetCache = { until: deps.now() + BUDGET_CACHE_MS, spent };
-    return spent;
-  }
-
-  async function overBudget(): Promise<boolean> {
-    const s = await spend();
-    const r = deps.region.bedrock;
-    const here = s[deps.region.id]!;
-    return s.global!.day >= deps.budgets.dailyUsd || s.global!.month >= deps.budgets.monthlyUsd || here.day >= r.dailyBudgetUsd || here.month >= r.monthlyBudgetUsd;
-  }
-
   /** Asks for a refresh unless one is already in flight; the job id either way. */
   async function requestRefresh(customerId: string, reason: JobReason): Promise<{ jobId: string; created: boolean }> {
     const jobId = jobIdFor(customerId);
@@ -237,7 +207,7 @@ export function insightsService(deps: InsightsServiceDeps) {
       await deps.costs.record(deps.region.id, at, call, period);
       await deps.insights.markCounted(line.customerId, line.jobId, period);
     }
-    budgetCache = undefined;
+    budget.invalidate();
   }
 
   async function analyse(job: AnalysisJob): Promise<NonNullable<AnalysisJob['result']> | { deferSeconds: number }> {
@@ -307,7 +277,7 @@ export function insightsService(deps: InsightsServiceDeps) {
 
     if (!customer.consents.profiling.granted) return fallback('no_consent');
     if (!deps.bedrock) return fallback('unconfigured');
-    if (await overBudget()) return fallback('over_budget');
+    if (await budget.over()) return fallback('over_budget');
     // The pacer before the breaker: a job sent back for quota must not hold the breaker's one trial call.
     let wait = pacer.reserve(TOKEN_ESTIMATE);
     if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
@@ -526,58 +496,10 @@ export function insightsService(deps: InsightsServiceDeps) {
 
     /** Spend by day, model and region over [from, to] (days, inclusive), with the budgets and what is left. */
     async costReport(from: string, to: string) {
-      const days: string[] = [];
-      for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) days.push(new Date(t).toISOString().slice(0, 10));
-      const rows = await deps.costs.totals(days, regionIds);
-      const empty = () => ({ calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, analyses: 0 });
-      const add = (into: ReturnType<typeof empty>, m: ReturnType<typeof empty>) => {
-        into.calls += m.calls;
-        into.inputTokens += m.inputTokens;
-        into.outputTokens += m.outputTokens;
-        into.costUsd += m.costUsd;
-        into.analyses += m.analyses;
-      };
-      const total = empty();
-      const byDay = new Map<string, ReturnType<typeof empty>>();
-      const byModel = new Map<string, ReturnType<typeof empty>>();
-      const byRegion = new Map<string, ReturnType<typeof empty>>();
-      const fallbacks: Record<string, number> = {};
-      for (const row of rows) {
-        for (const [model, m] of Object.entries(row.models)) {
-          add(total, m);
-          for (const [map, k] of [[byDay, row.period], [byModel, model], [byRegion, row.region]] as const) {
-            if (!map.has(k)) map.set(k, empty());
-            add(map.get(k)!, m);
-          }
-        }
-        for (const [reason, n] of Object.entries(row.fallbacks)) fallbacks[reason] = (fallbacks[reason] ?? 0) + n;
-      }
-      const round = <T extends ReturnType<typeof empty>>(t: T) => ({ ...t, costUsd: Math.round(t.costUsd * 1e6) / 1e6 });
-      budgetCache = undefined;
-      const s = await spend();
-      return {
-        from,
-        to,
-        currency: 'USD' as const,
-        total: { ...round(total), costPerAnalysedCustomer: total.analyses === 0 ? null : Math.round((total.costUsd / total.analyses) * 1e6) / 1e6 },
-        byDay: days.map((day) => ({ day, ...round(byDay.get(day) ?? empty()) })),
-        byModel: [...byModel].map(([modelId, t]) => ({ modelId, ...round(t) })),
-        byRegion: [...byRegion].map(([region, t]) => ({ region, ...round(t) })),
-        fallbacks,
-        budgets: Object.fromEntries([
-          ['global', { dailyUsd: deps.budgets.dailyUsd, spentTodayUsd: round6(s.global!.day), monthlyUsd: deps.budgets.monthlyUsd, spentThisMonthUsd: round6(s.global!.month) }],
-          ...deps.allRegions.map((r) => [
-            r.id,
-            { dailyUsd: r.bedrock.dailyBudgetUsd, spentTodayUsd: round6(s[r.id]!.day), monthlyUsd: r.bedrock.monthlyBudgetUsd, spentThisMonthUsd: round6(s[r.id]!.month) },
-          ]),
-        ]),
-        ai: { configured: deps.bedrock !== undefined, modelId: deps.bedrock?.modelId ?? null, circuit: breaker.state },
-      };
+      return { ...(await budget.report(from, to)), ai: { configured: deps.bedrock !== undefined, modelId: deps.bedrock?.modelId ?? null, circuit: breaker.state } };
     },
   };
 }
-
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The categories and regular intervals an analysis saw (to notice a material change later). */
 function basisOf(view: PredictionsView): NonNullable<StoredAnalysis['basis']> {
