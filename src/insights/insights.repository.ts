@@ -1,7 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch.ts';
-import { putIf } from '../storage/conditional.ts';
+import { deleteIf, putIf, updateIf } from '../storage/conditional.ts';
 import type { AnalysisAnswer } from './analysis.schema.ts';
 
 /** Why an analysis is statistical rather than the model's. */
@@ -127,10 +126,6 @@ const PENDING = 'pending';
 const jobKey = (jobId: string) => `job#${jobId}`;
 const ledgerKey = (jobId: string) => `ledger#${jobId}`;
 
-const ignoreFailedCondition = (err: unknown) => {
-  if (!(err instanceof ConditionalCheckFailedException)) throw err;
-};
-
 export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: string): InsightsRepository {
   const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
     if (!item) return undefined;
@@ -139,6 +134,41 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
   };
   const getItem = async (customerId: string, itemKey: string) => (await doc.send(new GetCommand({ TableName: table, Key: { customerId, itemKey }, ConsistentRead: true }))).Item;
 
+  /** A conditional update of a job record; `#s` is its status and `:at` the time, always. */
+  const jobUpdate = (
+    customerId: string,
+    jobId: string,
+    now: number,
+    u: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues' | 'ReturnValues'> & { ConditionExpression: string },
+  ) =>
+    updateIf(doc, {
+      TableName: table,
+      Key: { customerId, itemKey: jobKey(jobId) },
+      ...u,
+      ExpressionAttributeNames: { '#s': 'status', ...u.ExpressionAttributeNames },
+      ExpressionAttributeValues: { ':at': new Date(now).toISOString(), ...u.ExpressionAttributeValues },
+    });
+
+  /** Every ledger line of a customer (all pages). */
+  async function ledgerItems(customerId: string, extra: Pick<QueryCommandInput, 'FilterExpression' | 'ProjectionExpression'> = {}) {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
+          ExpressionAttributeValues: { ':c': customerId, ':p': 'ledger#' },
+          ExclusiveStartKey: start,
+          ...extra,
+        }),
+      );
+      out.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   return {
     async getAnalysis(customerId) {
       return strip<StoredAnalysis>(await getItem(customerId, ANALYSIS));
@@ -146,17 +176,8 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
     async putAnalysis(a) {
       await doc.send(new PutCommand({ TableName: table, Item: { ...a, itemKey: ANALYSIS } }));
     },
-    async deleteModelAnalysis(customerId) {
-      try {
-        await doc.send(
-          new DeleteCommand({ TableName: table, Key: { customerId, itemKey: ANALYSIS }, ConditionExpression: '#s = :b', ExpressionAttributeNames: { '#s': 'source' }, ExpressionAttributeValues: { ':b': 'bedrock' } }),
-        );
-        return true;
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false;
-        throw err;
-      }
-    },
+    deleteModelAnalysis: (customerId) =>
+      deleteIf(doc, { TableName: table, Key: { customerId, itemKey: ANALYSIS }, ConditionExpression: '#s = :b', ExpressionAttributeNames: { '#s': 'source' }, ExpressionAttributeValues: { ':b': 'bedrock' } }),
     async markPending(customerId, jobId, at, staleBefore) {
       const marked = await putIf(doc, {
         TableName: table,
@@ -170,11 +191,7 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       return { marked: false, jobId: (current?.jobId as string | undefined) ?? jobId };
     },
     async clearPending(customerId, jobId) {
-      try {
-        await doc.send(new DeleteCommand({ TableName: table, Key: { customerId, itemKey: PENDING }, ConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } }));
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
+      await deleteIf(doc, { TableName: table, Key: { customerId, itemKey: PENDING }, ConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } });
     },
     async createJob(job) {
       return putIf(doc, { TableName: table, Item: { ...job, itemKey: jobKey(job.jobId) }, ConditionExpression: 'attribute_not_exists(customerId)' });
@@ -183,79 +200,50 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       return strip<AnalysisJob>(await getItem(customerId, jobKey(jobId)));
     },
     async claimJob(customerId, jobId, now, leaseMs) {
-      try {
-        const res = await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { customerId, itemKey: jobKey(jobId) },
-            UpdateExpression: 'SET #s = :running, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :at',
-            ConditionExpression: 'attribute_exists(customerId) AND (#s = :queued OR (#s = :running AND leaseUntil < :now))',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':one': 1, ':lease': now + leaseMs, ':now': now, ':at': new Date(now).toISOString() },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return { claimed: true, job: strip<AnalysisJob>(res.Attributes)! };
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        return { claimed: false, job: strip<AnalysisJob>(await getItem(customerId, jobKey(jobId))) };
-      }
+      const claimed = await jobUpdate(customerId, jobId, now, {
+        UpdateExpression: 'SET #s = :running, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(customerId) AND (#s = :queued OR (#s = :running AND leaseUntil < :now))',
+        ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':one': 1, ':lease': now + leaseMs, ':now': now },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (claimed) return { claimed: true, job: strip<AnalysisJob>(claimed)! };
+      return { claimed: false, job: strip<AnalysisJob>(await getItem(customerId, jobKey(jobId))) };
     },
     async releaseJob(customerId, jobId, attempt, now) {
-      await doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, itemKey: jobKey(jobId) },
-          UpdateExpression: 'SET #s = :queued, updatedAt = :at REMOVE leaseUntil',
-          ConditionExpression: '#s = :running AND attempts = :n',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':n': attempt, ':at': new Date(now).toISOString() },
-        }),
-      ).catch(ignoreFailedCondition);
+      await jobUpdate(customerId, jobId, now, {
+        UpdateExpression: 'SET #s = :queued, updatedAt = :at REMOVE leaseUntil',
+        ConditionExpression: '#s = :running AND attempts = :n',
+        ExpressionAttributeValues: { ':queued': 'queued', ':running': 'running', ':n': attempt },
+      });
     },
     async finishJob(customerId, jobId, attempt, now, result) {
-      return doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, itemKey: jobKey(jobId) },
-          UpdateExpression: 'SET #s = :done, updatedAt = :at, #r = :r REMOVE leaseUntil',
-          // The claim is still ours (not expired and taken by another delivery), and the customer was not erased.
-          ConditionExpression: '#s = :running AND attempts = :n',
-          ExpressionAttributeNames: { '#s': 'status', '#r': 'result' },
-          ExpressionAttributeValues: { ':done': 'done', ':running': 'running', ':n': attempt, ':at': new Date(now).toISOString(), ':r': result },
-        }),
-      ).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof ConditionalCheckFailedException) return false;
-          throw err;
-        },
-      );
+      const done = await jobUpdate(customerId, jobId, now, {
+        UpdateExpression: 'SET #s = :done, updatedAt = :at, #r = :r REMOVE leaseUntil',
+        // The claim is still ours (not expired and taken by another delivery), and the customer was not erased.
+        ConditionExpression: '#s = :running AND attempts = :n',
+        ExpressionAttributeNames: { '#r': 'result' },
+        ExpressionAttributeValues: { ':done': 'done', ':running': 'running', ':n': attempt, ':r': result },
+      });
+      return done !== undefined;
     },
     async failJob(customerId, jobId, now, error) {
-      await doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, itemKey: jobKey(jobId) },
-          UpdateExpression: 'SET #s = :failed, updatedAt = :at, #e = :e REMOVE leaseUntil',
-          // Never over a finished job, nor under a delivery that holds a live claim.
-          ConditionExpression: 'attribute_exists(customerId) AND #s <> :done AND (#s <> :running OR leaseUntil < :now)',
-          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':done': 'done', ':running': 'running', ':now': now, ':at': new Date(now).toISOString(), ':e': error },
-        }),
-      ).catch(ignoreFailedCondition);
+      await jobUpdate(customerId, jobId, now, {
+        UpdateExpression: 'SET #s = :failed, updatedAt = :at, #e = :e REMOVE leaseUntil',
+        // Never over a finished job, nor under a delivery that holds a live claim.
+        ConditionExpression: 'attribute_exists(customerId) AND #s <> :done AND (#s <> :running OR leaseUntil < :now)',
+        ExpressionAttributeNames: { '#e': 'error' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':done': 'done', ':running': 'running', ':now': now, ':e': error },
+      });
     },
     async touchPending(customerId, jobId, at) {
-      await doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { customerId, itemKey: PENDING },
-          UpdateExpression: 'SET #at = :at',
-          ConditionExpression: 'jobId = :j',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': at, ':j': jobId },
-        }),
-      ).catch(ignoreFailedCondition);
+      await updateIf(doc, {
+        TableName: table,
+        Key: { customerId, itemKey: PENDING },
+        UpdateExpression: 'SET #at = :at',
+        ConditionExpression: 'jobId = :j',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':at': at, ':j': jobId },
+      });
     },
     putLedger: (line) =>
       putIf(doc, { TableName: table, Item: { ...line, itemKey: ledgerKey(line.jobId), countedDay: false, countedMonth: false }, ConditionExpression: 'attribute_not_exists(customerId)' }),
@@ -276,28 +264,12 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       );
     },
     async dropPendingAnswer(customerId, jobId) {
-      await doc.send(
-        new UpdateCommand({ TableName: table, Key: { customerId, itemKey: ledgerKey(jobId) }, UpdateExpression: 'REMOVE pendingAnswer', ConditionExpression: 'attribute_exists(customerId)' }),
-      ).catch(ignoreFailedCondition);
+      await updateIf(doc, { TableName: table, Key: { customerId, itemKey: ledgerKey(jobId) }, UpdateExpression: 'REMOVE pendingAnswer', ConditionExpression: 'attribute_exists(customerId)' });
     },
     async dropAllPendingAnswers(customerId) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
-            FilterExpression: 'attribute_exists(pendingAnswer)',
-            ProjectionExpression: 'itemKey',
-            ExpressionAttributeValues: { ':c': customerId, ':p': 'ledger#' },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          await doc.send(new UpdateCommand({ TableName: table, Key: { customerId, itemKey: item.itemKey }, UpdateExpression: 'REMOVE pendingAnswer' }));
-        }
-        start = res.LastEvaluatedKey;
-      } while (start);
+      for (const item of await ledgerItems(customerId, { FilterExpression: 'attribute_exists(pendingAnswer)', ProjectionExpression: 'itemKey' })) {
+        await doc.send(new UpdateCommand({ TableName: table, Key: { customerId, itemKey: item.itemKey }, UpdateExpression: 'REMOVE pendingAnswer' }));
+      }
     },
     async analysesOf(customerIds) {
       const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId, itemKey: ANALYSIS })));
@@ -332,24 +304,10 @@ export function dynamoInsightsRepository(doc: DynamoDBDocumentClient, table: str
       return { batchId, pages: pages.length, finished: pages.some((p) => p.last === true), ...counts, unchangedShare: considered === 0 ? 0 : counts.unchanged / considered };
     },
     async ledgerOf(customerId) {
-      const out: LedgerLine[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const res = await doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
-            ExpressionAttributeValues: { ':c': customerId, ':p': 'ledger#' },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          const { countedDay: _, countedMonth: __, pendingAnswer: ___, ...line } = item;
-          out.push(strip<LedgerLine>(line)!);
-        }
-        start = res.LastEvaluatedKey;
-      } while (start);
-      return out;
+      return (await ledgerItems(customerId)).map((item) => {
+        const { countedDay: _, countedMonth: __, pendingAnswer: ___, ...line } = item;
+        return strip<LedgerLine>(line)!;
+      });
     },
   };
 }

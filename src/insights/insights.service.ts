@@ -145,7 +145,7 @@ export function insightsService(deps: InsightsServiceDeps) {
         unitPrice: i.unitPrice,
         currency: i.currency,
       })),
-      name: (id: string) => products.get(id)?.name ?? name(id),
+      name,
     };
   }
 
