@@ -331,6 +331,19 @@ describe('reading', () => {
     expect(bad.status).toBe(400);
     expect(bad.type).toContain('application/problem+json');
     expect((await api.call('GET', '/v1/ops/costs?from=2026-01-01&to=2026-06-30', { key: admin() })).body.code).toBe('request.invalidRange');
+    for (const [path, status, code] of [
+      ['/v1/ops/insight-batches/nope', 400, 'request.invalid'],
+      ['/v1/ops/insight-batches/eu-never', 404, 'insights.batchNotFound'],
+      ['/v1/customers/not-a-customer/insights', 400, 'request.invalidId'],
+      ['/v1/ops/costs?from=2026-06-01&extra=1', 400, 'request.unknownField'],
+    ] as const) {
+      const res = await api.call('GET', path, { key: admin() });
+      expect([res.status, res.type.startsWith('application/problem+json'), res.body.code]).toEqual([status, true, code]);
+    }
+    const before = queue.sent.length;
+    const refused = await api.call('POST', '/v1/customers/cus_eu_0000000000000000000a/insights/refresh', { key: admin() });
+    expect([refused.status, refused.body.code]).toEqual([404, 'customers.notFound']);
+    expect(queue.sent.length).toBe(before); // nothing queued for it
   });
 });
 
