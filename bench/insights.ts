@@ -10,13 +10,13 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { generateApiKey } from '../src/auth/api-keys.ts';
 import type { AiSettings } from '../src/config/env.ts';
-import { edgeRouter, EDGE_REGION_HEADER } from '../src/http/edge-router.ts';
+import { edgeRouter, EDGE_REGION_HEADER } from '../src/hosting/edge-router.ts';
 import { PRICES_PER_MILLION } from '../src/insights/pricing.ts';
 import { InProcessQueue } from '../src/jobs/queue.ts';
 import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../src/local/bootstrap.ts';
 import { generateDemoData, prng, type DemoData } from '../src/local/demo-data.ts';
 import { startLocalStores } from '../src/local/dynamo-stores.ts';
-import { nodeRegions } from '../src/local/node-regions.ts';
+import { nodeRegions } from '../src/hosting/node-regions.ts';
 import { loadDemoData } from '../src/local/seed.ts';
 import { startConverseServer } from '../test/support/converse-server.ts';
 import { regions } from '../regions/index.ts';

@@ -4,8 +4,8 @@
  * over a Float64Array of all n customers with the same iteration count. Prints JSON.
  */
 import { prng } from '../src/shared/random.ts';
-import { BASE_FEATURES, type FeatureSet } from '../src/segments/features.ts';
-import { runSegmentation, type SegmentInput } from '../src/segments/run.ts';
+import { BASE_FEATURES, type FeatureSet } from '../src/segments/model/features.ts';
+import { runSegmentation, type SegmentInput } from '../src/segments/model/run.ts';
 
 const [mode, nArg, itArg] = process.argv.slice(2);
 const n = Number(nArg);

@@ -25,7 +25,7 @@ import { backtest, type Level } from '../src/cli/backtest.ts';
 import { cdnowToCsv, onlineRetailToCsv } from '../src/cli/datasets.ts';
 import { printBacktest } from '../src/cli/report.ts';
 import { printSegments, segmentFile } from '../src/cli/segment.ts';
-import { SegmentationError } from '../src/segments/clustering.ts';
+import { SegmentationError } from '../src/segments/model/clustering.ts';
 import { writePredictions } from '../src/cli/predict.ts';
 import { InputError, parseDay, readTransactions } from '../src/cli/transactions.ts';
 import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';

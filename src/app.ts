@@ -8,7 +8,7 @@ import type { CustomerRepository } from './customers/customers.repository.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
 import { handleError } from './http/errors.ts';
-import type { Peers } from './http/peers.ts';
+import type { Peers } from './residency/peers.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
 import { predictionRoutes } from './predictions/predictions.routes.ts';

@@ -9,7 +9,7 @@ import { insightsService, type InsightsService } from './insights/insights.servi
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { dynamoApiKeyRepository } from './auth/api-keys.ts';
 import { dynamoCustomerRepository } from './customers/customers.repository.ts';
-import type { Peers } from './http/peers.ts';
+import type { Peers } from './residency/peers.ts';
 import { dynamoModelRepository, dynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { predictionService } from './predictions/predictions.service.ts';
 import { dynamoAssignmentRepository, dynamoSegmentStore } from './segments/segments.repository.ts';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { regions } from '../regions/index.ts';
 import { aiSettings, parseNodeEnv, splitList } from './config/env.ts';
-import { edgeRouter } from './http/edge-router.ts';
-import { nodeRegions } from './local/node-regions.ts';
+import { edgeRouter } from './hosting/edge-router.ts';
+import { nodeRegions } from './hosting/node-regions.ts';
 import type { Region } from './regions/region.schema.ts';
 
 export interface RunningServer {

@@ -5,7 +5,7 @@ import { createApp, type AppDeps } from './app.ts';
 import { handleQueueBatch, type QueueBatch } from './jobs/dispatch.ts';
 import { workersQueue, type JobMessage, type QueueBinding } from './jobs/queue.ts';
 import { deploymentDeps } from './deps.ts';
-import type { Fetcher, Peers } from './http/peers.ts';
+import type { Fetcher, Peers } from './residency/peers.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
 import { bindingName, INSIGHTS_CRON, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';

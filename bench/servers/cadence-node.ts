@@ -1,8 +1,8 @@
 /** Benchmark target: the Node entry serving all four regions against the stores named in BENCH_ENDPOINTS. */
-import { edgeRouter } from '../../src/http/edge-router.ts';
+import { edgeRouter } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import type { StoreName } from '../../src/local/dynamo-stores.ts';
-import { nodeRegions } from '../../src/local/node-regions.ts';
+import { nodeRegions } from '../../src/hosting/node-regions.ts';
 import { serveFetch } from '../../src/node.ts';
 
 const endpoints = JSON.parse(process.env.BENCH_ENDPOINTS!) as Record<StoreName, string>;

@@ -1,8 +1,8 @@
-import { expectedPurchases, medianTimeToNextPurchase, probabilityOfPurchase } from '../predictions/bgnbd.ts';
-import type { PurchaseDay } from '../predictions/cadence.ts';
-import { predictCustomer, type SeriesPrediction } from '../predictions/customer.ts';
-import { buildHistory, rfm, type CustomerHistory, type PurchaseEvent } from '../predictions/history.ts';
-import { fitPopulation, type PopulationModel } from '../predictions/population.ts';
+import { expectedPurchases, medianTimeToNextPurchase, probabilityOfPurchase } from '../predictions/model/bgnbd.ts';
+import type { PurchaseDay } from '../predictions/model/cadence.ts';
+import { predictCustomer, type SeriesPrediction } from '../predictions/model/customer.ts';
+import { buildHistory, rfm, type CustomerHistory, type PurchaseEvent } from '../predictions/model/history.ts';
+import { fitPopulation, type PopulationModel } from '../predictions/model/population.ts';
 import { auc, brier, mae, median, rmse, sum } from './metrics.ts';
 import type { Transaction } from './transactions.ts';
 

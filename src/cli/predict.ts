@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { stringify } from 'csv-stringify';
-import { expectedPurchases, probabilityOfPurchase } from '../predictions/bgnbd.ts';
-import { predictCustomer } from '../predictions/customer.ts';
-import { rfm } from '../predictions/history.ts';
-import { fitPopulation } from '../predictions/population.ts';
+import { expectedPurchases, probabilityOfPurchase } from '../predictions/model/bgnbd.ts';
+import { predictCustomer } from '../predictions/model/customer.ts';
+import { rfm } from '../predictions/model/history.ts';
+import { fitPopulation } from '../predictions/model/population.ts';
 import { split, type Level } from './backtest.ts';
 import { formatDay, type Transaction } from './transactions.ts';
 

@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { stringify } from 'csv-stringify';
-import { predictCustomer } from '../predictions/customer.ts';
-import { fitPopulation } from '../predictions/population.ts';
-import type { ClusteringOptions } from '../segments/clustering.ts';
-import { featureSet, segmentInputs } from '../segments/features.ts';
-import { runSegmentation, type SegmentationResult } from '../segments/run.ts';
+import { predictCustomer } from '../predictions/model/customer.ts';
+import { fitPopulation } from '../predictions/model/population.ts';
+import type { ClusteringOptions } from '../segments/model/clustering.ts';
+import { featureSet, segmentInputs } from '../segments/model/features.ts';
+import { runSegmentation, type SegmentationResult } from '../segments/model/run.ts';
 import { split } from './backtest.ts';
 import type { Transaction } from './transactions.ts';
 

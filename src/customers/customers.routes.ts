@@ -5,7 +5,7 @@ import { mintCustomerToken, MAX_TOKEN_TTL_SECONDS } from '../auth/customer-token
 import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { commonErrors, conflictError, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
-import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
+import { forwardToJurisdiction, peerAnswer } from '../residency/peers.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { idempotentCustomerId, jurisdictionOfCustomerId, newCustomerId } from '../shared/ids.ts';

@@ -1,18 +1,13 @@
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { UnprocessedError } from '../storage/batch.ts';
+import { DependencyUnavailable } from '../shared/errors.ts';
 import { Problem } from './problem.ts';
 
-/** Errors from DynamoDB that mean "overloaded, try again", after the SDK's own retries. */
-const RETRYABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
-
-/** Maps everything thrown to problem+json. User errors are expected; faults are logged for alerting. */
+/**
+ * Maps everything thrown to problem+json. User errors (4xx) are expected and not logged; a dependency
+ * that cannot serve is a 503 with Retry-After and its own code (logged as a warning); anything else is a
+ * fault: logged for alerting, answered 500 without detail.
+ */
 export const handleError: ErrorHandler = (err, c) => {
   if (err instanceof Problem) return err.toResponse();
   if (err instanceof HTTPException) {
@@ -22,11 +17,14 @@ export const handleError: ErrorHandler = (err, c) => {
     if (err.status === 413) return new Problem(413, 'request.bodyTooLarge', 'The body is too large').toResponse();
     if (err.status < 500) return new Problem(err.status as 400, 'request.invalid', err.message || 'Bad request').toResponse();
   }
-  const name = err instanceof Error ? err.name : 'unknown';
-  if (RETRYABLE.has(name) || err instanceof UnprocessedError) {
-    console.error(JSON.stringify({ level: 'warn', msg: 'storage overloaded', error: name, path: c.req.path }));
-    return new Problem(503, 'storage.unavailable', 'Storage is overloaded; retry shortly').toResponse({ 'retry-after': '1' });
+  if (err instanceof DependencyUnavailable) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'dependency unavailable', code: err.code, error: err.message, path: c.req.routePath }));
+    return unavailable(err).toResponse({ 'retry-after': String(err.retryAfterSeconds) });
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: name, message: String(err), path: c.req.path }));
+  const name = err instanceof Error ? err.name : 'unknown';
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', error: name, message: String(err), path: c.req.routePath }));
   return new Problem(500, 'internal', 'Internal error').toResponse();
 };
+
+const unavailable = (err: DependencyUnavailable) =>
+  new Problem(503, err.code, err.code === 'storage.unavailable' ? 'Storage is unavailable; retry shortly' : 'A dependency is unavailable; retry shortly');

@@ -4,7 +4,7 @@ import { CustomerId } from '../customers/customers.schemas.ts';
 import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { commonErrors, json, notFoundError, security } from '../http/openapi.ts';
-import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
+import { forwardToJurisdiction, peerAnswer } from '../residency/peers.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { jurisdictionOfCustomerId } from '../shared/ids.ts';

@@ -1,5 +1,5 @@
-import { edgeRouter } from '../http/edge-router.ts';
-import type { Fetcher } from '../http/peers.ts';
+import { edgeRouter } from '../hosting/edge-router.ts';
+import type { Fetcher } from '../residency/peers.ts';
 
 /** The local entry Worker: hands each request to a region Worker through its service binding. */
 export default {

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AiEnv, aiSettings } from '../config/env.ts';
-import { edgeRouter } from '../http/edge-router.ts';
+import { edgeRouter } from '../hosting/edge-router.ts';
 import { serveFetch } from '../node.ts';
 import { createLocalTables, localConnection, registerApiKey } from './bootstrap.ts';
 import { generateDemoData } from './demo-data.ts';
 import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
-import { nodeRegions } from './node-regions.ts';
+import { nodeRegions } from '../hosting/node-regions.ts';
 import { refitAndSegment } from './refit.ts';
 import { localSecrets } from './secrets.ts';
 import { loadDemoData } from './seed.ts';

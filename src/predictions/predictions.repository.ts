@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import type { PopulationModel } from './population.ts';
+import type { PopulationModel } from './model/population.ts';
 import type { PredictionsView } from './predictions.schemas.ts';
 
 /** A customer's stored predictions: the served JSON as is, with its validator. */

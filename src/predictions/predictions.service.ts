@@ -4,11 +4,11 @@ import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { MAX_CLOCK_SKEW_MS } from '../purchases/purchases.schemas.ts';
 import { dayOf } from '../shared/days.ts';
-import { mapLimit } from '../storage/batch.ts';
-import { TtlCache } from './cache.ts';
-import { predictCustomer, type CustomerPrediction } from './customer.ts';
-import { buildHistory, type CustomerHistory, type PurchaseEvent } from './history.ts';
-import { defaultPopulationModel, fitPopulation, type PopulationModel } from './population.ts';
+import { mapLimit } from '../shared/map-limit.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
+import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
+import { buildHistory, type CustomerHistory, type PurchaseEvent } from './model/history.ts';
+import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { toView } from './view.ts';
 

@@ -1,6 +1,6 @@
 import { formatDay } from '../shared/days.ts';
-import type { CustomerPrediction, SeriesPrediction } from './customer.ts';
-import type { PopulationModel } from './population.ts';
+import type { CustomerPrediction, SeriesPrediction } from './model/customer.ts';
+import type { PopulationModel } from './model/population.ts';
 import type { PredictionsView } from './predictions.schemas.ts';
 
 /** Keeps a wholesaler's item far below DynamoDB's 400 KB; the least urgent products go. */

@@ -5,7 +5,7 @@ import { requireScope, requireScopeOrSelf } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { commonErrors, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
-import { forwardToJurisdiction, peerAnswer } from '../http/peers.ts';
+import { forwardToJurisdiction, peerAnswer } from '../residency/peers.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { jurisdictionOfCustomerId } from '../shared/ids.ts';

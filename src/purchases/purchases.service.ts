@@ -1,6 +1,6 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { Problem } from '../http/problem.ts';
-import { mapLimit } from '../storage/batch.ts';
+import { mapLimit } from '../shared/map-limit.ts';
 import { sameLine, type PurchaseLine } from './purchases.model.ts';
 import { storedKey, type PurchaseRepository } from './purchases.repository.ts';
 import type { LineResult } from './purchases.schemas.ts';

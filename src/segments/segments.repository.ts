@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import type { Segment, SegmentModel } from './run.ts';
+import type { Segment, SegmentModel } from './model/run.ts';
 
 /** A customer's place in the segments (personal: stored in the customer's jurisdiction). */
 export interface Assignment {

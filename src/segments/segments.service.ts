@@ -1,11 +1,11 @@
-import type { CustomerPrediction } from '../predictions/customer.ts';
-import type { CustomerHistory } from '../predictions/history.ts';
+import type { CustomerPrediction } from '../predictions/model/customer.ts';
+import type { CustomerHistory } from '../predictions/model/history.ts';
 import type { PredictionService } from '../predictions/predictions.service.ts';
-import { TtlCache } from '../predictions/cache.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Region } from '../regions/region.schema.ts';
-import { SegmentationError, unscale, type ClusteringOptions } from './clustering.ts';
-import { customerFeatures, featureSet, segmentInputs, untransform } from './features.ts';
-import { assignOne, runSegmentation, type PreviousRun } from './run.ts';
+import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
+import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
+import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
 import type { Assignment, AssignmentRepository, SegmentDefinition, SegmentRun, SegmentStore } from './segments.repository.ts';
 
 export interface SegmentServiceDeps {

@@ -1,4 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreUnavailable } from './errors.ts';
 
 /** DynamoDB's own limits per call. */
 export const BATCH_GET_LIMIT = 100;
@@ -20,7 +21,8 @@ function backoff(round: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
 }
 
-export class UnprocessedError extends Error {
+/** DynamoDB kept refusing part of a batch (throttling): the store cannot take it now. */
+export class UnprocessedError extends StoreUnavailable {
   constructor(readonly remaining: number) {
     super(`DynamoDB left ${remaining} batch entries unprocessed after ${MAX_ROUNDS} rounds`);
   }
@@ -73,18 +75,4 @@ export async function batchWriteAll(doc: DynamoDBDocumentClient, table: string, 
       pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
   }
-}
-
-/** Runs `task` over `list` with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(list: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(list.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const i = next++;
-      results[i] = await task(list[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
-  return results;
 }

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { translateStoreError } from './errors.ts';
 
 export interface DynamoConnection {
   region: string;
@@ -10,15 +11,30 @@ export interface DynamoConnection {
   clientOptions?: Record<string, unknown>;
 }
 
-/** The SDK signs, retries throttled calls with backoff and jitter, and pools connections. */
+/**
+ * The SDK signs, retries throttled calls and refused connections with backoff and jitter, and pools
+ * connections. What still fails after its retries leaves the client as StoreUnavailable (the SDK's
+ * error is its `cause`): the translation sits outermost in the middleware stack, above the retries.
+ */
 export function dynamoClient(conn: DynamoConnection): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: conn.region,
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
     maxAttempts: 5,
     ...conn.clientOptions,
   });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        throw translateStoreError(err);
+      }
+    },
+    { step: 'initialize', name: 'cadenceStoreErrors', priority: 'high' },
+  );
+  return client;
 }
 
 /** One document client per connection and isolate. */

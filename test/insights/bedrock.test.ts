@@ -118,9 +118,9 @@ describe('AI analysis through the Bedrock Converse API', () => {
 
 describe('statistical fallback', () => {
   it('answers in the same schema from the cadence figures, with declared attributes and honest low confidence', async () => {
-    const { buildHistory } = await import('../../src/predictions/history.ts');
-    const { defaultPopulationModel } = await import('../../src/predictions/population.ts');
-    const { predictCustomer } = await import('../../src/predictions/customer.ts');
+    const { buildHistory } = await import('../../src/predictions/model/history.ts');
+    const { defaultPopulationModel } = await import('../../src/predictions/model/population.ts');
+    const { predictCustomer } = await import('../../src/predictions/model/customer.ts');
     const { statisticalAnalysis } = await import('../../src/insights/statistical.ts');
     const events = Array.from({ length: 8 }, (_, i) => ({ day: 20000 + i * 12, productId: 'nappies-3', category: 'baby', quantity: 1, amount: 20 }));
     const { toView } = await import('../../src/predictions/view.ts');
@@ -136,9 +136,9 @@ describe('statistical fallback', () => {
 
 describe('pseudonymous input', () => {
   it('keeps the last 20 purchases and the cadence figures under a reference, and nothing that names the customer', async () => {
-    const { buildHistory } = await import('../../src/predictions/history.ts');
-    const { defaultPopulationModel } = await import('../../src/predictions/population.ts');
-    const { predictCustomer } = await import('../../src/predictions/customer.ts');
+    const { buildHistory } = await import('../../src/predictions/model/history.ts');
+    const { defaultPopulationModel } = await import('../../src/predictions/model/population.ts');
+    const { predictCustomer } = await import('../../src/predictions/model/customer.ts');
     const { pseudonymousInput } = await import('../../src/insights/prompt.ts');
     const events = Array.from({ length: 30 }, (_, i) => ({ day: 20000 + i * 7, productId: 'coffee-1kg', category: 'coffee', quantity: 1, amount: 18.9 }));
     const { toView } = await import('../../src/predictions/view.ts');

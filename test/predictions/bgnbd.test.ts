@@ -10,7 +10,7 @@ import {
   medianTimeToNextPurchase,
   probabilityAlive,
   probabilityOfPurchase,
-} from '../../src/predictions/bgnbd.ts';
+} from '../../src/predictions/model/bgnbd.ts';
 import { cdnowCalibrationSummaries, readDerivedCdnow } from '../support/cdnow.ts';
 
 // Fader, Hardie & Lee (2005), CDNOW sample, 39-week calibration, time unit = weeks.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PRIOR, estimatePrior, fitSeries, forecast, toPurchaseDays, type PurchaseDay } from '../../src/predictions/cadence.ts';
-import { predictCustomer } from '../../src/predictions/customer.ts';
-import { buildHistory, type PurchaseEvent } from '../../src/predictions/history.ts';
-import { fitPopulation } from '../../src/predictions/population.ts';
+import { DEFAULT_PRIOR, estimatePrior, fitSeries, forecast, toPurchaseDays, type PurchaseDay } from '../../src/predictions/model/cadence.ts';
+import { predictCustomer } from '../../src/predictions/model/customer.ts';
+import { buildHistory, type PurchaseEvent } from '../../src/predictions/model/history.ts';
+import { fitPopulation } from '../../src/predictions/model/population.ts';
 import { prng } from '../../src/local/demo-data.ts';
 
 const regular = (start: number, gap: number, n: number, quantity = 1): PurchaseDay[] => Array.from({ length: n }, (_, i) => ({ day: start + i * gap, quantity }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedSpendPerTransaction, fitGammaGamma, gammaGammaLogLikelihood } from '../../src/predictions/gamma-gamma.ts';
+import { expectedSpendPerTransaction, fitGammaGamma, gammaGammaLogLikelihood } from '../../src/predictions/model/gamma-gamma.ts';
 import { cdnowCalibrationSummaries, readDerivedCdnow } from '../support/cdnow.ts';
 
 // Fader & Hardie's gamma-gamma note, CDNOW sample, mean spend of the repeat transactions in calibration.

@@ -1,7 +1,7 @@
-import type { Fetcher } from '../../src/http/peers.ts';
-import { edgeRouter, EDGE_REGION_HEADER } from '../../src/http/edge-router.ts';
+import type { Fetcher } from '../../src/residency/peers.ts';
+import { edgeRouter, EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
-import { nodeRegions } from '../../src/local/node-regions.ts';
+import { nodeRegions } from '../../src/hosting/node-regions.ts';
 import type { TestStores } from './stores.ts';
 import type { AiSettings } from '../../src/config/env.ts';
 import { InProcessQueue, type JobQueue } from '../../src/jobs/queue.ts';

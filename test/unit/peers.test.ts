@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORWARDED_BY, forwardToJurisdiction, type Fetcher } from '../../src/http/peers.ts';
+import { FORWARDED_BY, forwardToJurisdiction, type Fetcher } from '../../src/residency/peers.ts';
 import { Problem } from '../../src/http/problem.ts';
 
 const answering = (status: number, seen: Request[] = []): Fetcher => ({

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Miniflare } from 'miniflare';
 import { regions } from '../../regions/index.ts';
-import { EDGE_REGION_HEADER } from '../../src/http/edge-router.ts';
-import { mapLimit } from '../../src/storage/batch.ts';
+import { EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
+import { mapLimit } from '../../src/shared/map-limit.ts';
 import { buildWorkerBundle, startWorkerdStack } from '../../src/local/workerd.ts';
 import { prng } from '../../src/local/demo-data.ts';
 import { JWT_SECRET } from '../support/app.ts';

@@ -1,5 +1,5 @@
-import type { CustomerPrediction } from '../predictions/customer.ts';
-import type { CustomerHistory } from '../predictions/history.ts';
+import type { CustomerPrediction } from '../../predictions/model/customer.ts';
+import type { CustomerHistory } from '../../predictions/model/history.ts';
 
 /**
  * The features a customer is segmented on, in the shop's terms. Skewed quantities (days, counts, money)

@@ -1,5 +1,5 @@
 import { kmeans } from 'ml-kmeans';
-import { prng } from '../shared/random.ts';
+import { prng } from '../../shared/random.ts';
 
 export class SegmentationError extends Error {
   constructor(

@@ -1,5 +1,5 @@
-import type { Fetcher } from './peers.ts';
-import { Problem } from './problem.ts';
+import type { Fetcher } from '../residency/peers.ts';
+import { Problem } from '../http/problem.ts';
 
 /**
  * Local stand-in for Cloudflare's anycast: in production a request enters at the nearest data center and

@@ -1,7 +1,7 @@
 import { regions as allRegions } from '../../regions/index.ts';
 import { createApp } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
-import type { Fetcher, Peers } from '../http/peers.ts';
+import type { Fetcher, Peers } from '../residency/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import type { DynamoConnection } from '../storage/client.ts';

@@ -1,5 +1,5 @@
 import type { Jurisdiction } from '../regions/region.schema.ts';
-import { Problem } from './problem.ts';
+import { Problem } from '../http/problem.ts';
 
 /** Anything that answers a Request: a Worker service binding, or another region's app in one Node process. */
 export interface Fetcher {
