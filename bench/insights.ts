@@ -75,10 +75,10 @@ async function stack(data: DemoData, ai: AiSettings | undefined) {
     for (const id of homes) await queues.get(id)!.send({ kind: 'insights.batch', batchId, page: 0 });
     for (const id of homes) await queues.get(id)!.drain(100_000);
     const ms = performance.now() - started;
-    const { dynamoInsightsRepository } = await import('../src/insights/insights.repository.ts');
+    const { DynamoBatchRepository } = await import('../src/insights/batches.repository.ts');
     const { documentClient } = await import('../src/storage/client.ts');
     const reports = await Promise.all(
-      (['EU', 'ROW'] as const).map((j) => dynamoInsightsRepository(documentClient(localConnection(stores.endpoints[j])), homeRegion(j).tables.insights).batchReport(batchId)),
+      (['EU', 'ROW'] as const).map((j) => new DynamoBatchRepository(documentClient(localConnection(stores.endpoints[j])), homeRegion(j).tables.insights).report(batchId)),
     );
     return { ms, reports: reports.filter((r) => r !== undefined) };
   };

@@ -28,12 +28,12 @@ import { printSegments, segmentFile } from '../src/cli/segment.ts';
 import { SegmentationError } from '../src/segments/model/clustering.ts';
 import { writePredictions } from '../src/cli/predict.ts';
 import { InputError, parseDay, readTransactions } from '../src/cli/transactions.ts';
-import { apiKeyRecord, dynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
+import { apiKeyRecord, DynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
 import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
 import { refitAndSegment } from '../src/local/refit.ts';
-import { CUSTOMER_ID_PATTERN } from '../src/shared/ids.ts';
+import { CUSTOMER_ID_PATTERN } from '../src/residency/jurisdiction.ts';
 import { documentClient } from '../src/storage/client.ts';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -58,7 +58,7 @@ async function apiKey(): Promise<void> {
   if (values.store) {
     const home = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
     const doc = documentClient({ region: home.awsRegion, ...(env.DYNAMODB_ENDPOINT_GLOBAL ? { endpoint: env.DYNAMODB_ENDPOINT_GLOBAL } : {}) });
-    await dynamoApiKeyRepository(doc, home.tables.apiKeys).put(record);
+    await new DynamoApiKeyRepository(doc, home.tables.apiKeys).put(record);
     console.error(`stored key ${record.keyId} in ${home.tables.apiKeys}`);
   } else {
     console.error(`record to store in ${regions[0]!.tables.apiKeys} (the key itself is not in it):\n${JSON.stringify(record)}`);

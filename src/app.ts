@@ -4,43 +4,46 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
-import type { CustomerRepository } from './customers/customers.repository.ts';
+import type { CustomerService } from './customers/customers.service.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
 import { handleError } from './http/errors.ts';
-import type { Peers } from './residency/peers.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
+import { insightRoutes } from './insights/insights.routes.ts';
+import type { InsightsService } from './insights/insights.service.ts';
 import { predictionRoutes } from './predictions/predictions.routes.ts';
 import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
+import type { ProductService } from './products/products.service.ts';
+import { purchaseRoutes } from './purchases/purchases.routes.ts';
+import type { PurchaseService } from './purchases/purchases.service.ts';
+import type { Region } from './regions/region.schema.ts';
+import { customerCreateLocator } from './residency/customer-create.ts';
+import { residencyGuard } from './residency/guard.ts';
+import type { Peers } from './residency/peers.ts';
+import { purchaseSplit } from './residency/purchase-split.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
 import type { SegmentService } from './segments/segments.service.ts';
-import { insightRoutes } from './insights/insights.routes.ts';
-import type { InsightsService } from './insights/insights.service.ts';
-import type { JobQueue } from './jobs/queue.ts';
-import type { ProductRepository } from './products/products.repository.ts';
-import { purchaseRoutes } from './purchases/purchases.routes.ts';
-import type { PurchaseRepository } from './purchases/purchases.repository.ts';
-import type { Region } from './regions/region.schema.ts';
 
+/** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
 export interface AppDeps {
   /** The deployment this app serves; its jurisdiction's personal tables are the only ones it can reach. */
   region: Region;
-  customers: CustomerRepository;
-  purchases: PurchaseRepository;
-  catalog: ProductRepository;
-  apiKeys: ApiKeyRepository;
-  predictions: PredictionService;
-  segments: SegmentService;
-  insights: InsightsService;
-  /** Where jobs are sent. */
-  queue: JobQueue;
   /** Deployments of the jurisdictions this one does not serve. */
   peers: Peers;
+  apiKeys: ApiKeyRepository;
   jwtSecret: string;
   /** Storefront origins allowed to call from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
+  services: {
+    customers: CustomerService;
+    purchases: PurchaseService;
+    products: ProductService;
+    predictions: PredictionService;
+    segments: SegmentService;
+    insights: InsightsService;
+  };
   now: () => number;
 }
 
@@ -48,11 +51,26 @@ export const SERVED_BY = 'cadence-served-by';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PURCHASES_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Each feature's routes from the app's dependencies; each takes only what it uses. */
+export const FEATURES = [
+  (d: AppDeps) => customerRoutes({ customers: d.services.customers, jwtSecret: d.jwtSecret }),
+  (d: AppDeps) => purchaseRoutes({ purchases: d.services.purchases }),
+  (d: AppDeps) => productRoutes({ products: d.services.products }),
+  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
+  (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
+  (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+] as const;
+
 const tooLarge = (limit: number) => () => {
   throw new Problem(413, 'request.bodyTooLarge', `The body is larger than ${limit} bytes`, { limit });
 };
 
-export function createApp(deps: AppDeps) {
+/**
+ * The one Hono app. Shared layers run in this order on every `/v1` request: body limit, content type,
+ * authentication, residency (a request about another jurisdiction is forwarded there, whatever route it
+ * is for), then the feature's route (authorisation, validation, handler).
+ */
+export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => OpenAPIHono<AppEnv>)[] = FEATURES) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(() => new Problem(404, 'request.notFound', 'No such route').toResponse());
@@ -75,12 +93,9 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }));
   }
-  app.use('/v1/purchases', bodyLimit({ maxSize: PURCHASES_BODY_LIMIT_BYTES, onError: tooLarge(PURCHASES_BODY_LIMIT_BYTES) }));
   app.use('/v1/*', async (c, next) => {
-    if (c.req.path !== '/v1/purchases') {
-      return bodyLimit({ maxSize: BODY_LIMIT_BYTES, onError: tooLarge(BODY_LIMIT_BYTES) })(c, next);
-    }
-    await next();
+    const limit = c.req.path === '/v1/purchases' ? PURCHASES_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES;
+    return bodyLimit({ maxSize: limit, onError: tooLarge(limit) })(c, next);
   });
   app.use('/v1/*', async (c, next) => {
     // Node's server gives every POST a body stream, even an empty one, so the stream alone says nothing:
@@ -96,13 +111,15 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, now: deps.now }));
+  const { purchases } = deps.services;
+  app.use('/v1/*', residencyGuard({
+    region: deps.region,
+    peers: deps.peers,
+    bodyLocators: [customerCreateLocator],
+    splitters: [purchaseSplit({ checkWhole: (body) => void purchases.linesOf(body), checkLocal: (body) => purchases.checkCustomers(purchases.linesOf(body)) })],
+  }));
 
-  app.route('/', customerRoutes(deps));
-  app.route('/', purchaseRoutes(deps));
-  app.route('/', productRoutes(deps));
-  app.route('/', predictionRoutes(deps));
-  app.route('/', segmentRoutes(deps));
-  app.route('/', insightRoutes(deps));
+  for (const feature of features) app.route('/', feature(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

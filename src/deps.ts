@@ -1,22 +1,31 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
+import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import type { AiSettings } from './config/env.ts';
-import { dynamoCostStore } from './insights/costs.repository.ts';
+import { DynamoCustomerRepository } from './customers/customers.repository.ts';
+import { CustomerService } from './customers/customers.service.ts';
+import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
+import { DynamoBatchRepository } from './insights/batches.repository.ts';
+import { BedrockAnalyzer } from './insights/bedrock.ts';
+import { DynamoCostStore } from './insights/costs.repository.ts';
+import { InsightsPersonalData } from './insights/insights.personal-data.ts';
+import { InsightsService } from './insights/insights.service.ts';
+import { DynamoJobRepository } from './insights/jobs.repository.ts';
+import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import { priceOf } from './insights/pricing.ts';
-import { dynamoInsightsRepository } from './insights/insights.repository.ts';
-import { insightsService, type InsightsService } from './insights/insights.service.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
-import { dynamoApiKeyRepository } from './auth/api-keys.ts';
-import { dynamoCustomerRepository } from './customers/customers.repository.ts';
-import type { Peers } from './residency/peers.ts';
-import { dynamoModelRepository, dynamoPredictionRepository } from './predictions/predictions.repository.ts';
-import { predictionService } from './predictions/predictions.service.ts';
-import { dynamoAssignmentRepository, dynamoSegmentStore } from './segments/segments.repository.ts';
-import { segmentService, type SegmentService } from './segments/segments.service.ts';
-import { dynamoProductRepository } from './products/products.repository.ts';
-import { dynamoPurchaseRepository } from './purchases/purchases.repository.ts';
+import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
+import { PredictionService } from './predictions/predictions.service.ts';
+import type { PersonalData } from './privacy/personal-data.ts';
+import { DynamoProductRepository } from './products/products.repository.ts';
+import { ProductService } from './products/products.service.ts';
+import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
+import { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
+import type { Peers } from './residency/peers.ts';
+import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
+import { SegmentService } from './segments/segments.service.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
 
 export interface DeploymentConfig {
@@ -37,92 +46,97 @@ export interface DeploymentConfig {
   bedrockClientOptions?: Record<string, unknown>;
 }
 
-/** Builds the app's dependencies once per isolate or process; handlers never build clients. */
-export function deploymentDeps(config: DeploymentConfig): AppDeps {
+export interface Deployment extends AppDeps {
+  queue: JobQueue;
+  /** Every holder of the jurisdiction's personal data (privacy requests walk it). */
+  personalData: readonly PersonalData[];
+}
+
+function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
+  const bedrock = config.ai?.bedrock;
+  if (!bedrock) return undefined;
+  const modelId = bedrock.modelId ?? config.region.bedrock.modelId;
+  // A model without a price could be called but not charged: refuse to start instead.
+  if (!priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
+  const client = new BedrockRuntimeClient({
+    region: config.region.bedrock.region,
+    credentials: bedrock.credentials,
+    ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}),
+    // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
+    maxAttempts: 4,
+    retryMode: 'standard',
+    ...config.bedrockClientOptions,
+  });
+  return new BedrockAnalyzer(client, modelId);
+}
+
+/**
+ * Builds a deployment's dependencies once per isolate or process: SDK clients, repositories, then the
+ * services in the order they depend on each other (no forward references); handlers never build clients.
+ */
+export function deploymentDeps(config: DeploymentConfig): Deployment {
   const personal = documentClient(config.personal);
   const global = documentClient(config.global);
-  const { tables } = config.region;
+  const { region } = config;
+  const { tables } = region;
   const now = config.now ?? Date.now;
-  const purchases = dynamoPurchaseRepository(personal, tables.purchases);
-  const catalog = dynamoProductRepository(global, tables.catalog);
-  // Predictions tell segments about every customer they recompute; segments read predictions' snapshots.
-  let segments: SegmentService | undefined;
-  let insights: InsightsService | undefined;
-  const customers = dynamoCustomerRepository(personal, tables.customers);
-  const predictionsStore = dynamoPredictionRepository(personal, tables.predictions);
-  const predictions = predictionService({
-    region: config.region,
-    purchases,
-    catalog,
-    predictions: predictionsStore,
-    models: dynamoModelRepository(global, tables.models),
-    now,
-    onComputed: async (id, history, prediction) => {
-      await segments!.assign(id, history, prediction);
-      await insights!.afterRecompute(id, prediction);
-    },
-  });
-  segments = segmentService({
-    region: config.region,
-    predictions,
-    assignments: dynamoAssignmentRepository(personal, tables.segments),
-    store: dynamoSegmentStore(global, tables.models),
-    now,
-  });
-  const queue = config.queue ?? new InProcessQueue(`insights-${config.region.id}`, { auto: true, maxRetries: 5 });
-  const ai = config.ai ?? { budgets: { dailyUsd: 50, monthlyUsd: 1000 } };
-  const modelId = ai.bedrock?.modelId ?? config.region.bedrock.modelId;
-  // A model without a price could be called but not charged: refuse to start instead.
-  if (ai.bedrock && !priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
-  insights = insightsService({
-    region: config.region,
+
+  const customers = new DynamoCustomerRepository(personal, tables.customers);
+  const purchaseStore = new DynamoPurchaseRepository(personal, tables.purchases);
+  const predictionStore = new DynamoPredictionRepository(personal, tables.predictions);
+  const assignments = new DynamoAssignmentRepository(personal, tables.segments);
+  const catalog = new DynamoProductRepository(global, tables.catalog);
+  const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
+
+  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), now });
+  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), now });
+  const analyzer = analyzerFor(config);
+  const insights = new InsightsService({
+    region,
     allRegions: regions,
     customers,
-    purchases,
+    purchases: purchaseStore,
     catalog,
-    predictionsStore,
-    segments,
-    insights: dynamoInsightsRepository(personal, tables.insights),
-    costs: dynamoCostStore(global, tables.models),
+    predictions: predictionStore,
+    currentLineCount: async (id) => (await predictions.read(id))?.stored.lineCount,
+    segmentName: (id) => segments.segmentName(id),
+    store: {
+      analyses: new DynamoAnalysisRepository(personal, tables.insights),
+      jobs: new DynamoJobRepository(personal, tables.insights),
+      ledger: new DynamoLedgerRepository(personal, tables.insights),
+      batches: new DynamoBatchRepository(personal, tables.insights),
+      costs: new DynamoCostStore(global, tables.models),
+    },
     queue,
-    ...(ai.bedrock
-      ? {
-          bedrock: {
-            client: new BedrockRuntimeClient({
-              region: config.region.bedrock.region,
-              credentials: ai.bedrock.credentials,
-              ...(ai.bedrock.endpoint ? { endpoint: ai.bedrock.endpoint } : {}),
-              // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
-              maxAttempts: 4,
-              retryMode: 'standard',
-              ...config.bedrockClientOptions,
-            }),
-            modelId,
-          },
-        }
-      : {}),
-    budgets: ai.budgets,
+    ...(analyzer ? { analyzer } : {}),
+    budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     now,
   });
+  predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
+  predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
+
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
-  if (queue instanceof InProcessQueue && (config.region.home || Object.keys(queue.handlers).length === 0)) {
+  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
     queue.handlers = insights.handlers;
-    queue.onDeadLetter = insights.deadLetter;
+    queue.onDeadLetter = (body) => insights.jobs.deadLettered(body);
   }
   return {
-    region: config.region,
-    customers,
-    purchases,
-    catalog,
-    predictions,
-    segments,
-    insights,
-    queue,
-    apiKeys: dynamoApiKeyRepository(global, tables.apiKeys),
+    region,
     peers: config.peers,
+    apiKeys: new DynamoApiKeyRepository(global, tables.apiKeys),
     jwtSecret: config.jwtSecret,
     corsOrigins: config.corsOrigins ?? [],
+    services: {
+      customers: new CustomerService({ region, customers, consent: insights.consent, now }),
+      purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),
+      products: new ProductService({ catalog, now }),
+      predictions,
+      segments,
+      insights,
+    },
+    queue,
+    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights)],
     now,
   };
 }

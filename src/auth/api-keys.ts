@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { apiKeyKey } from '../storage/keys.ts';
 
 export const Scope = z.enum([
   'admin',
@@ -38,16 +39,29 @@ export interface ApiKeyRepository {
   put(record: ApiKeyRecord): Promise<void>;
 }
 
-export function dynamoApiKeyRepository(doc: DynamoDBDocumentClient, table: string): ApiKeyRepository {
-  return {
-    async get(keyId) {
-      const res = await doc.send(new GetCommand({ TableName: table, Key: { keyId } }));
-      return res.Item as ApiKeyRecord | undefined;
-    },
-    async put(record) {
-      await doc.send(new PutCommand({ TableName: table, Item: record }));
-    },
-  };
+const ApiKeyItem = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  secretSha256: z.string(),
+  scopes: z.array(Scope),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+}) satisfies z.ZodType<ApiKeyRecord>;
+
+export class DynamoApiKeyRepository implements ApiKeyRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(keyId: string) {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: apiKeyKey(keyId) }));
+    return res.Item ? ApiKeyItem.parse(res.Item) : undefined;
+  }
+
+  async put(record: ApiKeyRecord) {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...record, ...apiKeyKey(record.keyId) } }));
+  }
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { sign, verify } from 'hono/jwt';
-import { CUSTOMER_ID_PATTERN } from '../shared/ids.ts';
+import { CUSTOMER_ID_PATTERN } from '../residency/jurisdiction.ts';
 
 /** Storefront tokens: HS256 JWTs whose subject is the customer id, minted by the shop's backend. */
 export const TOKEN_AUDIENCE = 'cadence-storefront';

@@ -1,7 +1,12 @@
 import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { PersonalData } from '../privacy/personal-data.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import type { Customer } from './customers.schemas.ts';
+import { customerKey } from '../storage/keys.ts';
+import { erasePartition, partitionPages } from '../storage/partition.ts';
+import { keyAttributes } from '../storage/tables.ts';
+import { CustomerSchema, type Customer } from './customers.schemas.ts';
 
 export class CustomerConflictError extends Error {
   constructor(readonly customerId: string) {
@@ -9,14 +14,18 @@ export class CustomerConflictError extends Error {
   }
 }
 
-export interface CustomerRepository {
+export interface VersionedCustomer {
+  customer: Customer;
+  version: number;
+  /** Identifies the create request of an idempotent create. */
+  requestHash?: string;
+}
+
+export interface CustomerRepository extends PersonalData {
   get(id: string): Promise<Customer | undefined>;
-  /** The profile with its version, for a read-modify-write. */
-  getVersioned(id: string): Promise<{ customer: Customer; version: number; requestHash?: string } | undefined>;
-  /**
-   * Stores a new customer; throws CustomerConflictError if the id exists. `requestHash` identifies the
-   * create request (idempotent creates); getVersioned returns it.
-   */
+  /** The profile with its version, for a read-modify-write (strongly consistent). */
+  getVersioned(id: string): Promise<VersionedCustomer | undefined>;
+  /** Stores a new customer; throws CustomerConflictError if the id exists. */
   create(customer: Customer, requestHash?: string): Promise<void>;
   /** Replaces the profile only if it is still at `expectedVersion` (optimistic concurrency). */
   replace(customer: Customer, expectedVersion: number, requestHash?: string): Promise<void>;
@@ -26,50 +35,66 @@ export interface CustomerRepository {
   scanPage(limit: number, cursor?: string): Promise<{ customers: Customer[]; nextCursor?: string }>;
 }
 
-/** The stored item of a profile; also used by bulk loaders. */
-export const customerItem = (c: Customer, version = 1, requestHash?: string) => ({ customerId: c.id, profile: c, version, ...(requestHash ? { requestHash } : {}) });
+const CustomerItem = z.object({ customerId: z.string(), profile: CustomerSchema, version: z.number().int(), requestHash: z.string().optional() });
 
-export function dynamoCustomerRepository(doc: DynamoDBDocumentClient, table: string): CustomerRepository {
-  return {
-    async get(id) {
-      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id } }));
-      return res.Item?.profile as Customer | undefined;
-    },
-    async getVersioned(id) {
-      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId: id }, ConsistentRead: true }));
-      if (!res.Item) return undefined;
-      return {
-        customer: res.Item.profile as Customer,
-        version: res.Item.version as number,
-        ...(res.Item.requestHash ? { requestHash: res.Item.requestHash as string } : {}),
-      };
-    },
-    async create(customer, requestHash) {
-      if (!(await putIf(doc, { TableName: table, Item: customerItem(customer, 1, requestHash), ConditionExpression: 'attribute_not_exists(customerId)' }))) {
-        throw new CustomerConflictError(customer.id);
-      }
-    },
-    async replace(customer, expectedVersion, requestHash) {
-      const stored = await putIf(doc, {
-        TableName: table,
-        // Keeps the create request's hash: a put rewrites the item whole.
-        Item: customerItem(customer, expectedVersion + 1, requestHash),
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: { ':expected': expectedVersion },
-      });
-      if (!stored) throw new CustomerConflictError(customer.id);
-    },
-    async existing(ids) {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) return new Set();
-      // Strongly consistent: a customer created a moment ago must be found by the purchase that follows.
-      const items = await batchGetAll(doc, table, unique.map((customerId) => ({ customerId })), ['customerId'], true);
-      return new Set(items.map((i) => i.customerId as string));
-    },
-    async scanPage(limit, cursor) {
-      const res = await doc.send(new ScanCommand({ TableName: table, Limit: limit, ...(cursor ? { ExclusiveStartKey: { customerId: cursor } } : {}) }));
-      const last = res.LastEvaluatedKey?.customerId as string | undefined;
-      return { customers: (res.Items ?? []).map((i) => i.profile as Customer), ...(last ? { nextCursor: last } : {}) };
-    },
-  };
+/** The stored item of a profile; also used by bulk loaders. */
+export const customerItem = (c: Customer, version = 1, requestHash?: string) => ({ ...customerKey(c.id), profile: c, version, ...(requestHash ? { requestHash } : {}) });
+
+export class DynamoCustomerRepository implements CustomerRepository {
+  readonly table = 'customers' as const;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(id: string) {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: customerKey(id) }));
+    return res.Item ? CustomerItem.parse(res.Item).profile : undefined;
+  }
+
+  async getVersioned(id: string) {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: customerKey(id), ConsistentRead: true }));
+    if (!res.Item) return undefined;
+    const item = CustomerItem.parse(res.Item);
+    return { customer: item.profile, version: item.version, ...(item.requestHash ? { requestHash: item.requestHash } : {}) };
+  }
+
+  async create(customer: Customer, requestHash?: string) {
+    const stored = await putIf(this.doc, { TableName: this.tableName, Item: customerItem(customer, 1, requestHash), ConditionExpression: 'attribute_not_exists(customerId)' });
+    if (!stored) throw new CustomerConflictError(customer.id);
+  }
+
+  async replace(customer: Customer, expectedVersion: number, requestHash?: string) {
+    const stored = await putIf(this.doc, {
+      TableName: this.tableName,
+      // Keeps the create request's hash: a put rewrites the item whole.
+      Item: customerItem(customer, expectedVersion + 1, requestHash),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': expectedVersion },
+    });
+    if (!stored) throw new CustomerConflictError(customer.id);
+  }
+
+  async existing(ids: readonly string[]) {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Set<string>();
+    // Strongly consistent: a customer created a moment ago must be found by the purchase that follows.
+    const items = await batchGetAll(this.doc, this.tableName, unique.map(customerKey), ['customerId'], true);
+    return new Set(items.map((i) => z.string().parse(i.customerId)));
+  }
+
+  async scanPage(limit: number, cursor?: string) {
+    const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, Limit: limit, ...(cursor ? { ExclusiveStartKey: customerKey(cursor) } : {}) }));
+    const last = res.LastEvaluatedKey?.customerId as string | undefined;
+    return { customers: (res.Items ?? []).map((i) => CustomerItem.parse(i).profile), ...(last ? { nextCursor: last } : {}) };
+  }
+
+  async *exportOf(customerId: string): AsyncIterable<Customer> {
+    for await (const page of partitionPages(this.doc, this.tableName, customerId)) yield* page.map((i) => CustomerItem.parse(i).profile);
+  }
+
+  eraseOf(customerId: string): Promise<number> {
+    return erasePartition(this.doc, this.tableName, keyAttributes(this.table), customerId);
+  }
 }

@@ -1,16 +1,35 @@
 import { z } from '@hono/zod-openapi';
 import { countryCodes } from '../shared/countries.ts';
-import { CUSTOMER_ID_PATTERN } from '../shared/ids.ts';
+import { CUSTOMER_ID_PATTERN } from '../residency/jurisdiction.ts';
 
 export const CustomerId = z
   .string()
   .regex(CUSTOMER_ID_PATTERN, 'a customer id such as cus_eu_… or cus_row_…')
   .openapi({ example: 'cus_eu_7k2m9q4x1c8v3b6n0p5r' });
 
+/** The `:id` path parameter of every customer-scoped route. */
+export const CustomerIdParam = z.object({ id: CustomerId.openapi({ param: { name: 'id', in: 'path' } }) });
+
 export const Country = z
   .string()
   .refine((v) => countryCodes.has(v), 'an ISO 3166-1 alpha-2 country code in upper case')
   .openapi({ example: 'DE' });
+
+export const TRUSTED_COUNTRY_HEADER = 'x-cadence-customer-country';
+
+/** The customer's country as the storefront backend knows it, in a header the shop's backend sets. */
+export const TrustedCountry = z
+  .string()
+  .transform((v) => v.trim().toUpperCase())
+  .pipe(Country)
+  .openapi({ description: "Customer's country (ISO 3166-1 alpha-2) as the storefront backend knows it; used when the body has neither residency nor country." });
+
+export const IdempotencyKey = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII')
+  .openapi({ description: 'A retried create with the same key (from the same API key) returns the customer created the first time (200) instead of a second one; the same key with another body is 409.' });
 
 export const Residency = z.enum(['EU', 'ROW']).openapi({ description: 'Jurisdiction whose tables hold the customer.' });
 

@@ -97,3 +97,26 @@ export function requireScopeOrCustomer(c: Context<AppEnv>, scope: Scope): void {
   if (c.var.principal.kind === 'customer') return;
   if (!hasScope(c.var.principal, scope)) throw forbidden(scope);
 }
+
+/**
+ * Authorisation as route middleware, so it runs before the route's validators: a caller without the
+ * right gets 403 (or 404 for another customer's token) whatever the body says, never a 400 that reveals
+ * what the route expects.
+ */
+export const allow = {
+  /** API keys with `scope` (or admin); customer tokens are refused. */
+  scope: (scope: Scope): MiddlewareHandler<AppEnv> => async (c, next) => {
+    requireScope(c, scope);
+    await next();
+  },
+  /** API keys with `scope`, or the token of the customer the path names (`:id`). */
+  scopeOrSelf: (scope: Scope): MiddlewareHandler<AppEnv> => async (c, next) => {
+    requireScopeOrSelf(c, scope, c.req.param('id') ?? '');
+    await next();
+  },
+  /** API keys with `scope`, or any customer token (non-personal reads such as the catalog). */
+  scopeOrCustomer: (scope: Scope): MiddlewareHandler<AppEnv> => async (c, next) => {
+    requireScopeOrCustomer(c, scope);
+    await next();
+  },
+};

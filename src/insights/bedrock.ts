@@ -1,33 +1,18 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ContentBlock, type Message } from '@aws-sdk/client-bedrock-runtime';
 import { ANALYSIS_TOOL_NAME, AnalysisAnswer, analysisToolSchema } from './analysis.schema.ts';
+import { AnalysisUnavailable, type Analyzer, type ModelAnalysis, type Usage } from './analyzer.ts';
 import { PROMPT_VERSION, systemPrompt, userPrompt, type PseudonymousInput } from './prompt.ts';
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  calls: number;
-}
-
-export interface BedrockAnalysis {
-  answer: AnalysisAnswer;
-  source: 'bedrock';
-  modelId: string;
-  promptVersion: string;
-  usage: Usage;
-  repaired: boolean;
-}
-
-export type UnavailableReason = 'invalid_answer' | 'refused' | 'unavailable' | 'timeout';
-
-/** Bedrock could not give a usable answer; the caller falls back to the statistical analysis. */
-export class AnalysisUnavailable extends Error {
+/** The Analyzer port on Claude through Bedrock's Converse API. */
+export class BedrockAnalyzer implements Analyzer {
   constructor(
-    readonly reason: UnavailableReason,
-    readonly usage: Usage,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AnalysisUnavailable';
+    private readonly client: BedrockRuntimeClient,
+    readonly modelId: string,
+    private readonly options: AnalyzeOptions = {},
+  ) {}
+
+  analyze(input: PseudonymousInput): Promise<ModelAnalysis> {
+    return analyzeWithBedrock(this.client, this.modelId, input, this.options);
   }
 }
 
@@ -44,7 +29,7 @@ export interface AnalyzeOptions {
   timeoutMs?: number;
 }
 
-export async function analyzeWithBedrock(client: BedrockRuntimeClient, modelId: string, input: PseudonymousInput, options: AnalyzeOptions = {}): Promise<BedrockAnalysis> {
+export async function analyzeWithBedrock(client: BedrockRuntimeClient, modelId: string, input: PseudonymousInput, options: AnalyzeOptions = {}): Promise<ModelAnalysis> {
   const { maxTokens = 1500, timeoutMs = 20_000 } = options;
   const usage: Usage = { inputTokens: 0, outputTokens: 0, calls: 0 };
   const messages: Message[] = [{ role: 'user', content: [{ text: userPrompt(input) }] }];
@@ -77,7 +62,7 @@ export async function analyzeWithBedrock(client: BedrockRuntimeClient, modelId: 
     const toolUse = content.find((c) => c.toolUse?.name === ANALYSIS_TOOL_NAME)?.toolUse;
     if (!toolUse) throw new AnalysisUnavailable('refused', usage, `no tool call (stop reason ${output.stopReason})`);
     const parsed = AnalysisAnswer.safeParse(toolUse.input);
-    if (parsed.success) return { answer: parsed.data, source: 'bedrock', modelId, promptVersion: PROMPT_VERSION, usage, repaired: attempt > 0 };
+    if (parsed.success) return { answer: parsed.data, modelId, promptVersion: PROMPT_VERSION, usage, repaired: attempt > 0 };
     if (attempt === 1) break;
     // One repair: show the model what did not validate and ask for the tool call again.
     const problems = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');

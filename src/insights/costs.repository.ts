@@ -1,5 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch.ts';
+import { modelKeys } from '../storage/keys.ts';
 
 /**
  * AI spend aggregated per day and per month, per deployment region, in the global models table: totals
@@ -41,7 +42,7 @@ export interface CostStore {
   totals(periods: readonly string[], regionIds: readonly string[]): Promise<PeriodTotals[]>;
 }
 
-const key = (period: string, regionId: string) => `costs#${period}#${regionId}`;
+const key = (period: string, regionId: string) => modelKeys.costs(period, regionId).modelKey;
 const periodsOf = (at: number) => {
   const iso = new Date(at).toISOString();
   return [iso.slice(0, 10), iso.slice(0, 7)];
@@ -49,7 +50,21 @@ const periodsOf = (at: number) => {
 // Attribute names carry the model id, which holds ':' and '.': fine inside ExpressionAttributeNames.
 const attr = (field: string, modelId: string) => `${field}|${modelId}`;
 
-export function dynamoCostStore(doc: DynamoDBDocumentClient, table: string): CostStore {
+/** The counters in the global models table, one item per period and region (ADD updates). */
+export class DynamoCostStore implements CostStore {
+  readonly record: CostStore['record'];
+  readonly countFallback: CostStore['countFallback'];
+  readonly totals: CostStore['totals'];
+
+  constructor(doc: DynamoDBDocumentClient, table: string) {
+    const store = costStore(doc, table);
+    this.record = store.record;
+    this.countFallback = store.countFallback;
+    this.totals = store.totals;
+  }
+}
+
+function costStore(doc: DynamoDBDocumentClient, table: string): CostStore {
   async function add(regionId: string, at: number, counters: Record<string, number>, which: readonly ('day' | 'month')[] = ['day', 'month']) {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {};

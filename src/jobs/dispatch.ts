@@ -1,7 +1,9 @@
+import { JobMessage, type JobHandlers } from './messages.ts';
+
 /**
  * Queue dispatch. Delivery is at least once, so every handler must be idempotent. A handler that throws
  * gets its message retried with exponential backoff; after the queue's max_retries it goes to the
- * dead-letter queue, never dropped.
+ * dead-letter queue, never dropped. A message that does not parse is dead-lettered without retries.
  */
 export interface QueueMessage {
   id: string;
@@ -16,8 +18,8 @@ export interface QueueBatch {
   messages: readonly QueueMessage[];
 }
 
-export type JobHandler = (body: Record<string, unknown>) => Promise<void>;
-export type JobHandlers = Record<string, JobHandler>;
+/** Where a message no delivery can help is sent: the queue's dead-letter queue. */
+export type DeadLetterSink = (body: unknown, reason: string) => Promise<void>;
 
 /** Thrown by a handler that cannot run yet (a quota, a job another worker holds): retried after the delay. */
 export class RetryLater extends Error {
@@ -27,41 +29,31 @@ export class RetryLater extends Error {
   }
 }
 
-/**
- * Thrown for a message no delivery can help (malformed): retried without delay, so it reaches the
- * dead-letter queue in seconds rather than after the backoff schedule. Queues have no "dead-letter now".
- */
-export class PoisonMessage extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'PoisonMessage';
-  }
-}
-
-export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers): Promise<void> {
+export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers, deadLetter: DeadLetterSink): Promise<void> {
   for (const message of batch.messages) {
-    const body = message.body as { kind?: unknown } | null;
-    const handler = typeof body?.kind === 'string' && Object.hasOwn(handlers, body.kind) ? handlers[body.kind] : undefined;
-    if (!handler) {
-      // A message nobody can handle is not acknowledged: it is retried and then dead-lettered, never dropped.
-      console.error(JSON.stringify({ level: 'error', msg: 'no handler for queue message', queue: batch.queue, id: message.id }));
-      message.retry({ delaySeconds: 60 });
+    const parsed = JobMessage.safeParse(message.body);
+    const handler = parsed.success ? (handlers[parsed.data.kind] as ((m: JobMessage) => Promise<void>) | undefined) : undefined;
+    if (!parsed.success || !handler) {
+      const reason = parsed.success ? `no handler for ${parsed.data.kind}` : 'malformed message';
+      console.error(JSON.stringify({ level: 'error', msg: 'dead-lettering a queue message', queue: batch.queue, id: message.id, reason }));
+      try {
+        await deadLetter(message.body, reason);
+        message.ack();
+      } catch {
+        // The dead-letter queue could not take it: retry, so the queue's own dead-lettering catches it.
+        message.retry({ delaySeconds: 0 });
+      }
       continue;
     }
     try {
-      await handler(body as Record<string, unknown>);
+      await handler(parsed.data);
       message.ack();
     } catch (err) {
       if (err instanceof RetryLater) {
         message.retry({ delaySeconds: err.delaySeconds });
         continue;
       }
-      if (err instanceof PoisonMessage) {
-        console.error(JSON.stringify({ level: 'error', msg: 'poisoned queue message', queue: batch.queue, id: message.id, attempts: message.attempts, error: err.message }));
-        message.retry({ delaySeconds: 0 });
-        continue;
-      }
-      console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, attempts: message.attempts, error: String(err) }));
+      console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
       // Exponential backoff with full jitter, capped at 15 minutes.
       message.retry({ delaySeconds: Math.ceil(Math.random() * Math.min(900, 10 * 2 ** message.attempts)) });
     }

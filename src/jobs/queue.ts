@@ -1,15 +1,12 @@
-import { handleQueueBatch, type JobHandlers, type QueueMessage } from './dispatch.ts';
-
-/** A job message: `kind` picks the handler; the rest is the handler's. */
-export interface JobMessage {
-  kind: string;
-  [key: string]: unknown;
-}
+import { handleQueueBatch, type QueueMessage } from './dispatch.ts';
+import type { JobHandlers, JobMessage } from './messages.ts';
 
 /** Where jobs are sent: a Cloudflare Queue in Workers, an in-process queue under Node and in tests. */
 export interface JobQueue {
   send(message: JobMessage, options?: { delaySeconds?: number }): Promise<void>;
   sendBatch(messages: readonly JobMessage[]): Promise<void>;
+  /** Sends a message no delivery can help straight to the queue's dead-letter queue. */
+  deadLetter(body: unknown, reason: string): Promise<void>;
 }
 
 /** The subset of a Workers Queue binding Cadence uses. */
@@ -21,9 +18,11 @@ export interface QueueBinding {
 /** Cloudflare Queues take at most 100 messages per sendBatch. */
 const SEND_BATCH_LIMIT = 100;
 
-export function workersQueue(binding: QueueBinding): JobQueue {
+export function workersQueue(binding: QueueBinding, deadLetters: QueueBinding): JobQueue {
   return {
     send: (message, options) => binding.send(message, { contentType: 'json', ...options }),
+    // The reason is logged by the dispatcher; the dead-letter consumer sees the message as it was.
+    deadLetter: (body) => deadLetters.send(body, { contentType: 'json' }),
     async sendBatch(messages) {
       for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
         await binding.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body, contentType: 'json' as const })));
@@ -44,7 +43,7 @@ export interface InProcessQueueOptions {
 
 interface Pending {
   id: string;
-  body: JobMessage;
+  body: unknown;
   attempts: number;
   notBefore: number;
 }
@@ -59,11 +58,11 @@ export class InProcessQueue implements JobQueue {
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
-  readonly deadLetters: { body: JobMessage; attempts: number }[] = [];
+  readonly deadLetters: { body: unknown; attempts: number; reason?: string }[] = [];
   /** Every message ever sent, in order (tests read it). */
   readonly sent: JobMessage[] = [];
   handlers: JobHandlers = {};
-  onDeadLetter: (body: JobMessage) => Promise<void> = async () => {};
+  onDeadLetter: (body: unknown) => Promise<void> = async () => {};
 
   constructor(
     readonly name: string,
@@ -80,6 +79,11 @@ export class InProcessQueue implements JobQueue {
 
   async sendBatch(messages: readonly JobMessage[]): Promise<void> {
     for (const m of messages) await this.send(m);
+  }
+
+  async deadLetter(body: unknown, reason: string): Promise<void> {
+    this.deadLetters.push({ body, attempts: 0, reason });
+    await this.onDeadLetter(body).catch(() => {});
   }
 
   get size(): number {
@@ -113,7 +117,7 @@ export class InProcessQueue implements JobQueue {
       retry: (o) => void outcomes.set(p.id, { retry: true, delaySeconds: o?.delaySeconds ?? 0 }),
     }));
     try {
-      await handleQueueBatch({ queue: this.name, messages }, this.handlers);
+      await handleQueueBatch({ queue: this.name, messages }, this.handlers, (body, reason) => this.deadLetter(body, reason));
     } catch {
       // A batch that throws is retried whole, as Cloudflare does.
       for (const p of ready) if (!outcomes.has(p.id)) outcomes.set(p.id, { retry: true, delaySeconds: 0 });

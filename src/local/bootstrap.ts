@@ -1,5 +1,5 @@
 import { regions } from '../../regions/index.ts';
-import { apiKeyRecord, dynamoApiKeyRepository, type Scope } from '../auth/api-keys.ts';
+import { apiKeyRecord, DynamoApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import { documentClient, dynamoClient, type DynamoConnection } from '../storage/client.ts';
 import { ensureTables, globalTableDefinitions, personalTableDefinitions } from '../storage/tables.ts';
@@ -26,6 +26,6 @@ export async function createLocalTables(endpoints: Record<StoreName, string>): P
 
 /** Stores an API key's hash in the global key table (the key itself is never stored). */
 export async function registerApiKey(globalEndpoint: string, key: string, name: string, scopes: Scope[]): Promise<void> {
-  const repo = dynamoApiKeyRepository(documentClient(localConnection(globalEndpoint)), regions[0]!.tables.apiKeys);
+  const repo = new DynamoApiKeyRepository(documentClient(localConnection(globalEndpoint)), regions[0]!.tables.apiKeys);
   await repo.put(await apiKeyRecord(key, name, scopes, new Date().toISOString()));
 }

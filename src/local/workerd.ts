@@ -9,6 +9,7 @@ import {
   bindingName,
   COMPATIBILITY_DATE,
   deadLetterQueueName,
+  INSIGHTS_DLQ_BINDING,
   INSIGHTS_QUEUE_BINDING,
   INSIGHTS_QUEUE_SETTINGS,
   insightsQueueName,
@@ -86,7 +87,10 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
     },
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
     // Miniflare's own queues, as wrangler.toml declares them: every region produces, the home region consumes.
-    queueProducers: { [INSIGHTS_QUEUE_BINDING]: { queueName: insightsQueueName(region.jurisdiction) } },
+    queueProducers: {
+      [INSIGHTS_QUEUE_BINDING]: { queueName: insightsQueueName(region.jurisdiction) },
+      [INSIGHTS_DLQ_BINDING]: { queueName: deadLetterQueueName(region.jurisdiction) },
+    },
     ...(region.home
       ? {
           queueConsumers: {

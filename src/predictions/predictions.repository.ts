@@ -1,21 +1,27 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { PersonalData } from '../privacy/personal-data.ts';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
+import { modelKeys, predictionKey } from '../storage/keys.ts';
+import { erasePartition, partitionPages } from '../storage/partition.ts';
+import { keyAttributes } from '../storage/tables.ts';
 import type { PopulationModel } from './model/population.ts';
-import type { PredictionsView } from './predictions.schemas.ts';
+import { PredictionsViewSchema } from './predictions.schemas.ts';
 
 /** A customer's stored predictions: the served JSON as is, with its validator. */
-export interface StoredPredictions {
-  customerId: string;
-  etag: string;
-  computedAt: string;
+const StoredPredictionsSchema = z.object({
+  customerId: z.string(),
+  etag: z.string(),
+  computedAt: z.string(),
   /** How many purchase lines it was computed from; lines are never removed, so more is newer. */
-  lineCount: number;
-  view: PredictionsView;
-}
+  lineCount: z.number().int(),
+  view: PredictionsViewSchema,
+});
+export type StoredPredictions = z.infer<typeof StoredPredictionsSchema>;
 
-export interface PredictionRepository {
+export interface PredictionRepository extends PersonalData {
   get(customerId: string): Promise<StoredPredictions | undefined>;
   /**
    * Stores unless what is stored was computed from more lines: two overlapping recomputes, or a long refit
@@ -31,37 +37,65 @@ export interface ModelRepository {
   put(jurisdiction: Jurisdiction, model: PopulationModel, fittedAt: string): Promise<void>;
 }
 
-export function dynamoPredictionRepository(doc: DynamoDBDocumentClient, table: string): PredictionRepository {
-  return {
-    async get(customerId) {
-      const res = await doc.send(new GetCommand({ TableName: table, Key: { customerId } }));
-      return res.Item as StoredPredictions | undefined;
-    },
-    putIfNotOlder: (p) =>
-      putIf(doc, {
-        TableName: table,
-        Item: p,
-        ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
-        ExpressionAttributeValues: { ':n': p.lineCount },
-      }),
-    async many(customerIds) {
-      const items = await batchGetAll(doc, table, [...new Set(customerIds)].map((customerId) => ({ customerId })));
-      return new Map(items.map((i) => [i.customerId as string, i as unknown as StoredPredictions]));
-    },
-  };
+export class DynamoPredictionRepository implements PredictionRepository {
+  readonly table = 'predictions' as const;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(customerId: string) {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: predictionKey(customerId) }));
+    return res.Item ? StoredPredictionsSchema.parse(res.Item) : undefined;
+  }
+
+  putIfNotOlder(p: StoredPredictions) {
+    return putIf(this.doc, {
+      TableName: this.tableName,
+      Item: { ...p, ...predictionKey(p.customerId) },
+      ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
+      ExpressionAttributeValues: { ':n': p.lineCount },
+    });
+  }
+
+  async many(customerIds: readonly string[]) {
+    const items = await batchGetAll(this.doc, this.tableName, [...new Set(customerIds)].map(predictionKey));
+    return new Map(items.map((i) => {
+      const p = StoredPredictionsSchema.parse(i);
+      return [p.customerId, p] as const;
+    }));
+  }
+
+  async *exportOf(customerId: string): AsyncIterable<StoredPredictions> {
+    for await (const page of partitionPages(this.doc, this.tableName, customerId)) yield* page.map((i) => StoredPredictionsSchema.parse(i));
+  }
+
+  eraseOf(customerId: string): Promise<number> {
+    return erasePartition(this.doc, this.tableName, keyAttributes(this.table), customerId);
+  }
 }
 
+/** The stored form of a fit: JSON text (the per-product priors map can hold thousands of keys). */
+const ModelItem = z.object({ modelKey: z.string(), model: z.string(), fittedAt: z.string() });
+/** What a stored fit must have; fields added later are filled from the defaults by the service. */
+const PopulationModelShape = z.looseObject({ version: z.string(), asOfDay: z.number(), customers: z.number(), bgnbd: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }) });
+
 /** Population parameters live in a global table: aggregates are not personal data. */
-export function dynamoModelRepository(doc: DynamoDBDocumentClient, table: string): ModelRepository {
-  const key = (j: Jurisdiction) => `${j}#population`;
-  return {
-    async get(jurisdiction) {
-      const res = await doc.send(new GetCommand({ TableName: table, Key: { modelKey: key(jurisdiction) } }));
-      return res.Item ? { model: JSON.parse(res.Item.model as string) as PopulationModel, fittedAt: res.Item.fittedAt as string } : undefined;
-    },
-    async put(jurisdiction, model, fittedAt) {
-      // Stored as JSON text: the per-product priors map can hold thousands of keys.
-      await doc.send(new PutCommand({ TableName: table, Item: { modelKey: key(jurisdiction), model: JSON.stringify(model), fittedAt } }));
-    },
-  };
+export class DynamoModelRepository implements ModelRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(jurisdiction: Jurisdiction) {
+    const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: modelKeys.population(jurisdiction) }));
+    if (!res.Item) return undefined;
+    const item = ModelItem.parse(res.Item);
+    return { model: PopulationModelShape.parse(JSON.parse(item.model)) as unknown as PopulationModel, fittedAt: item.fittedAt };
+  }
+
+  async put(jurisdiction: Jurisdiction, model: PopulationModel, fittedAt: string) {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...modelKeys.population(jurisdiction), model: JSON.stringify(model), fittedAt } }));
+  }
 }

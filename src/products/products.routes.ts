@@ -1,12 +1,15 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../app.ts';
-import { requireScope, requireScopeOrCustomer } from '../http/auth.ts';
+import { allow } from '../http/auth.ts';
 import type { AppEnv } from '../http/context.ts';
 import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { commonErrors, json, jsonBody, notFoundError, security } from '../http/openapi.ts';
-import { notFound, Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { Category, ProductId, ProductSchema, PutProductBody } from './products.schemas.ts';
+import type { ProductService } from './products.service.ts';
+
+export interface ProductRoutesDeps {
+  products: ProductService;
+}
 
 const IdParam = z.object({ id: ProductId.openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -16,6 +19,7 @@ const putProduct = createRoute({
   tags: ['catalog'],
   summary: 'Create or replace a catalog product (catalog:write)',
   security,
+  middleware: [allow.scope('catalog:write')] as const,
   request: { params: IdParam, body: jsonBody(PutProductBody) },
   responses: { 200: json(ProductSchema, 'Stored'), ...commonErrors },
 });
@@ -26,6 +30,7 @@ const getProduct = createRoute({
   tags: ['catalog'],
   summary: 'A catalog product',
   security,
+  middleware: [allow.scopeOrCustomer('catalog:read')] as const,
   request: { params: IdParam },
   responses: { 200: json(ProductSchema, 'The product'), ...commonErrors, ...notFoundError },
 });
@@ -36,6 +41,7 @@ const listProducts = createRoute({
   tags: ['catalog'],
   summary: 'Catalog products, optionally of one category',
   security,
+  middleware: [allow.scopeOrCustomer('catalog:read')] as const,
   request: {
     query: z
       .object({
@@ -51,27 +57,18 @@ const listProducts = createRoute({
   },
 });
 
-export function productRoutes(deps: AppDeps) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  return app
+export function productRoutes(deps: ProductRoutesDeps) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(putProduct, async (c) => {
-      requireScope(c, 'catalog:write');
-      const product = { ...c.req.valid('json'), id: c.req.valid('param').id, updatedAt: new Date(deps.now()).toISOString() };
-      await deps.catalog.put(product);
+      const { product } = await deps.products.put(c.req.valid('param').id, c.req.valid('json'));
       return c.json(product, 200);
     })
-    .openapi(getProduct, async (c) => {
-      requireScopeOrCustomer(c, 'catalog:read');
-      const product = await deps.catalog.get(c.req.valid('param').id);
-      if (!product) throw notFound('product');
-      return c.json(product, 200);
-    })
+    .openapi(getProduct, async (c) => c.json(await deps.products.get(c.req.valid('param').id), 200))
     .openapi(listProducts, async (c) => {
-      requireScopeOrCustomer(c, 'catalog:read');
       const { category, limit, cursor } = c.req.valid('query');
       const fields = category ? ['productId', 'category'] : ['productId'];
       const after = cursor ? decodeCursor(cursor, fields, category ? { category } : {}) : undefined;
-      const page = await deps.catalog.list({ limit, ...(category ? { category } : {}), ...(after ? { after } : {}) });
+      const page = await deps.products.list({ limit, ...(category ? { category } : {}), ...(after ? { after } : {}) });
       return c.json({ items: page.items, nextCursor: page.last ? encodeCursor(page.last) : null }, 200);
     });
 }

@@ -30,3 +30,4 @@ export const PutProductBody = z
 export const ProductSchema = PutProductBody.extend({ id: ProductId, updatedAt: z.iso.datetime() }).openapi('Product');
 
 export type Product = z.infer<typeof ProductSchema>;
+export type PutProductInput = z.infer<typeof PutProductBody>;

@@ -1,13 +1,10 @@
-import type { LineResult, OrderInput, Purchase, PurchasesBody } from './purchases.schemas.ts';
+import { Problem } from '../http/problem.ts';
+import { EARLIEST_PURCHASE, MAX_CLOCK_SKEW_MS, MAX_LINES_PER_REQUEST, type LineResult, type OrderInput, type Purchase, type PurchasesBody } from './purchases.schemas.ts';
 
 /** One order line as stored: the customer's partition, a key derived from the line, a key sorted by time. */
 export interface PurchaseLine extends Purchase {
   customerId: string;
 }
-
-/** Deterministic keys make a re-sent line land on the same item: that is what makes ingestion idempotent. */
-export const lineKey = (orderId: string, lineId: string) => `${orderId}#${lineId}`;
-export const timeKey = (purchasedAt: string, orderId: string, lineId: string) => `${purchasedAt}#${orderId}#${lineId}`;
 
 export function ordersOf(body: PurchasesBody): OrderInput[] {
   return 'orders' in body ? body.orders : [body];
@@ -27,6 +24,19 @@ export function linesOf(orders: readonly OrderInput[]): PurchaseLine[] {
       purchasedAt,
     }));
   });
+}
+
+/** The checks of a whole request that the schema cannot make: its size, and times that cannot be real. */
+export function checkBatch(lines: readonly PurchaseLine[], nowMs: number): void {
+  if (lines.length > MAX_LINES_PER_REQUEST) {
+    throw new Problem(400, 'purchases.batchTooLarge', `At most ${MAX_LINES_PER_REQUEST} lines per request`, { lines: lines.length });
+  }
+  const errors: { path: string; code: string; message: string }[] = [];
+  for (const l of lines) {
+    if (Date.parse(l.purchasedAt) > nowMs + MAX_CLOCK_SKEW_MS) errors.push({ path: `${l.orderId}.purchasedAt`, code: 'in_future', message: 'purchasedAt is in the future' });
+    if (l.purchasedAt < EARLIEST_PURCHASE) errors.push({ path: `${l.orderId}.purchasedAt`, code: 'too_old', message: `purchasedAt is before ${EARLIEST_PURCHASE}` });
+  }
+  if (errors.length > 0) throw new Problem(400, 'purchases.invalidTimestamp', 'An order has an impossible time', { errors: errors.slice(0, 50) });
 }
 
 /** Two sends of one order line are the same purchase when everything the shop said about it is equal. */

@@ -1,64 +1,105 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
-import { Problem } from '../http/problem.ts';
+import { notFound, Problem } from '../http/problem.ts';
 import { mapLimit } from '../shared/map-limit.ts';
-import { sameLine, type PurchaseLine } from './purchases.model.ts';
-import { storedKey, type PurchaseRepository } from './purchases.repository.ts';
-import type { LineResult } from './purchases.schemas.ts';
+import { checkBatch, linesOf, ordersOf, sameLine, summarize, type PurchaseLine } from './purchases.model.ts';
+import type { PurchaseRepository } from './purchases.repository.ts';
+import type { LineResult, Purchase, PurchasesBody, PurchasesResult } from './purchases.schemas.ts';
 
 /** Conditional puts in flight per request: enough to hide round trips, few enough to stay under quotas. */
 const WRITE_CONCURRENCY = 16;
 
-/** Customers that do not exist in this jurisdiction; the request is refused before anything is written. */
-export async function unknownCustomers(customers: CustomerRepository, lines: readonly PurchaseLine[]): Promise<string[]> {
-  const ids = [...new Set(lines.map((l) => l.customerId))];
-  const existing = await customers.existing(ids);
-  return ids.filter((id) => !existing.has(id));
+export interface PurchaseServiceDeps {
+  purchases: PurchaseRepository;
+  customers: Pick<CustomerRepository, 'existing' | 'get'>;
+  /** Brings the customers' predictions up to date with their stored lines; how many were recomputed. */
+  recompute(customerIds: readonly string[]): Promise<number>;
+  now: () => number;
 }
 
-export function unknownCustomersProblem(ids: string[]): Problem {
-  return new Problem(422, 'purchases.unknownCustomer', 'Purchases name customers that do not exist; nothing was stored', {
-    customerIds: ids.slice(0, 50),
-  });
-}
+const storedKey = (l: { customerId: string; orderId: string; lineId: string }) => `${l.customerId}#${l.orderId}#${l.lineId}`;
 
 /**
- * Stores each line once. A batch read finds lines stored before (the usual redelivery); each remaining
- * line is written with a condition on its deterministic key, so two concurrent sends of one line store it
- * once and exactly one of them reports it as created. BatchWriteItem cannot carry that condition, which is
- * why new lines are not written with it.
+ * Ingestion and listing of purchase lines. Every line is stored once however often it is sent: its key is
+ * derived from the line and the write is conditional on that key.
  */
-export async function ingestLines(repo: PurchaseRepository, lines: readonly PurchaseLine[]): Promise<LineResult[]> {
-  const seen = new Map<string, PurchaseLine>();
-  const stored = await repo.find(lines);
-  const firstOfKey: PurchaseLine[] = [];
-  for (const line of lines) {
-    const key = storedKey(line);
-    if (!seen.has(key)) {
+export class PurchaseService {
+  constructor(private readonly deps: PurchaseServiceDeps) {}
+
+  /** The request's lines, after the checks of the whole request (size, impossible times). */
+  linesOf(body: PurchasesBody): PurchaseLine[] {
+    const lines = linesOf(ordersOf(body));
+    checkBatch(lines, this.deps.now());
+    return lines;
+  }
+
+  /** Refuses the request (422) when it names customers that do not exist here; reads only. */
+  async checkCustomers(lines: readonly PurchaseLine[]): Promise<void> {
+    const ids = [...new Set(lines.map((l) => l.customerId))];
+    const existing = await this.deps.customers.existing(ids);
+    const unknown = ids.filter((id) => !existing.has(id));
+    if (unknown.length > 0) {
+      throw new Problem(422, 'purchases.unknownCustomer', 'Purchases name customers that do not exist; nothing was stored', { customerIds: unknown.slice(0, 50) });
+    }
+  }
+
+  async ingest(body: PurchasesBody): Promise<PurchasesResult> {
+    const lines = this.linesOf(body);
+    await this.checkCustomers(lines);
+    const results = await this.store(lines);
+    // Every customer in the request, not only those with new lines: a retry after a failed recompute
+    // sees only duplicates, and must still bring the predictions up to date.
+    const predictionsUpdated = await this.recompute(lines);
+    return { ...summarize(results), predictionsUpdated };
+  }
+
+  /** A page of a customer's lines, newest first; 404 when the customer does not exist. */
+  async list(customerId: string, limit: number, beforeTimeKey?: string): Promise<{ items: Purchase[]; lastTimeKey?: string }> {
+    const page = await this.deps.purchases.newestFirst(customerId, limit, beforeTimeKey);
+    if (page.items.length === 0 && !beforeTimeKey && !(await this.deps.customers.get(customerId))) throw notFound('customer');
+    return page;
+  }
+
+  /**
+   * Stores each line once. A batch read finds lines stored before (the usual redelivery); each remaining
+   * line is written with a condition on its deterministic key, so two concurrent sends of one line store it
+   * once and exactly one of them reports it as created.
+   */
+  private async store(lines: readonly PurchaseLine[]): Promise<LineResult[]> {
+    const seen = new Map<string, PurchaseLine>();
+    const stored = await this.deps.purchases.find(lines);
+    const firstOfKey: PurchaseLine[] = [];
+    for (const line of lines) {
+      const key = storedKey(line);
+      if (seen.has(key)) continue;
       seen.set(key, line);
       if (!stored.has(key)) firstOfKey.push(line);
     }
-  }
-  const written = new Map<string, LineResult['status']>();
-  await mapLimit(firstOfKey, WRITE_CONCURRENCY, async (line) => {
-    const res = await repo.putIfAbsent(line);
-    const status = res.created ? 'created' : res.stored && sameLine(res.stored, line) ? 'duplicate' : 'conflict';
-    written.set(storedKey(line), status);
-  });
-
-  const reported = new Set<string>();
-  return lines.map((line) => {
-    const key = storedKey(line);
-    const result = (status: LineResult['status']): LineResult => ({
-      orderId: line.orderId,
-      lineId: line.lineId,
-      customerId: line.customerId,
-      status,
+    const written = new Map<string, LineResult['status']>();
+    await mapLimit(firstOfKey, WRITE_CONCURRENCY, async (line) => {
+      const res = await this.deps.purchases.putIfAbsent(line);
+      written.set(storedKey(line), res.created ? 'created' : res.stored && sameLine(res.stored, line) ? 'duplicate' : 'conflict');
     });
-    const before = stored.get(key);
-    if (before) return result(sameLine(before, line) ? 'duplicate' : 'conflict');
-    const first = seen.get(key)!;
-    if (first !== line || reported.has(key)) return result(sameLine(first, line) ? 'duplicate' : 'conflict');
-    reported.add(key);
-    return result(written.get(key)!);
-  });
+    const reported = new Set<string>();
+    return lines.map((line) => {
+      const key = storedKey(line);
+      const result = (status: LineResult['status']): LineResult => ({ orderId: line.orderId, lineId: line.lineId, customerId: line.customerId, status });
+      const before = stored.get(key);
+      if (before) return result(sameLine(before, line) ? 'duplicate' : 'conflict');
+      const first = seen.get(key)!;
+      if (first !== line || reported.has(key)) return result(sameLine(first, line) ? 'duplicate' : 'conflict');
+      reported.add(key);
+      return result(written.get(key)!);
+    });
+  }
+
+  /** Predictions follow purchases at once; a failure here is logged, the lines stay stored, the daily refit heals it. */
+  private async recompute(lines: readonly PurchaseLine[]): Promise<number> {
+    if (lines.length === 0) return 0;
+    try {
+      return await this.deps.recompute(lines.map((l) => l.customerId));
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', msg: 'predictions recompute failed', error: String(err) }));
+      return 0;
+    }
+  }
 }

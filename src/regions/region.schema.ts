@@ -5,6 +5,11 @@ export const Jurisdiction = z.enum(['EU', 'ROW']);
 export type Jurisdiction = z.infer<typeof Jurisdiction>;
 
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name');
+/**
+ * A table of personal data: it holds one jurisdiction's customers only, every item is reachable from the
+ * customer id, and some repository exports and erases it (a test holds every such table to that).
+ */
+const personalTable = tableName.meta({ personal: true });
 
 export const RegionSchema = z
   .object({
@@ -17,13 +22,13 @@ export const RegionSchema = z
     /** Personal tables hold this jurisdiction's customers only; global tables hold non-personal data. */
     tables: z
       .object({
-        customers: tableName,
-        purchases: tableName,
-        predictions: tableName,
+        customers: personalTable,
+        purchases: personalTable,
+        predictions: personalTable,
         /** Each customer's segment assignment (personal). */
-        segments: tableName,
+        segments: personalTable,
         /** AI analyses, analysis jobs and cost-ledger lines, each keyed by the customer they concern (personal). */
-        insights: tableName,
+        insights: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
@@ -51,6 +56,12 @@ export const RegionSchema = z
   .strict();
 
 export type Region = z.infer<typeof RegionSchema>;
+export type TableKind = keyof Region['tables'];
+
+/** The tables the region schema marks personal, in the order it lists them. */
+export const PERSONAL_TABLE_KINDS: readonly TableKind[] = Object.entries(RegionSchema.shape.tables.shape)
+  .filter(([, schema]) => (schema.meta() as { personal?: boolean } | undefined)?.personal === true)
+  .map(([kind]) => kind as TableKind);
 
 export function defineRegion(input: z.input<typeof RegionSchema>): Region {
   return RegionSchema.parse(input);

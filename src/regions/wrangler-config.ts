@@ -9,6 +9,8 @@ export const SEGMENT_CRON = '47 3 * * *';
 export const INSIGHTS_CRON = '7 4 * * *';
 /** The Worker's producer binding for its jurisdiction's analysis-job queue. */
 export const INSIGHTS_QUEUE_BINDING = 'INSIGHTS_QUEUE';
+/** The producer binding of the same queue's dead-letter queue: a malformed message goes there at once. */
+export const INSIGHTS_DLQ_BINDING = 'INSIGHTS_DLQ';
 /** One queue per jurisdiction (jobs touch that jurisdiction's data only), with its dead-letter queue. */
 export const insightsQueueName = (jurisdiction: string) => `cadence-insights-${jurisdiction.toLowerCase()}`;
 export const deadLetterQueueName = (jurisdiction: string) => `${insightsQueueName(jurisdiction)}-dlq`;
@@ -52,6 +54,10 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `[[env.${region.id}.queues.producers]]`,
       `binding = "${INSIGHTS_QUEUE_BINDING}"`,
       `queue = "${insightsQueueName(region.jurisdiction)}"`,
+      '',
+      `[[env.${region.id}.queues.producers]]`,
+      `binding = "${INSIGHTS_DLQ_BINDING}"`,
+      `queue = "${deadLetterQueueName(region.jurisdiction)}"`,
       '',
     );
     // Cloudflare allows one consumer Worker per queue: the home region's. The other regions produce only.

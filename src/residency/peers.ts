@@ -1,5 +1,6 @@
-import type { Jurisdiction } from '../regions/region.schema.ts';
 import { Problem } from '../http/problem.ts';
+import type { Jurisdiction } from '../regions/region.schema.ts';
+import { DependencyUnavailable } from '../shared/errors.ts';
 
 /** Anything that answers a Request: a Worker service binding, or another region's app in one Node process. */
 export interface Fetcher {
@@ -49,12 +50,5 @@ export async function forwardToJurisdiction(
       lastError = err;
     }
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'peer unavailable', jurisdiction, from, error: String(lastError) }));
-  throw new Problem(503, 'routing.peerUnavailable', `No ${jurisdiction} deployment is reachable; retry later`);
+  throw new DependencyUnavailable('routing.peerUnavailable', `No ${jurisdiction} deployment is reachable (${String(lastError)})`, 1, { cause: lastError });
 }
-
-/**
- * A peer's answer, returned as is from a typed route: the peer runs the same code, so its answer has the
- * route's contract, but the type checker cannot see that through a Response.
- */
-export const peerAnswer = (res: Response) => res as unknown as never;

@@ -1,19 +1,26 @@
 import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Jurisdiction } from '../regions/region.schema.ts';
+import { z } from 'zod';
+import type { PersonalData } from '../privacy/personal-data.ts';
+import { Jurisdiction } from '../regions/region.schema.ts';
 import { batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
+import { assignmentKey, modelKeys } from '../storage/keys.ts';
+import { erasePartition, partitionPages } from '../storage/partition.ts';
+import { keyAttributes } from '../storage/tables.ts';
 import type { Segment, SegmentModel } from './model/run.ts';
+import { RunSchema, type SegmentRun } from './segments.schemas.ts';
 
 /** A customer's place in the segments (personal: stored in the customer's jurisdiction). */
-export interface Assignment {
-  customerId: string;
-  segmentId: string;
-  distance: number;
-  runId: string;
-  assignedAt: string;
+const AssignmentSchema = z.object({
+  customerId: z.string(),
+  segmentId: z.string(),
+  distance: z.number(),
+  runId: z.string(),
+  assignedAt: z.string(),
   /** Where the customer was before the last change, if it changed. */
-  previousSegmentId?: string;
-}
+  previousSegmentId: z.string().optional(),
+});
+export type Assignment = z.infer<typeof AssignmentSchema>;
 
 /** The current segments of a jurisdiction: aggregates only (centroids, sizes, names). */
 export interface SegmentDefinition {
@@ -26,31 +33,22 @@ export interface SegmentDefinition {
   usedIds: string[];
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/** What a stored definition must have to be read; the centroid arrays and explanations are the run's own. */
+const DefinitionShape = z.looseObject({
+  jurisdiction: Jurisdiction,
+  runId: z.string(),
+  createdAt: z.string(),
+  model: z.looseObject({ featureSet: z.looseObject({ version: z.string() }), centroids: z.array(z.array(z.number())), ids: z.array(z.string()) }),
+  segments: z.array(z.looseObject({ id: z.string(), name: z.string() })),
+  usedIds: z.array(z.string()).default([]),
+});
 
-/** A segment run's record: status, choice of k, agreement with the previous run and moves (counts). */
-export interface SegmentRun {
-  id: string;
-  jurisdiction: Jurisdiction;
-  status: RunStatus;
-  /** Share of the run done (0..1) and what it is doing, updated as it goes. */
-  progress?: { done: number; phase: 'loading' | 'clustering' | 'assigning' | 'finished' };
-  startedAt: string;
-  finishedAt?: string;
-  customers?: number;
-  k?: number;
-  candidates?: { k: number; silhouette: number; inertia: number }[];
-  agreement?: number;
-  moves?: { from: string; to: string; customers: number }[];
-  featureSetVersion?: string;
-  error?: { code: string; message: string };
-}
-
-export interface AssignmentRepository {
+export interface AssignmentRepository extends PersonalData {
   get(customerId: string): Promise<Assignment | undefined>;
   /** Stores unless the stored assignment comes from another run than `runId` (a newer run wrote it). */
   putIfSameRun(a: Assignment): Promise<boolean>;
   putMany(list: readonly Assignment[]): Promise<void>;
+  /** Every customer's segment id (a scan, for the next run's matching). */
   all(): Promise<Map<string, string>>;
 }
 
@@ -66,55 +64,91 @@ export interface SegmentStore {
   putRun(run: SegmentRun): Promise<void>;
 }
 
-export function dynamoAssignmentRepository(doc: DynamoDBDocumentClient, table: string): AssignmentRepository {
-  return {
-    async get(customerId) {
-      return (await doc.send(new GetCommand({ TableName: table, Key: { customerId } }))).Item as Assignment | undefined;
-    },
-    putIfSameRun: (a) =>
-      putIf(doc, {
-        TableName: table,
-        Item: a,
-        ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
-        ExpressionAttributeValues: { ':run': a.runId },
-      }),
-    async putMany(list) {
-      await batchWriteAll(doc, table, list as unknown as Record<string, unknown>[]);
-    },
-    async all() {
-      const out = new Map<string, string>();
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const res = await doc.send(new ScanCommand({ TableName: table, ProjectionExpression: 'customerId, segmentId', ExclusiveStartKey }));
-        for (const i of res.Items ?? []) out.set(i.customerId as string, i.segmentId as string);
-        ExclusiveStartKey = res.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-      return out;
-    },
-  };
+export class DynamoAssignmentRepository implements AssignmentRepository {
+  readonly table = 'segments' as const;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(customerId: string) {
+    const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: assignmentKey(customerId) }))).Item;
+    return item ? AssignmentSchema.parse(item) : undefined;
+  }
+
+  putIfSameRun(a: Assignment) {
+    return putIf(this.doc, {
+      TableName: this.tableName,
+      Item: { ...a, ...assignmentKey(a.customerId) },
+      ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
+      ExpressionAttributeValues: { ':run': a.runId },
+    });
+  }
+
+  async putMany(list: readonly Assignment[]) {
+    await batchWriteAll(this.doc, this.tableName, list.map((a) => ({ ...a, ...assignmentKey(a.customerId) })));
+  }
+
+  async all() {
+    const out = new Map<string, string>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, ProjectionExpression: 'customerId, segmentId', ExclusiveStartKey }));
+      for (const i of res.Items ?? []) out.set(z.string().parse(i.customerId), z.string().parse(i.segmentId));
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  async *exportOf(customerId: string): AsyncIterable<Assignment> {
+    for await (const page of partitionPages(this.doc, this.tableName, customerId)) yield* page.map((i) => AssignmentSchema.parse(i));
+  }
+
+  eraseOf(customerId: string): Promise<number> {
+    return erasePartition(this.doc, this.tableName, keyAttributes(this.table), customerId);
+  }
 }
 
 /** Segment definitions and runs share the global models table (JSON text: centroids and names only). */
-export function dynamoSegmentStore(doc: DynamoDBDocumentClient, table: string): SegmentStore {
-  const get = async <T>(modelKey: string) => {
-    const item = (await doc.send(new GetCommand({ TableName: table, Key: { modelKey } }))).Item;
-    return item ? (JSON.parse(item.value as string) as T) : undefined;
-  };
-  const put = (modelKey: string, value: unknown, extra: Record<string, unknown> = {}) =>
-    doc.send(new PutCommand({ TableName: table, Item: { modelKey, value: JSON.stringify(value), ...extra } }));
-  return {
-    current: (j) => get<SegmentDefinition>(`${j}#segments`),
-    putCurrent: async (def) => void (await put(`${def.jurisdiction}#segments`, def)),
-    definition: (runId) => get<SegmentDefinition>(`def#${runId}`),
-    putDefinition: async (def) => void (await put(`def#${def.runId}`, def)),
-    run: (id) => get<SegmentRun>(`run#${id}`),
-    startRun: (run, staleBefore) =>
-      putIf(doc, {
-        TableName: table,
-        Item: { modelKey: `run#${run.id}`, value: JSON.stringify(run), runStatus: run.status, startedAt: run.startedAt },
-        ConditionExpression: 'attribute_not_exists(modelKey) OR runStatus = :failed OR startedAt < :stale',
-        ExpressionAttributeValues: { ':failed': 'failed', ':stale': staleBefore },
-      }),
-    putRun: async (run) => void (await put(`run#${run.id}`, run, { runStatus: run.status, startedAt: run.startedAt })),
-  };
+export class DynamoSegmentStore implements SegmentStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async getJson(key: { modelKey: string }): Promise<unknown> {
+    const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key }))).Item;
+    return item ? JSON.parse(z.string().parse(item.value)) : undefined;
+  }
+
+  private async putJson(key: { modelKey: string }, value: unknown, extra: Record<string, unknown> = {}) {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key, value: JSON.stringify(value), ...extra } }));
+  }
+
+  private async definitionAt(key: { modelKey: string }): Promise<SegmentDefinition | undefined> {
+    const value = await this.getJson(key);
+    return value === undefined ? undefined : (DefinitionShape.parse(value) as unknown as SegmentDefinition);
+  }
+
+  current = (j: Jurisdiction) => this.definitionAt(modelKeys.currentSegments(j));
+  putCurrent = (def: SegmentDefinition) => this.putJson(modelKeys.currentSegments(def.jurisdiction), def);
+  definition = (runId: string) => this.definitionAt(modelKeys.segmentDefinition(runId));
+  putDefinition = (def: SegmentDefinition) => this.putJson(modelKeys.segmentDefinition(def.runId), def);
+
+  async run(id: string) {
+    const value = await this.getJson(modelKeys.segmentRun(id));
+    return value === undefined ? undefined : RunSchema.parse(value);
+  }
+
+  startRun(run: SegmentRun, staleBefore: string) {
+    return putIf(this.doc, {
+      TableName: this.tableName,
+      Item: { ...modelKeys.segmentRun(run.id), value: JSON.stringify(run), runStatus: run.status, startedAt: run.startedAt },
+      ConditionExpression: 'attribute_not_exists(modelKey) OR runStatus = :failed OR startedAt < :stale',
+      ExpressionAttributeValues: { ':failed': 'failed', ':stale': staleBefore },
+    });
+  }
+
+  putRun = (run: SegmentRun) => this.putJson(modelKeys.segmentRun(run.id), run, { runStatus: run.status, startedAt: run.startedAt });
 }

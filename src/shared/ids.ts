@@ -3,9 +3,6 @@ import type { Jurisdiction } from '../regions/region.schema.ts';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 const RANDOM_CHARS = 20; // 100 bits
 
-/** Customer ids carry their jurisdiction (`cus_eu_…`, `cus_row_…`) so routing never needs a global lookup. */
-export const CUSTOMER_ID_PATTERN = /^cus_(eu|row)_[0-9a-hjkmnp-tv-z]{20}$/;
-
 const encode = (bytes: Uint8Array) => {
   let out = '';
   for (const b of bytes.slice(0, RANDOM_CHARS)) out += ALPHABET[b & 31];
@@ -30,12 +27,6 @@ export function newCustomerId(jurisdiction: Jurisdiction): string {
 export async function idempotentCustomerId(jurisdiction: Jurisdiction, scope: string, idempotencyKey: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${scope}\u0000${idempotencyKey}`)));
   return `cus_${jurisdiction.toLowerCase()}_${encode(digest)}`;
-}
-
-export function jurisdictionOfCustomerId(id: string): Jurisdiction | undefined {
-  const m = CUSTOMER_ID_PATTERN.exec(id);
-  if (!m) return undefined;
-  return m[1] === 'eu' ? 'EU' : 'ROW';
 }
 
 /** Shop identifiers (SKUs, order ids, line ids): printable, no separators we use in keys. */

@@ -64,15 +64,26 @@ export async function batchGetAll(
   return found;
 }
 
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
 /** Writes every item, 25 per call, re-sending `UnprocessedItems` with backoff until none remain. */
 export async function batchWriteAll(doc: DynamoDBDocumentClient, table: string, items: readonly Item[]): Promise<void> {
-  for (const chunk of chunks(items, BATCH_WRITE_LIMIT)) {
-    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+  await batchRequests(doc, table, items.map((Item) => ({ PutRequest: { Item } })));
+}
+
+/** Deletes every key, 25 per call, with the same retries of unprocessed entries. */
+export async function batchDeleteAll(doc: DynamoDBDocumentClient, table: string, keys: readonly Key[]): Promise<void> {
+  await batchRequests(doc, table, keys.map((Key) => ({ DeleteRequest: { Key } })));
+}
+
+async function batchRequests(doc: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[]): Promise<void> {
+  for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
+    let pending: WriteRequest[] = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new UnprocessedError(pending.length);
       if (round > 0) await backoff(round);
       const res = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (res.UnprocessedItems?.[table] ?? []) as typeof pending;
+      pending = (res.UnprocessedItems?.[table] ?? []) as WriteRequest[];
     }
   }
 }

@@ -6,13 +6,13 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Region } from '../regions/region.schema.ts';
+import { PERSONAL_TABLE_KINDS, type Region, type TableKind } from '../regions/region.schema.ts';
 
 /**
  * Key design, shared by the local stack, the tests and infra/ (which builds the same keys in CDK).
  * Personal tables are keyed by customer id so that export and erasure are one query per table.
  */
-export type TableKind = keyof Region['tables'];
+export type { TableKind };
 
 const S = 'S' as const;
 
@@ -92,8 +92,12 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
   }
 }
 
-export const PERSONAL_TABLES = ['customers', 'purchases', 'predictions', 'segments', 'insights'] as const satisfies readonly TableKind[];
-export const GLOBAL_TABLES = ['catalog', 'apiKeys', 'models'] as const satisfies readonly TableKind[];
+/** Personal tables are the ones the region schema marks so; every other table is global (non-personal). */
+export const PERSONAL_TABLES: readonly TableKind[] = PERSONAL_TABLE_KINDS;
+export const GLOBAL_TABLES: readonly TableKind[] = (['catalog', 'apiKeys', 'models'] as const).filter((k) => !PERSONAL_TABLES.includes(k));
+
+/** The key attributes of a table (partition key first), from its definition. */
+export const keyAttributes = (kind: TableKind): string[] => (tableDefinition(kind, 'x').KeySchema ?? []).map((k) => k.AttributeName!);
 
 /** Creates the tables that do not exist yet and waits until they are ACTIVE. */
 export async function ensureTables(client: DynamoDBClient, defs: readonly CreateTableCommandInput[]): Promise<void> {

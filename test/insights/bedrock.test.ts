@@ -2,7 +2,8 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnalysisAnswer, analysisToolSchema } from '../../src/insights/analysis.schema.ts';
-import { AnalysisUnavailable, analyzeWithBedrock } from '../../src/insights/bedrock.ts';
+import { AnalysisUnavailable } from '../../src/insights/analyzer.ts';
+import { analyzeWithBedrock } from '../../src/insights/bedrock.ts';
 import { PROMPT_VERSION, type PseudonymousInput } from '../../src/insights/prompt.ts';
 import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
 
@@ -55,7 +56,7 @@ describe('AI analysis through the Bedrock Converse API', () => {
     server.script.push({ kind: 'answer', input: good });
     const result = await analyzeWithBedrock(client, MODEL, input);
     expect(result.answer).toEqual(good);
-    expect(result).toMatchObject({ source: 'bedrock', modelId: MODEL, promptVersion: PROMPT_VERSION, repaired: false });
+    expect(result).toMatchObject({ modelId: MODEL, promptVersion: PROMPT_VERSION, repaired: false });
     expect(result.usage).toEqual({ inputTokens: server.reported[0]!.inputTokens, outputTokens: server.reported[0]!.outputTokens, calls: 1 });
     const sent = server.requests[0]!;
     expect(sent.modelId).toBe(MODEL);

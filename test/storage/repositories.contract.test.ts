@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regions } from '../../regions/index.ts';
-import { dynamoCustomerRepository, CustomerConflictError } from '../../src/customers/customers.repository.ts';
+import { DynamoCustomerRepository, CustomerConflictError } from '../../src/customers/customers.repository.ts';
 import { newCustomer } from '../../src/customers/customers.model.ts';
 import { homeRegion, localConnection } from '../../src/local/bootstrap.ts';
-import { dynamoProductRepository } from '../../src/products/products.repository.ts';
-import { dynamoPurchaseRepository } from '../../src/purchases/purchases.repository.ts';
+import { DynamoProductRepository } from '../../src/products/products.repository.ts';
+import { DynamoPurchaseRepository } from '../../src/purchases/purchases.repository.ts';
 import type { PurchaseLine } from '../../src/purchases/purchases.model.ts';
 import { batchGetAll, batchWriteAll } from '../../src/storage/batch.ts';
 import { documentClient } from '../../src/storage/client.ts';
@@ -39,7 +39,7 @@ describe.each(backends)('repositories on %s', (_name, start) => {
   });
 
   it('creates a customer once, refuses a second create, and replaces only at the expected version', async () => {
-    const repo = dynamoCustomerRepository(eu(), tables.customers);
+    const repo = new DynamoCustomerRepository(eu(), tables.customers);
     const c = newCustomer(newCustomerId('EU'), 'EU', { displayName: 'A' }, '2026-01-01T00:00:00.000Z');
     await repo.create(c);
     await expect(repo.create(c)).rejects.toBeInstanceOf(CustomerConflictError);
@@ -53,7 +53,7 @@ describe.each(backends)('repositories on %s', (_name, start) => {
   });
 
   it('stores a purchase line once and pages a customer newest first, whatever the arrival order', async () => {
-    const repo = dynamoPurchaseRepository(eu(), tables.purchases);
+    const repo = new DynamoPurchaseRepository(eu(), tables.purchases);
     const id = newCustomerId('EU');
     const days = [5, 1, 9, 3, 7, 2, 8];
     for (const [n, d] of days.entries()) expect((await repo.putIfAbsent(line(id, n, d))).created).toBe(true);
@@ -74,7 +74,7 @@ describe.each(backends)('repositories on %s', (_name, start) => {
   });
 
   it('lists the catalog by category with pagination', async () => {
-    const repo = dynamoProductRepository(documentClient(localConnection(stores.endpoints.GLOBAL)), regions[0]!.tables.catalog);
+    const repo = new DynamoProductRepository(documentClient(localConnection(stores.endpoints.GLOBAL)), regions[0]!.tables.catalog);
     for (let i = 0; i < 7; i++) {
       await repo.put({ id: `p-${i}`, name: `P${i}`, category: i % 2 ? 'tea' : 'coffee', price: 1, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: true, updatedAt: '2026-01-01T00:00:00.000Z' });
     }

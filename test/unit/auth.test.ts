@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN, apiKeyRecord, constantTimeEqual, generateApiKey, sha256Hex } from '../../src/auth/api-keys.ts';
 import { sign } from 'hono/jwt';
 import { mintCustomerToken, TOKEN_AUDIENCE, TOKEN_ISSUER, verifyCustomerToken } from '../../src/auth/customer-tokens.ts';
-import { CUSTOMER_ID_PATTERN, jurisdictionOfCustomerId, newCustomerId } from '../../src/shared/ids.ts';
+import { newCustomerId } from '../../src/shared/ids.ts';
+import { CUSTOMER_ID_PATTERN, jurisdictionOfCustomerId } from '../../src/residency/jurisdiction.ts';
 
 describe('API keys', () => {
   it('are generated in the documented shape and stored only as a SHA-256 of the secret', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FORWARDED_BY, forwardToJurisdiction, type Fetcher } from '../../src/residency/peers.ts';
 import { Problem } from '../../src/http/problem.ts';
+import { DependencyUnavailable } from '../../src/shared/errors.ts';
 
 const answering = (status: number, seen: Request[] = []): Fetcher => ({
   async fetch(req) {
@@ -34,9 +35,10 @@ describe('forwarding to the jurisdiction that holds the customer', () => {
 
   it('answers 503 routing.peerUnavailable when no region of the jurisdiction answers, and never serves it locally', async () => {
     const err = await forwardToJurisdiction({ EU: [down, down] }, 'EU', 'us-east-1', req()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Problem);
-    expect((err as Problem).status).toBe(503);
-    expect((err as Problem).code).toBe('routing.peerUnavailable');
+    // The HTTP layer answers every DependencyUnavailable with 503, its code and Retry-After.
+    expect(err).toBeInstanceOf(DependencyUnavailable);
+    expect((err as DependencyUnavailable).code).toBe('routing.peerUnavailable');
+    expect((err as DependencyUnavailable).retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('refuses to forward a request twice (421), so misconfigured regions cannot loop', async () => {

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { QueueBinding } from '../jobs/queue.ts';
+import { INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING } from '../regions/wrangler-config.ts';
+import { AiEnv } from './env.ts';
+
+const Queue = z.custom<QueueBinding>((v) => typeof (v as QueueBinding | undefined)?.send === 'function', 'a Queue binding');
+
+/**
+ * Every binding the Worker reads (vars, secrets, queues), parsed once per isolate: a bad deployment fails
+ * with every problem listed. Service bindings to other regions are read by name in src/worker.ts.
+ */
+export const WorkerEnv = z
+  .object({
+    CADENCE_REGION: z.string(),
+    CADENCE_JWT_SECRET: z.string().min(32, 'CADENCE_JWT_SECRET must be at least 32 characters'),
+    AWS_ACCESS_KEY_ID: z.string().min(1),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1),
+    /** Local stand-ins only (dynalite); unset in production. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
+    /** Comma-separated storefront origins allowed to call from browsers. */
+    CADENCE_CORS_ORIGINS: z.string().optional(),
+    /** The jurisdiction's analysis-job queue and its dead-letter queue (Cloudflare Queue producer bindings). */
+    [INSIGHTS_QUEUE_BINDING]: Queue,
+    [INSIGHTS_DLQ_BINDING]: Queue,
+  })
+  .extend(AiEnv.shape);
+
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+export function parseWorkerEnv(env: Record<string, unknown>): WorkerEnv {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid Worker environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}

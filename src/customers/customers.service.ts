@@ -1,0 +1,100 @@
+import { sha256Hex } from '../auth/api-keys.ts';
+import { notFound, Problem } from '../http/problem.ts';
+import type { Region } from '../regions/region.schema.ts';
+import { idempotentCustomerId, newCustomerId } from '../shared/ids.ts';
+import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
+import { CustomerConflictError, type CustomerRepository } from './customers.repository.ts';
+import type { CreateCustomerInput, Customer, UpdateCustomerInput } from './customers.schemas.ts';
+
+/** What follows a change of the profiling consent (the AI analyses react to it). */
+export interface ConsentEffects {
+  /** Withdrawn: what was derived with it goes now; throws when that could not be finished. */
+  profilingWithdrawn(customerId: string): Promise<void>;
+  /** Given: a model reading may now replace the statistical one. */
+  profilingGranted(customerId: string): Promise<void>;
+}
+
+export interface CustomerServiceDeps {
+  region: Region;
+  customers: CustomerRepository;
+  consent: ConsentEffects;
+  now: () => number;
+}
+
+/** Optimistic-concurrency attempts of a PATCH before it gives up with 409. */
+const UPDATE_ATTEMPTS = 5;
+
+export class CustomerService {
+  constructor(private readonly deps: CustomerServiceDeps) {}
+
+  private iso = () => new Date(this.deps.now()).toISOString();
+
+  /**
+   * Creates a customer in this jurisdiction. With an idempotency key (scoped to the caller), the id is
+   * derived from the key and the create is conditional: a retry answers the first customer
+   * (`created: false`), the same key with another body is 409.
+   */
+  async create(input: CreateCustomerInput, trustedCountry?: string, idempotency?: { scope: string; key: string }): Promise<{ customer: Customer; created: boolean }> {
+    const residency = decideResidency(input, trustedCountry);
+    if (!residency) {
+      throw new Problem(422, 'customers.residencyUnknown', 'Give residency, country, or the trusted country header: the data must be stored in the right jurisdiction');
+    }
+    // The residency guard sent it here because it belongs here; anything else is a routing bug.
+    if (residency !== this.deps.region.jurisdiction) throw new Problem(421, 'routing.misdirected', `This deployment does not serve ${residency} customers`);
+    if (!idempotency) {
+      const customer = newCustomer(newCustomerId(residency), residency, input, this.iso());
+      await this.deps.customers.create(customer);
+      return { customer, created: true };
+    }
+    const id = await idempotentCustomerId(residency, idempotency.scope, idempotency.key);
+    const requestHash = await sha256Hex(JSON.stringify({ ...input, residency }));
+    try {
+      const customer = newCustomer(id, residency, input, this.iso());
+      await this.deps.customers.create(customer, requestHash);
+      return { customer, created: true };
+    } catch (err) {
+      if (!(err instanceof CustomerConflictError)) throw err;
+      const existing = await this.deps.customers.getVersioned(id);
+      if (existing?.requestHash !== requestHash) throw new Problem(409, 'customers.idempotencyConflict', 'This idempotency key was used for a different customer');
+      return { customer: existing.customer, created: false };
+    }
+  }
+
+  async get(id: string): Promise<Customer> {
+    const customer = await this.deps.customers.get(id);
+    if (!customer) throw notFound('customer');
+    return customer;
+  }
+
+  /** Applies a PATCH with optimistic concurrency, then the consent's effects. */
+  async update(id: string, patch: UpdateCustomerInput): Promise<Customer> {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.deps.customers.getVersioned(id);
+      if (!current) throw notFound('customer');
+      const next = applyUpdate(current.customer, patch, this.iso());
+      try {
+        await this.deps.customers.replace(next, current.version, current.requestHash);
+      } catch (err) {
+        if (err instanceof CustomerConflictError) continue;
+        throw err;
+      }
+      await this.consentChanged(id, patch, current.customer);
+      return next;
+    }
+    throw new Problem(409, 'customers.concurrentUpdate', 'The profile is being changed by another request; retry');
+  }
+
+  private async consentChanged(id: string, patch: UpdateCustomerInput, before: Customer): Promise<void> {
+    // On every withdrawing PATCH, not only the first: a retry after a failed deletion deletes then.
+    if (patch.consents?.profiling === false) {
+      await this.deps.consent.profilingWithdrawn(id).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'deleting derived data after consent withdrawal failed', error: String(err) }));
+        throw new Problem(503, 'insights.withdrawalIncomplete', 'Consent is withdrawn, but deleting the AI analyses failed: send the same request again');
+      });
+    } else if (patch.consents?.profiling === true && !before.consents.profiling.granted) {
+      await this.deps.consent.profilingGranted(id).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'refresh after consent failed', error: String(err) }));
+      });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { putIf } from '../storage/conditional.ts';
+import { batchPageKey, batchPartition } from '../storage/keys.ts';
+import type { BatchCounts, BatchReport } from './insights.model.ts';
+
+/** The pages of the daily analysis batches: counts only, under a partition of their own per batch. */
+export interface BatchRepository {
+  pageDone(batchId: string, page: number): Promise<boolean>;
+  putPage(batchId: string, page: number, counts: BatchCounts, last: boolean, at: string): Promise<void>;
+  report(batchId: string): Promise<BatchReport | undefined>;
+}
+
+const count = z.number().int().nonnegative().default(0);
+const PageItem = z.object({ customers: count, enqueued: count, unchanged: count, inactive: count, noConsent: count, alreadyPending: count, last: z.boolean().default(false) });
+
+export class DynamoBatchRepository implements BatchRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async pageDone(batchId: string, page: number) {
+    return (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: batchPageKey(batchId, page), ConsistentRead: true }))).Item !== undefined;
+  }
+
+  async putPage(batchId: string, page: number, counts: BatchCounts, last: boolean, at: string) {
+    await putIf(this.doc, { TableName: this.tableName, Item: { ...batchPageKey(batchId, page), ...counts, last, at }, ConditionExpression: 'attribute_not_exists(customerId)' });
+  }
+
+  async report(batchId: string): Promise<BatchReport | undefined> {
+    const res = await this.doc.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'customerId = :b', ExpressionAttributeValues: { ':b': batchPartition(batchId) }, ConsistentRead: true }),
+    );
+    const pages = (res.Items ?? []).map((i) => PageItem.parse(i));
+    if (pages.length === 0) return undefined;
+    const sum = (k: keyof BatchCounts) => pages.reduce((s, p) => s + p[k], 0);
+    const counts: BatchCounts = {
+      customers: sum('customers'),
+      enqueued: sum('enqueued'),
+      unchanged: sum('unchanged'),
+      inactive: sum('inactive'),
+      noConsent: sum('noConsent'),
+      alreadyPending: sum('alreadyPending'),
+    };
+    const considered = counts.enqueued + counts.unchanged + counts.alreadyPending;
+    return { batchId, pages: pages.length, finished: pages.some((p) => p.last), ...counts, unchangedShare: considered === 0 ? 0 : counts.unchanged / considered };
+  }
+}

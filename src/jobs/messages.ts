@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { CUSTOMER_ID_PATTERN, customerOfJob, JURISDICTION_PREFIXED_ID } from '../residency/jurisdiction.ts';
+
+const CustomerId = z.string().regex(CUSTOMER_ID_PATTERN);
+
+/**
+ * Every message a Cadence queue carries, as one discriminated union: a consumer parses each message with
+ * it, and a message that does not parse goes to the dead-letter queue at once (no delivery can help it).
+ */
+export const JobMessage = z.discriminatedUnion('kind', [
+  /** Analyse one customer (the job record is in the customer's partition). */
+  z
+    .object({ kind: z.literal('insights.analyze'), customerId: CustomerId, jobId: z.string() })
+    .strict()
+    .refine((m) => customerOfJob(m.jobId) === m.customerId, { message: 'the job id does not name the customer', path: ['jobId'] }),
+  /** Delete the model's analyses of a customer who withdrew consent (again, after replication). */
+  z.object({ kind: z.literal('insights.purge'), customerId: CustomerId }).strict(),
+  /** One page of a daily analysis batch. */
+  z
+    .object({ kind: z.literal('insights.batch'), batchId: z.string().regex(JURISDICTION_PREFIXED_ID), page: z.number().int().min(0), cursor: z.string().min(1).optional() })
+    .strict(),
+]);
+export type JobMessage = z.infer<typeof JobMessage>;
+export type JobKind = JobMessage['kind'];
+
+/** One handler per kind, each given its own message type. */
+export type JobHandlers = { [K in JobKind]?: (message: Extract<JobMessage, { kind: K }>) => Promise<void> };
