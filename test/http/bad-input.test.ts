@@ -1,23 +1,18 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Client } from '../support/app.ts';
-import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApi } from '../support/api.ts';
 
-let stores: TestStores;
-let api: Client;
 let eu: string;
 let row: string;
 let token: string;
+const t = useApi();
 beforeAll(async () => {
-  stores = await startDynaliteStores();
-  api = client(stores);
-  eu = (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'DE' } })).body.id;
-  row = (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'US' } })).body.id;
-  token = (await api.call('POST', `/v1/customers/${eu}/tokens`, { key: stores.adminKey, body: {} })).body.token;
+  eu = (await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country: 'DE' } })).body.id;
+  row = (await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country: 'US' } })).body.id;
+  token = (await t.api.call('POST', `/v1/customers/${eu}/tokens`, { key: t.stores.adminKey, body: {} })).body.token;
 });
-afterAll(async () => stores.close());
 
-const snapshot = async () => JSON.stringify(await Promise.all((['EU', 'ROW', 'GLOBAL'] as const).map((s) => stores.scanAll(s))));
+const snapshot = async () => JSON.stringify(await Promise.all((['EU', 'ROW', 'GLOBAL'] as const).map((s) => t.stores.scanAll(s))));
 
 const line = { productId: 'coffee', quantity: 1, unitPrice: 9.5, currency: 'EUR' };
 // Cases are built before beforeAll creates the customers: bodies name them as "$EU" until sent.
@@ -71,8 +66,8 @@ const cases: Case[] = [
 describe('bad input gets a 4xx problem with a stable code and changes nothing', () => {
   it.each(cases)('%s', async (_name, method, path, init, status, code) => {
     const before = await snapshot();
-    const key = init.key === 'token' ? token : init.key === 'none' ? undefined : stores.adminKey;
-    const res = await api.call(method, path(), {
+    const key = init.key === 'token' ? token : init.key === 'none' ? undefined : t.stores.adminKey;
+    const res = await t.api.call(method, path(), {
       ...(key ? { key } : {}),
       ...(init.body !== undefined ? { body: withIds(init.body) } : {}),
       ...(init.raw !== undefined ? { raw: init.raw } : {}),
@@ -108,7 +103,7 @@ describe('generated bodies never cause a 5xx (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutate(valid()), fc.string().map((raw) => ({ __raw: raw }))), async (body) => {
         const raw = body && typeof body === 'object' && '__raw' in body ? String((body as { __raw: string }).__raw) : undefined;
-        const res = await api.call(method, path(), { key: stores.adminKey, ...(raw !== undefined ? { raw } : { body: withIds(body) }) });
+        const res = await t.api.call(method, path(), { key: t.stores.adminKey, ...(raw !== undefined ? { raw } : { body: withIds(body) }) });
         if (res.status >= 500) throw new Error(`${res.status} for ${JSON.stringify(body).slice(0, 300)}: ${JSON.stringify(res.body)}`);
         if (res.status >= 400) expect(res.type).toBe('application/problem+json');
       }),

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { client, type Client } from '../support/app.ts';
-import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { useApi } from '../support/api.ts';
+import { client } from '../support/app.ts';
 
-let stores: TestStores;
-let api: Client;
-beforeAll(async () => {
-  stores = await startDynaliteStores();
-  api = client(stores);
-});
-afterAll(async () => stores.close());
+const t = useApi();
 
 it('publishes an OpenAPI 3.1 document generated from the route schemas, and a docs page', async () => {
-  const res = await api.call('GET', '/openapi.json');
+  const res = await t.api.call('GET', '/openapi.json');
   expect(res.status).toBe(200);
   const doc = res.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
   expect(doc.openapi).toBe('3.1.0');
@@ -38,19 +32,19 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
   expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['get', 'patch']);
   expect(doc.paths['/v1/purchases']!.post!.responses).toHaveProperty('422');
   for (const name of ['Customer', 'CreateCustomer', 'Order', 'OrderBatch', 'Product', 'Problem', 'PurchasePage']) expect(doc.components.schemas).toHaveProperty(name);
-  const page = await api.call('GET', '/docs');
+  const page = await t.api.call('GET', '/docs');
   expect(page.status).toBe(200);
   expect(page.type).toContain('text/html');
   expect(page.body).toContain('/openapi.json');
 });
 
 it('answers /health with the region it is served from', async () => {
-  const res = await api.call('GET', '/health', { region: 'eu-west-1' });
+  const res = await t.api.call('GET', '/health', { region: 'eu-west-1' });
   expect(res.body).toMatchObject({ status: 'ok', region: 'eu-west-1', jurisdiction: 'EU' });
 });
 
 it('allows browser calls only from the configured storefront origins', async () => {
-  const shop = client(stores, { corsOrigins: ['https://shop.example'] });
+  const shop = client(t.stores, { corsOrigins: ['https://shop.example'] });
   const preflight = (origin: string) =>
     shop.fetch(new Request('http://cadence.test/v1/customers/cus_eu_00000000000000000000', {
       method: 'OPTIONS',
@@ -63,6 +57,6 @@ it('allows browser calls only from the configured storefront origins', async () 
   const other = await preflight('https://evil.example');
   expect(other.headers.get('access-control-allow-origin')).toBeNull();
   // Without configured origins nothing is allowed.
-  const none = await api.fetch(new Request('http://cadence.test/v1/products', { headers: { origin: 'https://shop.example' } }));
+  const none = await t.api.fetch(new Request('http://cadence.test/v1/products', { headers: { origin: 'https://shop.example' } }));
   expect(none.headers.get('access-control-allow-origin')).toBeNull();
 });

@@ -10,8 +10,8 @@ import {
   medianTimeToNextPurchase,
   probabilityAlive,
   probabilityOfPurchase,
-} from '../../src/predictions/model/bgnbd.ts';
-import { cdnowCalibrationSummaries, readDerivedCdnow } from '../support/cdnow.ts';
+} from '../../../src/predictions/model/bgnbd.ts';
+import { cdnowCalibrationSummaries, readDerivedCdnow } from '../../support/cdnow.ts';
 
 // Fader, Hardie & Lee (2005), CDNOW sample, 39-week calibration, time unit = weeks.
 const published: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectedSpendPerTransaction, fitGammaGamma, gammaGammaLogLikelihood } from '../../src/predictions/model/gamma-gamma.ts';
-import { cdnowCalibrationSummaries, readDerivedCdnow } from '../support/cdnow.ts';
+import { expectedSpendPerTransaction, fitGammaGamma, gammaGammaLogLikelihood } from '../../../src/predictions/model/gamma-gamma.ts';
+import { cdnowCalibrationSummaries, readDerivedCdnow } from '../../support/cdnow.ts';
 
 // Fader & Hardie's gamma-gamma note, CDNOW sample, mean spend of the repeat transactions in calibration.
 const published = { p: 6.25, q: 3.74, gamma: 15.44 };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../src/shared/random.ts';
-import { SegmentationError } from '../../src/segments/model/clustering.ts';
-import { BASE_FEATURES, type FeatureSet } from '../../src/segments/model/features.ts';
-import { adjustedRandIndex, matchSegments } from '../../src/segments/model/matching.ts';
-import { runSegmentation, type SegmentInput } from '../../src/segments/model/run.ts';
+import { prng } from '../../../src/shared/random.ts';
+import { SegmentationError } from '../../../src/segments/model/clustering.ts';
+import { BASE_FEATURES, type FeatureSet } from '../../../src/segments/model/features.ts';
+import { adjustedRandIndex, matchSegments } from '../../../src/segments/model/matching.ts';
+import { runSegmentation, type SegmentInput } from '../../../src/segments/model/run.ts';
 
 // Planted clusters in the real feature space (original units), well apart on a few features each.
 const set: FeatureSet = { version: 'test', defs: BASE_FEATURES.map((d) => ({ ...d })), categories: [] };

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, type Client } from '../support/app.ts';
-import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApi } from '../support/api.ts';
 
-let stores: TestStores;
-let api: Client;
 let writer: string;
 let reader: string;
+const t = useApi();
 beforeAll(async () => {
-  stores = await startDynaliteStores();
-  api = client(stores);
-  writer = await stores.key(['purchases:write']);
-  reader = await stores.key(['purchases:read']);
+  writer = await t.stores.key(['purchases:write']);
+  reader = await t.stores.key(['purchases:read']);
 });
-afterAll(async () => stores.close());
 
 const newCustomer = async (country: string) =>
-  (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country } })).body.id as string;
+  (await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country } })).body.id as string;
 
 const order = (customerId: string, orderId: string, day: number, lines: [string, number][] = [['coffee', 1]]) => ({
   orderId,
@@ -24,9 +19,9 @@ const order = (customerId: string, orderId: string, day: number, lines: [string,
   lines: lines.map(([productId, quantity]) => ({ productId, quantity, unitPrice: 9.5, currency: 'EUR' })),
 });
 
-const post = (body: unknown, region?: string) => api.call('POST', '/v1/purchases', { key: writer, body, ...(region ? { region } : {}) });
+const post = (body: unknown, region?: string) => t.api.call('POST', '/v1/purchases', { key: writer, body, ...(region ? { region } : {}) });
 const history = async (id: string, limit = 100) => {
-  const res = await api.call('GET', `/v1/customers/${id}/purchases?limit=${limit}`, { key: reader });
+  const res = await t.api.call('GET', `/v1/customers/${id}/purchases?limit=${limit}`, { key: reader });
   expect(res.status).toBe(200);
   return res.body.items as { orderId: string; lineId: string; purchasedAt: string; quantity: number }[];
 };
@@ -65,13 +60,13 @@ describe('POST /v1/purchases', () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.call('GET', `/v1/customers/${c}/purchases?limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key: reader });
+      const res = await t.api.call('GET', `/v1/customers/${c}/purchases?limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key: reader });
       pages.push(res.body.items.map((i: { orderId: string }) => i.orderId));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(pages.flat()).toEqual([...days].sort((a, b) => b - a).map((d) => `D${d}`));
     expect(pages[0]).toHaveLength(5);
-    const defaults = await api.call('GET', `/v1/customers/${c}/purchases`, { key: reader });
+    const defaults = await t.api.call('GET', `/v1/customers/${c}/purchases`, { key: reader });
     expect(defaults.body.items).toHaveLength(12); // default limit 20
   });
 
@@ -95,8 +90,8 @@ describe('POST /v1/purchases', () => {
         [eu, 'created'],
       ]);
     }
-    const euItems = (await stores.scanAll('EU')).filter((i) => i.orderId);
-    const rowItems = (await stores.scanAll('ROW')).filter((i) => i.orderId);
+    const euItems = (await t.stores.scanAll('EU')).filter((i) => i.orderId);
+    const rowItems = (await t.stores.scanAll('ROW')).filter((i) => i.orderId);
     expect(euItems.filter((i) => String(i.orderId).startsWith('M-')).every((i) => i.customerId === eu)).toBe(true);
     expect(rowItems.filter((i) => String(i.orderId).startsWith('M-')).every((i) => i.customerId === row)).toBe(true);
     expect(await history(eu)).toHaveLength(4);
@@ -126,7 +121,7 @@ describe('POST /v1/purchases', () => {
     let count = 0;
     let cursor: string | null = null;
     do {
-      const page = await api.call('GET', `/v1/customers/${c}/purchases?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { key: reader });
+      const page = await t.api.call('GET', `/v1/customers/${c}/purchases?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { key: reader });
       count += page.body.items.length;
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -136,12 +131,12 @@ describe('POST /v1/purchases', () => {
 
 describe('GET /v1/customers/:id/purchases', () => {
   it('answers 404 for a customer that does not exist and 400 for a forged cursor', async () => {
-    const res = await api.call('GET', '/v1/customers/cus_row_zzzzzzzzzzzzzzzzzzzz/purchases', { key: reader });
+    const res = await t.api.call('GET', '/v1/customers/cus_row_zzzzzzzzzzzzzzzzzzzz/purchases', { key: reader });
     expect([res.status, res.body.code]).toEqual([404, 'customers.notFound']);
     const c = await newCustomer('US');
     const forged = Buffer.from(JSON.stringify({ t: 'x', customerId: 'cus_eu_zzzzzzzzzzzzzzzzzzzz' })).toString('base64url');
     for (const cursor of [forged, 'not-base64!', Buffer.from('{"t":"nope"}').toString('base64url')]) {
-      const r = await api.call('GET', `/v1/customers/${c}/purchases?cursor=${cursor}`, { key: reader });
+      const r = await t.api.call('GET', `/v1/customers/${c}/purchases?cursor=${cursor}`, { key: reader });
       expect([r.status, r.body.code]).toEqual([400, 'request.invalidCursor']);
     }
   });
@@ -151,10 +146,10 @@ describe('GET /v1/customers/:id/purchases', () => {
     const other = await newCustomer('NL');
     await post(order(mine, 'T1', 1));
     await post(order(other, 'T2', 1));
-    const token = (await api.call('POST', `/v1/customers/${mine}/tokens`, { key: stores.adminKey, body: {} })).body.token;
-    const own = await api.call('GET', `/v1/customers/${mine}/purchases`, { key: token });
+    const token = (await t.api.call('POST', `/v1/customers/${mine}/tokens`, { key: t.stores.adminKey, body: {} })).body.token;
+    const own = await t.api.call('GET', `/v1/customers/${mine}/purchases`, { key: token });
     expect(own.body.items.map((i: { orderId: string }) => i.orderId)).toEqual(['T1']);
-    const theirs = await api.call('GET', `/v1/customers/${other}/purchases`, { key: token });
+    const theirs = await t.api.call('GET', `/v1/customers/${other}/purchases`, { key: token });
     expect([theirs.status, theirs.body.code]).toEqual([404, 'customers.notFound']);
     expect(JSON.stringify(theirs.body)).not.toContain('T2');
   });

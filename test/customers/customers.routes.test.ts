@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mintCustomerToken } from '../../src/auth/customer-tokens.ts';
-import { client, JWT_SECRET, type Client } from '../support/app.ts';
-import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { client, JWT_SECRET } from '../support/app.ts';
+import { useApi } from '../support/api.ts';
 
-let stores: TestStores;
-let api: Client;
 let admin: string;
+const t = useApi();
 beforeAll(async () => {
-  stores = await startDynaliteStores();
-  api = client(stores);
-  admin = stores.adminKey;
+  admin = t.stores.adminKey;
 });
-afterAll(async () => stores.close());
 
 const create = (body: unknown, headers: Record<string, string> = {}, region = 'us-east-1') =>
-  api.call('POST', '/v1/customers', { key: admin, body, headers, region });
+  t.api.call('POST', '/v1/customers', { key: admin, body, headers, region });
 
 describe('residency', () => {
   it.each([
@@ -42,37 +38,37 @@ describe('residency', () => {
   it('stores an EU customer created through a ROW region only in the EU store', async () => {
     const res = await create({ country: 'DE', displayName: 'Grete', contact: { email: 'grete@example.com' } }, {}, 'ap-southeast-2');
     expect(res.status).toBe(201);
-    const eu = await stores.scanAll('EU');
-    const row = await stores.scanAll('ROW');
+    const eu = await t.stores.scanAll('EU');
+    const row = await t.stores.scanAll('ROW');
     expect(eu.some((i) => i.customerId === res.body.id)).toBe(true);
     expect(JSON.stringify(row)).not.toContain('grete@example.com');
   });
 
   it('keeps residency when the country changes and refuses to change id or residency', async () => {
     const { body: c } = await create({ country: 'DE' });
-    const moved = await api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { country: 'US' } });
+    const moved = await t.api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { country: 'US' } });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ country: 'US', residency: 'EU', id: c.id });
     for (const body of [{ residency: 'ROW' }, { id: 'cus_row_00000000000000000000' }]) {
-      const res = await api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body });
+      const res = await t.api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('customers.immutableField');
     }
-    expect((await api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body.residency).toBe('EU');
+    expect((await t.api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body.residency).toBe('EU');
   });
 });
 
 describe('profile', () => {
   it('records when consent was given and withdrawn, and removes fields set to null', async () => {
-    let t = Date.parse('2026-03-01T10:00:00Z');
-    const timed = client(stores, { now: () => t });
+    let clock = Date.parse('2026-03-01T10:00:00Z');
+    const timed = client(t.stores, { now: () => clock });
     const { body: c } = await timed.call('POST', '/v1/customers', {
       key: admin,
       body: { country: 'IE', displayName: 'Aoife', consents: { profiling: true }, attributes: { householdSize: { value: 3, source: 'self_declared' } } },
     });
     expect(c.consents.profiling).toEqual({ granted: true, updatedAt: '2026-03-01T10:00:00.000Z' });
     expect(c.consents.marketing).toEqual({ granted: false, updatedAt: '2026-03-01T10:00:00.000Z' });
-    t = Date.parse('2026-04-02T08:00:00Z');
+    clock = Date.parse('2026-04-02T08:00:00Z');
     const { body: u } = await timed.call('PATCH', `/v1/customers/${c.id}`, {
       key: admin,
       body: { consents: { profiling: false, marketing: false }, displayName: null, attributes: { ageBand: { value: '35_44', source: 'shop_entered' } } },
@@ -88,26 +84,26 @@ describe('profile', () => {
   it('serialises concurrent updates: none is lost', async () => {
     const { body: c } = await create({ country: 'US' });
     const results = await Promise.all([
-      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { displayName: 'X' } }),
-      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { contact: { email: 'x@example.com' } } }),
-      api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { consents: { marketing: true } } }),
+      t.api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { displayName: 'X' } }),
+      t.api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { contact: { email: 'x@example.com' } } }),
+      t.api.call('PATCH', `/v1/customers/${c.id}`, { key: admin, body: { consents: { marketing: true } } }),
     ]);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-    const final = (await api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body;
+    const final = (await t.api.call('GET', `/v1/customers/${c.id}`, { key: admin })).body;
     expect(final).toMatchObject({ displayName: 'X', contact: { email: 'x@example.com' }, consents: { marketing: { granted: true } } });
   });
 });
 
 describe('access', () => {
   it('needs a credential, a valid one, and the right scope', async () => {
-    expect((await api.call('GET', '/v1/customers/cus_eu_00000000000000000000')).body.code).toBe('auth.missing');
+    expect((await t.api.call('GET', '/v1/customers/cus_eu_00000000000000000000')).body.code).toBe('auth.missing');
     const wrongSecret = `${admin.slice(0, -4)}AAAA`;
-    const bad = await api.call('GET', '/v1/customers/cus_eu_00000000000000000000', { key: wrongSecret });
+    const bad = await t.api.call('GET', '/v1/customers/cus_eu_00000000000000000000', { key: wrongSecret });
     expect([bad.status, bad.body.code]).toEqual([401, 'auth.invalid']);
-    const readOnly = await stores.key(['customers:read']);
+    const readOnly = await t.stores.key(['customers:read']);
     const res = await create({ country: 'DE' });
-    expect((await api.call('GET', `/v1/customers/${res.body.id}`, { key: readOnly })).status).toBe(200);
-    const denied = await api.call('POST', '/v1/customers', { key: readOnly, body: { country: 'DE' } });
+    expect((await t.api.call('GET', `/v1/customers/${res.body.id}`, { key: readOnly })).status).toBe(200);
+    const denied = await t.api.call('POST', '/v1/customers', { key: readOnly, body: { country: 'DE' } });
     expect([denied.status, denied.body.code, denied.type]).toEqual([403, 'auth.forbidden', 'application/problem+json']);
   });
 
@@ -115,23 +111,23 @@ describe('access', () => {
     const { body: mine } = await create({ country: 'DE' });
     const { body: other } = await create({ country: 'DE' });
     const { body: foreign } = await create({ country: 'US' });
-    const minted = await api.call('POST', `/v1/customers/${mine.id}/tokens`, { key: admin, body: { ttlSeconds: 600 } });
+    const minted = await t.api.call('POST', `/v1/customers/${mine.id}/tokens`, { key: admin, body: { ttlSeconds: 600 } });
     expect(minted.status).toBe(201);
     const token = minted.body.token as string;
-    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: token })).body.id).toBe(mine.id);
+    expect((await t.api.call('GET', `/v1/customers/${mine.id}`, { key: token })).body.id).toBe(mine.id);
     for (const id of [other.id, foreign.id, 'cus_eu_00000000000000000000']) {
-      const res = await api.call('GET', `/v1/customers/${id}`, { key: token });
+      const res = await t.api.call('GET', `/v1/customers/${id}`, { key: token });
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('customers.notFound');
       expect(JSON.stringify(res.body)).not.toContain(id.slice(7));
     }
     // Tokens read; they do not write.
-    expect((await api.call('PATCH', `/v1/customers/${mine.id}`, { key: token, body: { displayName: 'x' } })).status).toBe(403);
+    expect((await t.api.call('PATCH', `/v1/customers/${mine.id}`, { key: token, body: { displayName: 'x' } })).status).toBe(403);
     // An expired token or one signed with another secret is refused.
     const expired = await mintCustomerToken(JWT_SECRET, mine.id, 60, Date.now() - 3_600_000);
-    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: expired })).status).toBe(401);
+    expect((await t.api.call('GET', `/v1/customers/${mine.id}`, { key: expired })).status).toBe(401);
     const forged = await mintCustomerToken('another-secret-that-is-long-enough-000000', mine.id, 600);
-    expect((await api.call('GET', `/v1/customers/${mine.id}`, { key: forged })).status).toBe(401);
+    expect((await t.api.call('GET', `/v1/customers/${mine.id}`, { key: forged })).status).toBe(401);
   });
 });
 
@@ -143,14 +139,14 @@ describe('idempotent creation', () => {
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.createdAt).toBe(first.body.createdAt);
-    const stored = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-customers') && i.customerId === first.body.id);
+    const stored = (await t.stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-customers') && i.customerId === first.body.id);
     expect(stored).toHaveLength(1);
     // The same key with another body is a client bug, not a retry.
     const other = await create({ country: 'DE', displayName: 'Someone else' }, headers);
     expect([other.status, other.body.code]).toEqual([409, 'customers.idempotencyConflict']);
     // Another API key's idempotency keys are its own.
-    const otherKey = await stores.key(['customers:write']);
-    const theirs = await api.call('POST', '/v1/customers', { key: otherKey, body: { country: 'DE', displayName: 'Retry' }, headers });
+    const otherKey = await t.stores.key(['customers:write']);
+    const theirs = await t.api.call('POST', '/v1/customers', { key: otherKey, body: { country: 'DE', displayName: 'Retry' }, headers });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
   });

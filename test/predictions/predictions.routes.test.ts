@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../../src/local/demo-data.ts';
-import { client, type Client } from '../support/app.ts';
-import { startDynaliteStores, type TestStores } from '../support/stores.ts';
+import { useApi } from '../support/api.ts';
 
-let stores: TestStores;
-let api: Client;
 const NOW = Date.parse('2026-06-30T12:00:00Z');
+const t = useApi(() => ({ now: () => NOW }));
 beforeAll(async () => {
-  stores = await startDynaliteStores();
-  api = client(stores, { now: () => NOW });
   for (const [id, category] of [['coffee', 'coffee'], ['filters', 'kitchen'], ['mug', 'kitchen'], ['descaler', 'kitchen']]) {
-    await api.call('PUT', `/v1/products/${id}`, { key: stores.adminKey, body: { name: id, category, price: 5, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: id !== 'mug' } });
+    await t.api.call('PUT', `/v1/products/${id}`, { key: t.stores.adminKey, body: { name: id, category, price: 5, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: id !== 'mug' } });
   }
 });
-afterAll(async () => stores.close());
 
-const admin = () => stores.adminKey;
-const newCustomer = async (country = 'DE') => (await api.call('POST', '/v1/customers', { key: admin(), body: { country } })).body.id as string;
+const admin = () => t.stores.adminKey;
+const newCustomer = async (country = 'DE') => (await t.api.call('POST', '/v1/customers', { key: admin(), body: { country } })).body.id as string;
 const day = (n: number) => new Date(Date.parse('2026-01-05T10:00:00Z') + n * 86_400_000).toISOString();
 
 /** Coffee every ~14 days, filters every ~45, one descaler, one mug (durable). */
@@ -30,12 +25,12 @@ function orders(customerId: string) {
   return list;
 }
 
-const read = (id: string, key = admin(), headers: Record<string, string> = {}) => api.call('GET', `/v1/customers/${id}/predictions`, { key, headers });
+const read = (id: string, key = admin(), headers: Record<string, string> = {}) => t.api.call('GET', `/v1/customers/${id}/predictions`, { key, headers });
 
 describe('GET /v1/customers/:id/predictions', () => {
   it('is computed when purchases arrive: products by urgency, model figures, what data it used', async () => {
     const id = await newCustomer();
-    const res = await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id) } });
+    const res = await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id) } });
     expect(res.body.predictionsUpdated).toBe(1);
     const p = await read(id);
     expect(p.status).toBe(200);
@@ -62,11 +57,11 @@ describe('GET /v1/customers/:id/predictions', () => {
   it('leaves predictions exactly as if each purchase had arrived once and in order, whatever duplicates and order', async () => {
     const once = await newCustomer();
     const messy = await newCustomer();
-    await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(once) } });
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(once) } });
     const shuffled = prng(9).shuffle(orders(messy));
     expect(shuffled.map((o) => o.orderId)).not.toEqual(orders(messy).map((o) => o.orderId));
     const parts = [shuffled.slice(0, 8), shuffled.slice(5, 14), shuffled.slice(10), shuffled.slice(0, 3)];
-    await Promise.all(parts.map((part) => api.call('POST', '/v1/purchases', { key: admin(), body: { orders: part } })));
+    await Promise.all(parts.map((part) => t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: part } })));
     const a = (await read(once)).body;
     const b = (await read(messy)).body;
     const strip = (v: Record<string, unknown>) => ({ ...v, customerId: undefined, computedAt: undefined });
@@ -75,16 +70,16 @@ describe('GET /v1/customers/:id/predictions', () => {
 
   it('answers 304 to a matching If-None-Match, says how old the cached answer is, and changes after a new purchase', async () => {
     const id = await newCustomer('US');
-    await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id).slice(0, 6) } });
-    const first = await api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}` } }));
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id).slice(0, 6) } });
+    const first = await t.api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}` } }));
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"[0-9a-f]{24}"$/);
     expect(first.headers.get('cache-control')).toBe('private, max-age=60');
     expect(first.headers.get('age')).toBe('0');
-    const again = await api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}`, 'if-none-match': etag } }));
+    const again = await t.api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}`, 'if-none-match': etag } }));
     expect(again.status).toBe(304);
-    await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id).slice(6, 8) } });
-    const after = await api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}`, 'if-none-match': etag } }));
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(id).slice(6, 8) } });
+    const after = await t.api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}`, 'if-none-match': etag } }));
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);
   });
@@ -92,8 +87,8 @@ describe('GET /v1/customers/:id/predictions', () => {
   it("lets a customer token read its own predictions only, and says when there are none", async () => {
     const mine = await newCustomer();
     const other = await newCustomer();
-    await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(other).slice(0, 3) } });
-    const token = (await api.call('POST', `/v1/customers/${mine}/tokens`, { key: admin(), body: {} })).body.token;
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(other).slice(0, 3) } });
+    const token = (await t.api.call('POST', `/v1/customers/${mine}/tokens`, { key: admin(), body: {} })).body.token;
     expect((await read(mine, token)).body.code).toBe('predictions.notFound');
     const theirs = await read(other, token);
     expect([theirs.status, theirs.body.code]).toEqual([404, 'customers.notFound']);
@@ -104,18 +99,18 @@ describe('GET /v1/customers/:id/predictions', () => {
 describe('population refit', () => {
   it("fits each jurisdiction in its own region, stores the fit date, and recomputes everyone's predictions", async () => {
     const eu = await newCustomer('FR');
-    await api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(eu) } });
-    const reader = await stores.key(['customers:read']);
-    expect((await api.call('POST', '/v1/ops/refit', { key: reader, body: {} })).status).toBe(403);
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: orders(eu) } });
+    const reader = await t.stores.key(['customers:read']);
+    expect((await t.api.call('POST', '/v1/ops/refit', { key: reader, body: {} })).status).toBe(403);
     // No body at all, as `npm run cadence -- refit` sends it, entering in the other jurisdiction.
-    const res = await api.call('POST', '/v1/ops/refit?jurisdiction=EU', { key: admin(), region: 'us-east-1' });
+    const res = await t.api.call('POST', '/v1/ops/refit?jurisdiction=EU', { key: admin(), region: 'us-east-1' });
     expect(res.status).toBe(200);
     expect(res.body.jurisdiction).toBe('EU');
     expect(res.body.customers).toBeGreaterThanOrEqual(4);
     const p = (await read(eu)).body;
     expect(p.population).toMatchObject({ source: 'fitted', fittedAt: '2026-06-30T12:00:00.000Z' });
     // The parameters are aggregates in the global table; no EU customer id went there.
-    const global = JSON.stringify(await stores.scanAll('GLOBAL'));
+    const global = JSON.stringify(await t.stores.scanAll('GLOBAL'));
     expect(global).toContain('EU#population');
     expect(global).not.toMatch(/cus_eu_/);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PRIOR, estimatePrior, fitSeries, forecast, toPurchaseDays, type PurchaseDay } from '../../src/predictions/model/cadence.ts';
-import { predictCustomer } from '../../src/predictions/model/customer.ts';
-import { buildHistory, type PurchaseEvent } from '../../src/predictions/model/history.ts';
-import { fitPopulation } from '../../src/predictions/model/population.ts';
-import { prng } from '../../src/local/demo-data.ts';
+import { DEFAULT_PRIOR, estimatePrior, fitSeries, forecast, toPurchaseDays, type PurchaseDay } from '../../../src/predictions/model/cadence.ts';
+import { predictCustomer } from '../../../src/predictions/model/customer.ts';
+import { buildHistory, type PurchaseEvent } from '../../../src/predictions/model/history.ts';
+import { fitPopulation } from '../../../src/predictions/model/population.ts';
+import { prng } from '../../../src/local/demo-data.ts';
 
 const regular = (start: number, gap: number, n: number, quantity = 1): PurchaseDay[] => Array.from({ length: n }, (_, i) => ({ day: start + i * gap, quantity }));
 
