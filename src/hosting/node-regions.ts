@@ -1,5 +1,5 @@
 import { regions as allRegions } from '../../regions/index.ts';
-import { createApp } from '../app.ts';
+import { createApp, FEATURES } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
 import type { Fetcher, Peers } from '../residency/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
@@ -21,6 +21,8 @@ export interface NodeRegionsOptions {
   bedrockClientOptions?: Record<string, unknown>;
   /** A queue per region (tests drain them by hand); by default each region runs its jobs in process. */
   queueFor?: (region: Region) => JobQueue;
+  /** The features each app mounts, in order (tests mount them in another order). */
+  features?: Parameters<typeof createApp>[1];
 }
 
 export function httpFetcher(baseUrl: string): Fetcher {
@@ -64,6 +66,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
         ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
         ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
       }),
+      options.features ?? FEATURES,
     );
     apps.set(region.id, { fetch: (req) => Promise.resolve(app.fetch(req)) });
   }

@@ -1,7 +1,7 @@
 import type { Fetcher } from '../../src/residency/peers.ts';
 import { edgeRouter, EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
-import { nodeRegions } from '../../src/hosting/node-regions.ts';
+import { nodeRegions, type NodeRegionsOptions } from '../../src/hosting/node-regions.ts';
 import type { TestStores } from './stores.ts';
 import type { AiSettings } from '../../src/config/env.ts';
 import { InProcessQueue, type JobQueue } from '../../src/jobs/queue.ts';
@@ -29,6 +29,8 @@ export interface ClientOptions {
   regions?: readonly Region[];
   /** Each region's job queue; by default a manual in-process queue per region (see Client.queues). */
   queueFor?: (region: Region) => JobQueue;
+  /** The features every region app mounts, in order (default: the app's). */
+  features?: NodeRegionsOptions['features'];
 }
 
 export function client(stores: TestStores, options: ClientOptions = {}): Client {
@@ -43,6 +45,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.ai ? { ai: options.ai } : {}),
     ...(options.regions ? { regions: options.regions } : {}),
+    ...(options.features ? { features: options.features } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
     // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
