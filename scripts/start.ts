@@ -31,7 +31,7 @@ Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per 
   API docs:      ${stack.url}/docs   (OpenAPI: ${stack.url}/openapi.json)
   operator key:  ${stack.adminKey}
   requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere
-  catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}
+  catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}${stack.daily.map((d) => `\n  ${d.jurisdiction} segments: ${'k' in d.segments ? `${d.segments.k} segments of ${d.customers} customers` : `none yet (${d.segments.none})`}`).join('')}
   AI analysis:   ${env.BEDROCK_ACCESS_KEY_ID && env.BEDROCK_SECRET_ACCESS_KEY ? `Claude on Bedrock${env.BEDROCK_ENDPOINT ? ` at ${env.BEDROCK_ENDPOINT}` : ''}` : 'statistical (no BEDROCK_ACCESS_KEY_ID / BEDROCK_SECRET_ACCESS_KEY set)'}
 
 Try:

@@ -7,7 +7,7 @@ import { createLocalTables, localConnection, registerApiKey } from './bootstrap.
 import { generateDemoData } from './demo-data.ts';
 import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
 import { nodeRegions } from '../hosting/node-regions.ts';
-import { refitAndSegment } from './refit.ts';
+import { refitAndSegment, type DailyOutcome } from './refit.ts';
 import { localSecrets } from './secrets.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
@@ -33,6 +33,8 @@ export interface LocalStack {
   jwtSecret: string;
   stores: LocalStores;
   seeded: { customers: number; purchases: number } | undefined;
+  /** What the first refit and segment runs did (on first start with demo data). */
+  daily: DailyOutcome[];
   stop(): Promise<void>;
 }
 
@@ -92,14 +94,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       url = u.href.replace(/\/$/, '');
       stopServer = () => mf.dispose();
     }
-    if (seeded) {
-      await refitAndSegment(url, secrets.adminKey, log);
-    }
+    const daily = seeded ? await refitAndSegment(url, secrets.adminKey, log) : [];
     return {
       url,
       ...secrets,
       stores,
       seeded,
+      daily,
       async stop() {
         await stopServer();
         await stores.close();

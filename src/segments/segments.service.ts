@@ -68,7 +68,7 @@ export class SegmentService {
     } catch (err) {
       const code = err instanceof SegmentationError ? err.code : 'segments.runFailed';
       Object.assign(run, { status: 'failed', finishedAt: this.iso(), error: { code, message: err instanceof Error ? err.message : String(err) } });
-      console.error(JSON.stringify({ level: 'error', msg: 'segment run failed', run: id, code }));
+      console.error(JSON.stringify({ level: err instanceof SegmentationError ? 'warn' : 'error', msg: 'segment run failed', run: id, code }));
     }
     await this.deps.store.putRun(run);
     return run;
