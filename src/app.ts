@@ -36,6 +36,8 @@ export interface AppDeps {
   jwtSecret: string;
   /** Storefront origins allowed to call from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** Readiness probes of the stores this deployment depends on, by name. */
+  readiness?: Record<string, () => Promise<void>>;
   services: {
     customers: CustomerService;
     purchases: PurchaseService;
@@ -81,7 +83,16 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     if (!c.res.headers.has(SERVED_BY)) c.res.headers.set(SERVED_BY, deps.region.id);
   });
 
+  // Liveness: the process answers. Readiness: every store it depends on answers too.
   app.get('/health', (c) => c.json({ status: 'ok', region: deps.region.id, jurisdiction: deps.region.jurisdiction, time: new Date(deps.now()).toISOString() }));
+  app.get('/health/ready', async (c) => {
+    const checks = await Promise.all(
+      Object.entries(deps.readiness ?? {}).map(async ([name, probe]) => [name, await probe().then(() => 'ok', (err: unknown) => `unavailable: ${err instanceof Error ? err.name : 'error'}`)] as const),
+    );
+    const ready = checks.every(([, v]) => v === 'ok');
+    const body = { status: ready ? 'ready' : 'unavailable', region: deps.region.id, checks: Object.fromEntries(checks) };
+    return c.json(body, ready ? 200 : 503, ready ? {} : { 'retry-after': '5' });
+  });
 
   // Browsers on the shop's own pages may read a customer's data with the customer's token.
   if (deps.corsOrigins && deps.corsOrigins.length > 0) {

@@ -27,6 +27,7 @@ import type { Peers } from './residency/peers.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
+import { storeProbe } from './storage/readiness.ts';
 
 export interface DeploymentConfig {
   region: Region;
@@ -136,6 +137,11 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       insights,
     },
     queue,
+    // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
+    readiness: {
+      [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
+      'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
+    },
     personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights)],
     now,
   };

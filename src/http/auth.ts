@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { API_KEY_PATTERN, constantTimeEqual, sha256Hex, type ApiKeyRecord, type ApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import { verifyCustomerToken } from '../auth/customer-tokens.ts';
+import { readThrough } from '../shared/read-through.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { AppEnv, Principal } from './context.ts';
 import { notFound, Problem } from './problem.ts';
 
@@ -14,15 +16,10 @@ export interface AuthDeps {
 }
 
 export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
-  const lookup = async (keyId: string) => {
-    const hit = cache.get(keyId);
-    if (hit && hit.until > deps.now()) return hit.record;
-    const record = await deps.apiKeys.get(keyId);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(keyId, { record, until: deps.now() + KEY_CACHE_MS });
-    return record;
-  };
+  // Unknown key ids are remembered too (null), so a flood of made-up keys does not reach the table; while
+  // the global store is unreachable, the last known record serves (a revocation then waits for the store).
+  const keys = new TtlCache<ApiKeyRecord | null>(KEY_CACHE_MS, 10_000, deps.now);
+  const lookup = async (keyId: string) => (await readThrough(keys, keyId, async () => (await deps.apiKeys.get(keyId)) ?? null, deps.now))?.value ?? undefined;
 
   // Verified credentials, so a busy storefront key or token is hashed (WebCrypto) once a minute, not on
   // every request. Only successes are kept, never longer than the key-record cache or the token's expiry.

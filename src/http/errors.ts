@@ -9,7 +9,8 @@ import { Problem } from './problem.ts';
  * fault: logged for alerting, answered 500 without detail.
  */
 export const handleError: ErrorHandler = (err, c) => {
-  if (err instanceof Problem) return err.toResponse();
+  // Every 503 says when to come back, whoever threw it.
+  if (err instanceof Problem) return err.toResponse(err.status === 503 ? { 'retry-after': '1' } : undefined);
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) {
       return new Problem(400, 'request.invalidJson', 'The body is not valid JSON').toResponse();

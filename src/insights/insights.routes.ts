@@ -7,6 +7,7 @@ import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { JURISDICTION_PREFIXED_ID } from '../residency/jurisdiction.ts';
 import { BatchSchema, CostsSchema, Day, InsightsSchema, insightView, JobSchema, jobView, MAX_REPORT_DAYS } from './insights.schemas.ts';
+import { cacheHeaders } from '../shared/read-through.ts';
 import type { InsightsService } from './insights.service.ts';
 
 export interface InsightRoutesDeps {
@@ -80,7 +81,7 @@ export function insightRoutes(deps: InsightRoutesDeps) {
       const read = await deps.insights.serve(c.req.valid('param').id);
       const asCustomer = c.var.principal.kind === 'customer';
       const etag = `W/"${read.analysis.etag.replaceAll('"', '')}-${read.status[0]}${asCustomer ? 'c' : 'o'}"`;
-      const headers = { etag, 'cache-control': 'private, max-age=60', age: String(read.ageSeconds) };
+      const headers = { etag, ...cacheHeaders({ ageSeconds: read.ageSeconds, stale: read.stale === true }) };
       if ((c.req.header('if-none-match') ?? '').split(',').some((t) => t.trim() === etag)) return c.body(null, 304, headers);
       return c.json(insightView(read, asCustomer), 200, headers);
     })

@@ -1,4 +1,5 @@
 import type { PredictionRepository } from '../predictions/predictions.repository.ts';
+import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { analysisEtag } from './analyse.ts';
 import type { AnalysisRepository } from './analyses.repository.ts';
@@ -16,6 +17,8 @@ export interface InsightRead {
   refreshJobId?: string;
   /** Seconds since it was computed. */
   ageSeconds: number;
+  /** The store could not answer: the last known analysis, served as is. */
+  stale?: boolean;
 }
 
 export interface InsightReadsDeps {
@@ -43,14 +46,12 @@ export class InsightReads {
   }
 
   async read(customerId: string, currentLineCount: number | undefined): Promise<InsightRead | undefined> {
-    let analysis = this.cache.get(customerId)?.value;
-    if (!analysis) {
-      const generation = this.cache.mark();
-      analysis = await this.deps.analyses.get(customerId);
-      if (analysis) this.cache.set(customerId, analysis, generation);
-    }
+    const cached = await readThrough(this.cache, customerId, () => this.deps.analyses.get(customerId), this.deps.now);
+    const analysis = cached?.value;
     const now = this.deps.now();
     const age = (a: StoredAnalysis) => Math.max(0, Math.floor((now - Date.parse(a.computedAt)) / 1000));
+    // The store is down: the last known analysis, without asking for a refresh it could not record.
+    if (cached?.stale) return { analysis: cached.value, status: isStale(cached.value, currentLineCount, now) ? 'stale' : 'fresh', ageSeconds: age(cached.value), stale: true };
     if (analysis && !isStale(analysis, currentLineCount, now)) return { analysis, status: 'fresh', ageSeconds: age(analysis) };
     const predictions = analysis ? undefined : await this.deps.predictions.get(customerId);
     if (!analysis && !predictions) return undefined; // nothing to analyse, and no job for it

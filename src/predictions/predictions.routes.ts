@@ -6,6 +6,7 @@ import { commonErrors, json, notFoundError, security } from '../http/openapi.ts'
 import { validationHook } from '../http/validation.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
 import { matchesEtag } from '../shared/etag.ts';
+import { cacheHeaders } from '../shared/read-through.ts';
 import { PredictionsViewSchema } from './predictions.schemas.ts';
 import type { PredictionService } from './predictions.service.ts';
 
@@ -59,7 +60,7 @@ export function predictionRoutes(deps: PredictionRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(getPredictions, async (c) => {
       const found = await deps.predictions.serve(c.req.valid('param').id);
-      const headers = { etag: found.stored.etag, 'cache-control': 'private, max-age=60', age: String(found.ageSeconds) };
+      const headers = { etag: found.stored.etag, ...cacheHeaders(found) };
       if (matchesEtag(c.req.header('if-none-match'), found.stored.etag)) return c.body(null, 304, headers);
       return c.json(found.stored.view, 200, headers);
     })

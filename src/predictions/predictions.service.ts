@@ -8,6 +8,7 @@ import type { Region } from '../regions/region.schema.ts';
 import { dayOf } from '../shared/days.ts';
 import { etagOf } from '../shared/etag.ts';
 import { mapLimit } from '../shared/map-limit.ts';
+import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
 import { buildHistory, type CustomerHistory, type PurchaseEvent } from './model/history.ts';
@@ -36,6 +37,12 @@ export interface RefitReport {
   bgnbd: PopulationModel['bgnbd'];
   productPriors: number;
   durationMs: number;
+}
+
+export interface PredictionsRead {
+  stored: StoredPredictions;
+  ageSeconds: number;
+  stale: boolean;
 }
 
 export interface CustomerSnapshot {
@@ -69,19 +76,17 @@ export class PredictionService {
     this.listeners.push(listener);
   }
 
-  /** The stored predictions, through the read cache; `ageSeconds` is how long they have been in this cache. */
-  async read(customerId: string): Promise<{ stored: StoredPredictions; ageSeconds: number } | undefined> {
-    const hit = this.reads.get(customerId);
-    if (hit) return { stored: hit.value, ageSeconds: Math.floor((this.deps.now() - hit.storedAt) / 1000) };
-    const generation = this.reads.mark();
-    const stored = await this.deps.predictions.get(customerId);
-    if (!stored) return undefined;
-    this.reads.set(customerId, stored, generation);
-    return { stored, ageSeconds: 0 };
+  /**
+   * The stored predictions through the read cache: `ageSeconds` is how long ago they were read from the
+   * store, and `stale` says the store could not answer and this is the last known answer.
+   */
+  async read(customerId: string): Promise<PredictionsRead | undefined> {
+    const r = await readThrough(this.reads, customerId, () => this.deps.predictions.get(customerId), this.deps.now);
+    return r && { stored: r.value, ageSeconds: r.ageSeconds, stale: r.stale };
   }
 
   /** As `read`, for a request: 404 `customers.notFound` or `predictions.notFound` when there are none. */
-  async serve(customerId: string): Promise<{ stored: StoredPredictions; ageSeconds: number }> {
+  async serve(customerId: string): Promise<PredictionsRead> {
     const found = await this.read(customerId);
     if (found) return found;
     if (!(await this.deps.customers.get(customerId))) throw notFound('customer');

@@ -40,8 +40,10 @@ export const PurchasesBody = z
   ])
   .openapi({ description: `One order, or { orders: [...] } with up to ${MAX_ORDERS_PER_BATCH} orders (${MAX_LINES_PER_REQUEST} lines in all).` });
 
-export const LineStatus = z.enum(['created', 'duplicate', 'conflict']).openapi({
-  description: 'created: stored now; duplicate: this exact line was stored before; conflict: a different line with this order and line id exists, nothing changed.',
+export const LineStatus = z.enum(['created', 'duplicate', 'conflict', 'unconfirmed']).openapi({
+  description:
+    'created: stored now; duplicate: this exact line was stored before; conflict: a different line with this order and line id exists, nothing changed; ' +
+    'unconfirmed (only in a 503 `purchases.partiallyStored` answer): the store did not confirm the write, send the request again (stored lines then answer `duplicate`).',
 });
 
 export const LineResult = z.object({

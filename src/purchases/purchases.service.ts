@@ -1,5 +1,6 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { DependencyUnavailable } from '../shared/errors.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { checkBatch, linesOf, ordersOf, sameLine, summarize, type PurchaseLine } from './purchases.model.ts';
 import type { PurchaseRepository } from './purchases.repository.ts';
@@ -46,6 +47,13 @@ export class PurchaseService {
     const lines = this.linesOf(body);
     await this.checkCustomers(lines);
     const results = await this.store(lines);
+    const unconfirmed = results.filter((r) => r.status === 'unconfirmed').length;
+    if (unconfirmed > 0) {
+      // The store went away part way: say line by line what is stored, and that a resend is safe.
+      const summary = { ...summarize(results), unconfirmed, predictionsUpdated: 0 };
+      const someStored = summary.created + summary.duplicates + summary.conflicts > 0;
+      throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
+    }
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const predictionsUpdated = await this.recompute(lines);
@@ -75,9 +83,23 @@ export class PurchaseService {
       if (!stored.has(key)) firstOfKey.push(line);
     }
     const written = new Map<string, LineResult['status']>();
+    // Once the store has failed a write after the SDK's retries, the remaining lines are not tried: they
+    // would each wait through the same retries, and the answer (resend) is the same.
+    let storeDown = false;
     await mapLimit(firstOfKey, WRITE_CONCURRENCY, async (line) => {
-      const res = await this.deps.purchases.putIfAbsent(line);
-      written.set(storedKey(line), res.created ? 'created' : res.stored && sameLine(res.stored, line) ? 'duplicate' : 'conflict');
+      if (storeDown) {
+        written.set(storedKey(line), 'unconfirmed');
+        return;
+      }
+      try {
+        const res = await this.deps.purchases.putIfAbsent(line);
+        written.set(storedKey(line), res.created ? 'created' : res.stored && sameLine(res.stored, line) ? 'duplicate' : 'conflict');
+      } catch (err) {
+        // Not confirmed: it may or may not have been written; a resend finds out (conditional on the key).
+        if (!(err instanceof DependencyUnavailable)) throw err;
+        storeDown = true;
+        written.set(storedKey(line), 'unconfirmed');
+      }
     });
     const reported = new Set<string>();
     return lines.map((line) => {

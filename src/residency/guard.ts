@@ -116,9 +116,13 @@ async function split(
   // Hono caches bodies as promises (its type says the value); validators read this cache.
   c.req.bodyCache = { text: Promise.resolve(JSON.stringify(local)) as unknown as string };
   await next();
-  if (c.res.status !== 200) return;
-  answers.set(here, await c.res.json());
+  // A 503 that says line by line what was stored (the store went away part way) is merged too, so the
+  // caller sees every line of the request; any other local refusal is answered as it is.
+  const localAnswer = c.res.status === 200 || c.res.status === 503 ? ((await c.res.clone().json()) as Record<string, unknown>) : undefined;
+  if (!localAnswer || (c.res.status === 503 && !Array.isArray(localAnswer.results))) return;
+  answers.set(here, localAnswer);
   const headers = new Headers(c.res.headers);
   headers.delete('content-length');
-  c.res = Response.json(splitter.merge(body, answers), { status: 200, headers });
+  const merged = splitter.merge(body, answers) as Record<string, unknown>;
+  c.res = Response.json(c.res.status === 200 ? merged : { ...localAnswer, ...merged }, { status: c.res.status, headers });
 }

@@ -41,14 +41,19 @@ export async function forwardToJurisdiction(
   const init: RequestInit = { method: original.method, headers };
   if (body !== undefined && body !== '') init.body = body;
   let lastError: unknown;
+  let unavailable: Response | undefined;
   for (const target of targets) {
     try {
       const res = await target.fetch(new Request(original.url, init));
       if (res.status !== 503) return res;
+      unavailable ??= res;
       lastError = new Error(`peer answered ${res.status}`);
     } catch (err) {
       lastError = err;
     }
   }
+  // Every region answered that it could not serve (its store is down, say): pass on what the first (the
+  // home, which may have done part of the work and says so) answered, with its code and Retry-After.
+  if (unavailable) return unavailable;
   throw new DependencyUnavailable('routing.peerUnavailable', `No ${jurisdiction} deployment is reachable (${String(lastError)})`, 1, { cause: lastError });
 }

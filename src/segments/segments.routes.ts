@@ -6,6 +6,7 @@ import { commonErrors, json, jsonBody, notFoundError, security, unprocessableErr
 import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { CustomerSegmentSchema, JurisdictionQuery, RUN_ID_PATTERN, RunBody, RunSchema, SegmentsSchema } from './segments.schemas.ts';
+import { cacheHeaders } from '../shared/read-through.ts';
 import type { SegmentService } from './segments.service.ts';
 
 export interface SegmentRoutesDeps {
@@ -60,7 +61,10 @@ const runRecord = createRoute({
 // A `?jurisdiction=` naming another jurisdiction was sent there by the residency guard: these serve their own.
 export function segmentRoutes(deps: SegmentRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(customerSegment, async (c) => c.json(await deps.segments.serve(c.req.valid('param').id), 200, { 'cache-control': 'private, max-age=60' }))
+    .openapi(customerSegment, async (c) => {
+      const { view, ...read } = await deps.segments.serve(c.req.valid('param').id);
+      return c.json(view, 200, cacheHeaders(read));
+    })
     .openapi(currentSegments, async (c) => {
       const def = await deps.segments.current();
       if (!def) throw new Problem(404, 'segments.none', 'No segment run has succeeded yet; POST /v1/segment-runs starts one');

@@ -4,6 +4,7 @@ import type { CustomerPrediction } from '../predictions/model/customer.ts';
 import type { CustomerHistory } from '../predictions/model/history.ts';
 import type { CustomerSnapshot } from '../predictions/predictions.service.ts';
 import type { Region } from '../regions/region.schema.ts';
+import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
 import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
@@ -148,17 +149,12 @@ export class SegmentService {
     }
   }
 
-  /** The customer's assignment with the definition of the run that made it. */
-  async read(customerId: string): Promise<{ assignment: Assignment; definition: SegmentDefinition } | undefined> {
-    let assignment = this.reads.get(customerId)?.value;
-    if (!assignment) {
-      const generation = this.reads.mark();
-      assignment = await this.deps.assignments.get(customerId);
-      if (!assignment) return undefined;
-      this.reads.set(customerId, assignment, generation);
-    }
-    const definition = await this.definitionOf(assignment.runId);
-    return definition ? { assignment, definition } : undefined;
+  /** The customer's assignment with the definition of the run that made it (stale if the store is down). */
+  async read(customerId: string): Promise<{ assignment: Assignment; definition: SegmentDefinition; ageSeconds: number; stale: boolean } | undefined> {
+    const a = await readThrough(this.reads, customerId, () => this.deps.assignments.get(customerId), this.deps.now);
+    if (!a) return undefined;
+    const d = await readThrough(this.definitions, a.value.runId, () => this.deps.store.definition(a.value.runId), this.deps.now);
+    return d ? { assignment: a.value, definition: d.value, ageSeconds: a.ageSeconds, stale: a.stale || d.stale } : undefined;
   }
 
   /** The customer's segment as served; 404 with the reason when there is none. */
@@ -171,7 +167,7 @@ export class SegmentService {
     const { assignment: a, definition } = found;
     const segment = definition.segments.find((s) => s.id === a.segmentId);
     if (!segment) throw new Problem(404, 'segments.notAssigned', 'The customer is not in a current segment yet');
-    return {
+    const view = {
       customerId,
       segment: { id: segment.id, name: segment.name, summary: segment.summary },
       distance: Number(a.distance.toFixed(4)),
@@ -179,6 +175,7 @@ export class SegmentService {
       runId: a.runId,
       assignedAt: a.assignedAt,
     };
+    return { view, ageSeconds: found.ageSeconds, stale: found.stale };
   }
 
   /** The name of the customer's current segment, if any (for the AI analysis's input). */
@@ -191,11 +188,4 @@ export class SegmentService {
     return this.deps.store.run(id);
   }
 
-  private async definitionOf(runId: string): Promise<SegmentDefinition | undefined> {
-    const hit = this.definitions.get(runId);
-    if (hit) return hit.value;
-    const def = await this.deps.store.definition(runId);
-    if (def) this.definitions.set(runId, def);
-    return def;
-  }
 }

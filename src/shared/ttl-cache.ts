@@ -1,7 +1,8 @@
 /**
- * A small per-isolate cache of served predictions with a time to live: storefront reads hit memory, not
- * DynamoDB, and a stale entry lives at most `ttlMs` (writes in this isolate invalidate at once; other
- * isolates and regions catch up within the TTL). Least recently used entries go first when full.
+ * A small per-isolate cache with a time to live: storefront reads hit memory, not DynamoDB, and an entry
+ * is fresh for at most `ttlMs` (writes in this isolate invalidate at once; other isolates and regions catch
+ * up within the TTL). An expired entry is kept (until deleted or evicted, least recently used first) so
+ * that it can still be served, marked stale, while the store behind it is unreachable.
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; storedAt: number }>();
@@ -14,17 +15,20 @@ export class TtlCache<V> {
     private readonly now: () => number,
   ) {}
 
+  /** The entry if it is fresh. */
   get(key: string): { value: V; storedAt: number } | undefined {
     const hit = this.entries.get(key);
-    if (!hit) return undefined;
-    if (this.now() - hit.storedAt > this.ttlMs) {
-      this.entries.delete(key);
-      return undefined;
-    }
+    if (!hit || this.now() - hit.storedAt > this.ttlMs) return undefined;
     // Re-insert so iteration order is least recently used first.
     this.entries.delete(key);
     this.entries.set(key, hit);
     return hit;
+  }
+
+  /** The entry even if expired, as long as it is younger than `maxAgeMs` (stale-if-error). */
+  getStale(key: string, maxAgeMs: number): { value: V; storedAt: number } | undefined {
+    const hit = this.entries.get(key);
+    return hit && this.now() - hit.storedAt <= maxAgeMs ? hit : undefined;
   }
 
   /** The current generation; pass it to `set` to store only if nothing was deleted since. */

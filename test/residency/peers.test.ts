@@ -41,6 +41,11 @@ describe('forwarding to the jurisdiction that holds the customer', () => {
     expect((err as DependencyUnavailable).retryAfterSeconds).toBeGreaterThan(0);
   });
 
+  it("passes on the last region's 503 when every region answers that it cannot serve", async () => {
+    const res = await forwardToJurisdiction({ EU: [answering(503), answering(503)] }, 'EU', 'us-east-1', req());
+    expect(res.status).toBe(503);
+  });
+
   it('refuses to forward a request twice (421), so misconfigured regions cannot loop', async () => {
     const once = new Request('http://x/', { headers: { [FORWARDED_BY]: 'eu-central-1' } });
     const err = await forwardToJurisdiction({ ROW: [answering(200)] }, 'ROW', 'eu-central-1', once).catch((e: unknown) => e);

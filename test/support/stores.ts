@@ -21,7 +21,7 @@ export interface TestStores {
   close(): Promise<void>;
 }
 
-async function withTables(endpoints: Record<StoreName, string>, close: () => Promise<void>): Promise<TestStores> {
+export async function withTables(endpoints: Record<StoreName, string>, close: () => Promise<void>): Promise<TestStores> {
   await createLocalTables(endpoints);
   const adminKey = generateApiKey();
   await registerApiKey(endpoints.GLOBAL, adminKey, 'test admin', ['admin']);
@@ -65,7 +65,7 @@ export async function startDynaliteStores(): Promise<TestStores> {
 
 export const motoAvailable = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status === 0;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;
