@@ -5,6 +5,7 @@ import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import type { AiSettings } from './config/env.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
+import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
 import { BedrockAnalyzer } from './insights/bedrock.ts';
@@ -129,7 +130,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     jwtSecret: config.jwtSecret,
     corsOrigins: config.corsOrigins ?? [],
     services: {
-      customers: new CustomerService({ region, customers, consent: insights.consent, now }),
+      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent: insights.consent, now }),
       purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),
       products: new ProductService({ catalog, now }),
       predictions,

@@ -4,6 +4,7 @@ import type { Region } from '../regions/region.schema.ts';
 import { idempotentCustomerId, newCustomerId } from '../shared/ids.ts';
 import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
 import { CustomerConflictError, type CustomerRepository } from './customers.repository.ts';
+import type { IdempotencyRegistry } from './idempotency.repository.ts';
 import type { CreateCustomerInput, Customer, UpdateCustomerInput } from './customers.schemas.ts';
 
 /** What follows a change of the profiling consent (the AI analyses react to it). */
@@ -17,6 +18,7 @@ export interface ConsentEffects {
 export interface CustomerServiceDeps {
   region: Region;
   customers: CustomerRepository;
+  idempotency: IdempotencyRegistry;
   consent: ConsentEffects;
   now: () => number;
 }
@@ -45,6 +47,10 @@ export class CustomerService {
       const customer = newCustomer(newCustomerId(residency), residency, input, this.iso());
       await this.deps.customers.create(customer);
       return { customer, created: true };
+    }
+    // One key, one customer: the key is bound to the jurisdiction it first created in.
+    if (!(await this.deps.idempotency.claim(await sha256Hex(`${idempotency.scope}\u0000${idempotency.key}`), residency))) {
+      throw new Problem(409, 'customers.idempotencyConflict', 'This idempotency key created a customer in the other jurisdiction');
     }
     const id = await idempotentCustomerId(residency, idempotency.scope, idempotency.key);
     const requestHash = await sha256Hex(JSON.stringify({ ...input, residency }));

@@ -45,4 +45,6 @@ export const modelKeys = {
   segmentDefinition: (runId: string) => ({ modelKey: `def#${runId}` }),
   segmentRun: (runId: string) => ({ modelKey: `run#${runId}` }),
   costs: (period: string, regionId: string) => ({ modelKey: `costs#${period}#${regionId}` }),
+  /** Which jurisdiction an idempotency key created its customer in (a hash of the key, nothing personal). */
+  idempotency: (keyHash: string) => ({ modelKey: `idem#${keyHash}` }),
 } as const;

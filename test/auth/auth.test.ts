@@ -49,4 +49,16 @@ describe('customer ids and tokens', () => {
     expect(await verifyCustomerToken(secret, await other({ iss: 'someone-else' }))).toBeUndefined();
     expect(await verifyCustomerToken(secret, await other({ sub: 'not-a-customer' }))).toBeUndefined();
   });
+
+  it('refuse a correctly signed token that lives longer than a minted one may, has no iat, or is issued in the future', async () => {
+    const secret = 's'.repeat(40);
+    const id = newCustomerId('EU');
+    const iat = Math.floor(Date.now() / 1000);
+    const token = (claims: Record<string, unknown>) => sign({ sub: id, aud: TOKEN_AUDIENCE, iss: TOKEN_ISSUER, iat, exp: iat + 60, ...claims }, secret, 'HS256');
+    expect((await verifyCustomerToken(secret, await token({ exp: iat + 24 * 3600 })))?.customerId).toBe(id);
+    expect(await verifyCustomerToken(secret, await token({ exp: iat + 10 * 365 * 86_400 }))).toBeUndefined();
+    expect(await verifyCustomerToken(secret, await token({ exp: iat + 24 * 3600 + 1 }))).toBeUndefined();
+    expect(await verifyCustomerToken(secret, await token({ iat: undefined }))).toBeUndefined();
+    expect(await verifyCustomerToken(secret, await token({ iat: iat + 3600, exp: iat + 7200 }))).toBeUndefined();
+  });
 });

@@ -150,4 +150,31 @@ describe('idempotent creation', () => {
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
   });
+
+  it('never creates a second customer in the other jurisdiction under the same key', async () => {
+    const headers = { 'idempotency-key': 'signup-cross-border' };
+    const eu = await create({ country: 'DE', displayName: 'Anna' }, headers);
+    expect(eu.status).toBe(201);
+    const row = await create({ country: 'US', displayName: 'Anna' }, headers);
+    expect([row.status, row.body.code]).toEqual([409, 'customers.idempotencyConflict']);
+    const suffix = (eu.body.id as string).slice('cus_eu_'.length);
+    expect((await t.stores.scanAll('ROW')).filter((i) => String(i.customerId ?? '').endsWith(suffix))).toEqual([]);
+    // Nothing personal goes to the global table: only the key's hash and the jurisdiction.
+    const bound = (await t.stores.scanAll('GLOBAL')).filter((i) => String(i.modelKey ?? '').startsWith('idem#'));
+    expect(bound.length).toBeGreaterThan(0);
+    expect(JSON.stringify(bound)).not.toMatch(/Anna|signup-cross-border|cus_/);
+  });
+});
+
+describe('authorisation comes before validation', () => {
+  it('answers 403 (or 404 for another customer) to a caller without the right, whatever the body', async () => {
+    const reader = await t.stores.key(['customers:read']);
+    const garbage = { nonsense: true };
+    expect((await t.api.call('POST', '/v1/purchases', { key: reader, body: garbage })).body.code).toBe('auth.forbidden');
+    expect((await t.api.call('POST', '/v1/customers', { key: reader, body: garbage })).body.code).toBe('auth.forbidden');
+    const id = (await create({ country: 'DE' })).body.id as string;
+    const token = (await t.api.call('POST', `/v1/customers/${id}/tokens`, { key: admin, body: {} })).body.token as string;
+    expect((await t.api.call('POST', '/v1/purchases', { key: token, body: garbage })).body.code).toBe('auth.forbidden');
+    expect((await t.api.call('PATCH', `/v1/customers/${id}`, { key: token, body: garbage })).body.code).toBe('auth.forbidden');
+  });
 });
