@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { countryCodes } from '../shared/countries.ts';
 import { CUSTOMER_ID_PATTERN } from '../residency/jurisdiction.ts';
+import { FreeText } from '../shared/text.ts';
 
 export const CustomerId = z
   .string()
@@ -58,7 +59,7 @@ const ConsentsInput = z
   .strict()
   .openapi({ description: 'true gives consent, false withdraws it; the time is recorded by Cadence.' });
 
-const DisplayName = z.string().trim().min(1).max(200);
+const DisplayName = FreeText(200);
 
 export const CreateCustomerBody = z
   .object({

@@ -8,7 +8,13 @@ import { modelKeys, predictionKey } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import type { PopulationModel } from './model/population.ts';
-import { PredictionsViewSchema } from './predictions.schemas.ts';
+import { NO_CURRENCY } from './model/history.ts';
+import { PredictionDataSchema, PredictionsViewSchema } from './predictions.schemas.ts';
+
+/** Predictions stored before spend was kept per currency read as "no currency" until recomputed. */
+const StoredView = PredictionsViewSchema.extend({
+  data: PredictionDataSchema.extend({ currency: z.string().default(NO_CURRENCY), spendByCurrency: z.record(z.string(), z.number()).default({}) }),
+});
 
 /** A customer's stored predictions: the served JSON as is, with its validator. */
 const StoredPredictionsSchema = z.object({
@@ -17,7 +23,7 @@ const StoredPredictionsSchema = z.object({
   computedAt: z.string(),
   /** How many purchase lines it was computed from; lines are never removed, so more is newer. */
   lineCount: z.number().int(),
-  view: PredictionsViewSchema,
+  view: StoredView,
 });
 export type StoredPredictions = z.infer<typeof StoredPredictionsSchema>;
 

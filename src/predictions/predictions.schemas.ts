@@ -20,9 +20,22 @@ const Cadence = z.object({
 export const ProductPredictionSchema = Cadence.extend({
   productId: z.string(),
   category: z.string().optional(),
+  inCatalog: z.boolean().default(true).openapi({ description: "false: the shop's catalog does not know the product; it is predicted without a category, at the population's generic pace" }),
   expectedPurchases90: z.number().openapi({ description: 'Expected purchase days of this product in the next 90 days (BG/NBD on customer-product pairs)' }),
 }).openapi('ProductPrediction');
 export const CategoryPredictionSchema = Cadence.extend({ category: z.string() }).openapi('CategoryPrediction');
+
+export const PredictionDataSchema = z
+  .object({
+    firstPurchase: Day,
+    lastPurchase: Day,
+    purchaseDays: z.number().int(),
+    purchaseLines: z.number().int(),
+    currency: z.string().openapi({ description: 'The currency most of the lines are in (ISO 4217; XXX when none was given). totalSpend and every expected spend are in it: amounts of different currencies are never added.' }),
+    totalSpend: z.number().openapi({ description: 'Spend in `currency` (lines in other currencies are in spendByCurrency only)' }),
+    spendByCurrency: z.record(z.string(), z.number()).openapi({ description: 'Spend per currency the customer paid in' }),
+  })
+  .openapi({ description: 'The history the predictions were computed from' });
 
 export const PredictionsViewSchema = z
   .object({
@@ -34,15 +47,7 @@ export const PredictionsViewSchema = z
       fittedAt: z.iso.datetime().optional(),
       customers: z.number().int(),
     }),
-    data: z
-      .object({
-        firstPurchase: Day,
-        lastPurchase: Day,
-        purchaseDays: z.number().int(),
-        purchaseLines: z.number().int(),
-        totalSpend: z.number(),
-      })
-      .openapi({ description: 'The history the predictions were computed from' }),
+    data: PredictionDataSchema,
     customer: z.object({
       probabilityAlive: z.number(),
       expectedPurchases30: z.number(),
@@ -52,8 +57,8 @@ export const PredictionsViewSchema = z
       nextPurchaseDate: Day,
       nextPurchaseRange: Range,
       typicalIntervalDays: z.number(),
-      expectedSpendPerPurchase: z.number().optional(),
-      expectedSpend90: z.number().optional(),
+      expectedSpendPerPurchase: z.number().optional().openapi({ description: 'In data.currency; absent when that currency has too few repeat customers to fit' }),
+      expectedSpend90: z.number().optional().openapi({ description: 'In data.currency' }),
       churnRisk: z.enum(['low', 'medium', 'high']),
       churnEvidence: z.array(z.string()),
     }),

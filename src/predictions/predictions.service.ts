@@ -180,11 +180,11 @@ export class PredictionService {
     return new Map([...products].map(([id, p]) => [id, { category: p.category, consumable: p.consumable }]));
   }
 
-  /** Products missing from the catalog are treated as consumables without a category. */
+  /** Products missing from the catalog are accepted and predicted as consumables without a category. */
   private events(lines: readonly PurchaseLine[], catalog: CatalogFacts): PurchaseEvent[] {
     return lines.map((l) => {
       const facts = catalog.get(l.productId);
-      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, ...(facts ? { category: facts.category, consumable: facts.consumable } : {}) };
+      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, currency: l.currency, ...(facts ? { category: facts.category, consumable: facts.consumable } : { catalogued: false }) };
     });
   }
 

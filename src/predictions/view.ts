@@ -35,7 +35,15 @@ export function toView(
     computedAt,
     modelVersion: model.model.version,
     population: { source: model.fittedAt ? 'fitted' : 'default', ...(model.fittedAt ? { fittedAt: model.fittedAt } : {}), customers: model.model.customers },
-    data: { firstPurchase: formatDay(p.firstDay), lastPurchase: formatDay(p.lastDay), purchaseDays: p.purchases, purchaseLines: lines, totalSpend: r(p.totalSpend, 2) },
+    data: {
+      firstPurchase: formatDay(p.firstDay),
+      lastPurchase: formatDay(p.lastDay),
+      purchaseDays: p.purchases,
+      purchaseLines: lines,
+      currency: p.currency,
+      totalSpend: r(p.totalSpend, 2),
+      spendByCurrency: Object.fromEntries(Object.entries(p.spendByCurrency).map(([c, v]) => [c, r(v, 2)])),
+    },
     customer: {
       probabilityAlive: r(p.probabilityAlive),
       expectedPurchases30: r(p.expectedPurchases30),
@@ -52,7 +60,7 @@ export function toView(
     },
     products: p.products
       .slice(0, MAX_PRODUCTS)
-      .map((x) => ({ productId: x.productId, ...(x.category ? { category: x.category } : {}), ...cadence(x), expectedPurchases90: r(x.expectedPurchases90) })),
+      .map((x) => ({ productId: x.productId, ...(x.category ? { category: x.category } : {}), inCatalog: x.inCatalog, ...cadence(x), expectedPurchases90: r(x.expectedPurchases90) })),
     productsOmitted: Math.max(0, p.products.length - MAX_PRODUCTS),
     categories: p.categories.slice(0, MAX_PRODUCTS).map((x) => ({ category: x.category, ...cadence(x) })),
   };

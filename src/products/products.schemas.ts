@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EXTERNAL_ID_PATTERN } from '../shared/ids.ts';
 import { Amount, Currency, Quantity } from '../shared/money.ts';
+import { FreeText } from '../shared/text.ts';
 
 export const ProductId = z
   .string()
@@ -16,7 +17,7 @@ export const PackUnit = z.enum(['item', 'g', 'kg', 'ml', 'l', 'm', 'dose']);
 
 export const PutProductBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: FreeText(200),
     category: Category,
     price: Amount,
     currency: Currency,

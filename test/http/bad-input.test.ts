@@ -111,3 +111,30 @@ describe('generated bodies never cause a 5xx (fast-check)', () => {
     );
   }, 120_000);
 });
+
+describe('free text is normalised and refused when it hides characters', () => {
+  it.each([
+    ['a NUL', 'Anna\u0000'],
+    ['a lone surrogate', 'Anna\ud800'],
+    ['a right-to-left override', 'gro.elpmaxe\u202eanna'],
+    ['a zero-width space', 'An\u200bna'],
+    ['a stray zero-width joiner', '\u200dAnna'],
+    ['an escape', '\u001b[31mAnna'],
+  ])('refuses a display name with %s, and stores nothing', async (_name, displayName) => {
+    const before = (await t.stores.scanAll('EU')).length;
+    const res = await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country: 'DE', displayName } });
+    expect([res.status, res.body.code]).toEqual([400, 'request.invalid']);
+    expect((await t.stores.scanAll('EU')).length).toBe(before);
+  });
+
+  it('stores a name in NFC, and keeps the joiners Persian names and emoji need', async () => {
+    const decomposed = 'Zoe\u0308'; // e + combining diaeresis
+    const created = await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country: 'DE', displayName: decomposed } });
+    expect(created.body.displayName).toBe('Zoë');
+    for (const name of ['می\u200cخواهم', '👩\u200d👩\u200d👧']) {
+      expect((await t.api.call('POST', '/v1/customers', { key: t.stores.adminKey, body: { country: 'DE', displayName: name } })).status).toBe(201);
+    }
+    const product = await t.api.call('PUT', '/v1/products/p-text', { key: t.stores.adminKey, body: { name: 'Tea\u202e', category: 'tea', price: 1, currency: 'EUR', packSize: 1, packUnit: 'item', consumable: true } });
+    expect(product.status).toBe(400);
+  });
+});

@@ -74,7 +74,7 @@ describe('GET /v1/customers/:id/predictions', () => {
     const first = await t.api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}` } }));
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"[0-9a-f]{24}"$/);
-    expect(first.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(first.headers.get('cache-control')).toBe('private, max-age=60, stale-if-error=600');
     expect(first.headers.get('age')).toBe('0');
     const again = await t.api.fetch(new Request(`http://x/v1/customers/${id}/predictions`, { headers: { authorization: `Bearer ${admin()}`, 'if-none-match': etag } }));
     expect(again.status).toBe(304);
@@ -113,5 +113,26 @@ describe('population refit', () => {
     const global = JSON.stringify(await t.stores.scanAll('GLOBAL'));
     expect(global).toContain('EU#population');
     expect(global).not.toMatch(/cus_eu_/);
+  });
+});
+
+describe('spend and the catalog', () => {
+  it('never adds amounts of different currencies: spend is in the customer\'s main currency, the rest per currency', async () => {
+    const id = await newCustomer();
+    const line = (orderId: string, n: number, unitPrice: number, currency: string) => ({ orderId, customerId: id, purchasedAt: day(n), lines: [{ productId: 'coffee', quantity: 1, unitPrice, currency }] });
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders: [line('e1', 0, 10, 'EUR'), line('e2', 20, 10, 'EUR'), line('j1', 40, 10000, 'JPY'), line('u1', 60, 12, 'USD')] } });
+    const { data } = (await read(id)).body;
+    expect(data.currency).toBe('EUR');
+    expect(data.totalSpend).toBe(20);
+    expect(data.spendByCurrency).toEqual({ EUR: 20, JPY: 10000, USD: 12 });
+  });
+
+  it('accepts a purchase of a product the catalog does not know, and says so', async () => {
+    const id = await newCustomer();
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orderId: 'u1', customerId: id, purchasedAt: day(150), lines: [{ productId: 'not-in-catalog', quantity: 1, unitPrice: 3, currency: 'EUR' }] } });
+    const product = (await read(id)).body.products.find((p: { productId: string }) => p.productId === 'not-in-catalog');
+    expect(product).toMatchObject({ inCatalog: false });
+    expect(product.category).toBeUndefined();
+    expect((await read(id)).body.products.every((p: { productId: string; inCatalog: boolean }) => p.inCatalog === (p.productId !== 'not-in-catalog'))).toBe(true);
   });
 });

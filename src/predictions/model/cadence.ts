@@ -110,7 +110,7 @@ export interface Forecast {
   confidence: 'low' | 'medium' | 'high';
 }
 
-/** How soon "due soon" starts: a fifth of the gap, at least two days and at most a week before. */
+/** How near the next purchase must be to be "due": a fifth of the gap, at least two days, at most a week. */
 const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
 
 /**
@@ -136,8 +136,14 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
   const at = horizonDays !== undefined ? within(e, e + horizonDays) : (p: number) => inverseCdf(g, 1 - (1 - p) * sE);
   const day = (gap: number) => Math.max(asOf, Math.round(fit.lastDay + gap));
   const median = Math.exp(g.mu);
+  const nextDay = day(at(0.5));
+  // The status says what the shown date says: due when the next purchase is expected within the window,
+  // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
+  // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
+  // eight days ahead.)
+  const window = dueSoonWindow(median);
   const status: CadenceStatus =
-    probabilityActive < 0.2 ? 'lapsed' : sE < 0.1 ? 'overdue' : e >= median ? 'due' : median - e <= dueSoonWindow(median) ? 'due_soon' : 'not_due';
+    probabilityActive < 0.2 ? 'lapsed' : sE < 0.1 ? 'overdue' : nextDay - asOf <= window ? 'due' : nextDay - asOf <= 2 * window ? 'due_soon' : 'not_due';
   const spread = g.sigma;
   const confidence = fit.gaps >= 4 && spread < 0.45 ? 'high' : fit.gaps >= 2 && spread < 0.8 ? 'medium' : 'low';
   const result: Forecast = {
@@ -145,7 +151,7 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
     typicalGapDays: Math.exp(fit.theta),
     irregularity: Math.sqrt(Math.exp(fit.sigma ** 2) - 1),
     probabilityActive,
-    nextDay: day(at(0.5)),
+    nextDay,
     lowDay: day(at(0.1)),
     highDay: day(at(0.9)),
     status,

@@ -20,6 +20,8 @@ export interface ProductOutlook {
 export interface ProductPrediction extends SeriesPrediction, ProductOutlook {
   productId: string;
   category?: string;
+  /** false: the shop's catalog does not know the product (no category, the population's generic pace). */
+  inCatalog: boolean;
 }
 
 export interface CategoryPrediction extends SeriesPrediction {
@@ -33,7 +35,10 @@ export interface CustomerPrediction {
   purchases: number;
   firstDay: number;
   lastDay: number;
+  /** The customer's currency: spend figures are in it. */
+  currency: string;
   totalSpend: number;
+  spendByCurrency: Record<string, number>;
   probabilityAlive: number;
   expectedPurchases30: number;
   expectedPurchases90: number;
@@ -82,7 +87,8 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   const s = rfm(h, asOfDay);
   const pAlive = probabilityAlive(model.bgnbd, s);
   const e90 = expectedPurchases(model.bgnbd, s, 90 / 7);
-  const spend = model.gammaGamma ? expectedSpendPerTransaction(model.gammaGamma, repeatSpend(h)) : undefined;
+  const gg = own(model.gammaGamma, h.currency);
+  const spend = gg ? expectedSpendPerTransaction(gg, repeatSpend(h)) : undefined;
 
   const products: ProductPrediction[] = [];
   const rareCategories = new Set<string>();
@@ -92,7 +98,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     const category = h.productCategory.get(productId);
     const prior = priorFor(model, productId, category);
     const { probabilityActive, ...outlook } = productOutlook(model, days, asOfDay, horizonDays);
-    products.push({ productId, ...(category ? { category } : {}), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive), ...outlook });
+    products.push({ productId, ...(category ? { category } : {}), inCatalog: !h.uncatalogued.has(productId), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive), ...outlook });
     if (category && days.length < RARE) rareCategories.add(category);
   }
   products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
@@ -105,14 +111,17 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   }
   categories.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
 
-  const next = series(h.days, model.customerPrior, asOfDay, horizonDays);
+  // The customer's own series is alive exactly as BG/NBD says: one figure, not two that can disagree.
+  const next = series(h.days, model.customerPrior, asOfDay, horizonDays, pAlive);
   const { risk, evidence } = churn(pAlive, next, s.x);
   return {
     asOfDay,
     purchases: h.days.length,
     firstDay: h.firstDay,
     lastDay: h.lastDay,
+    currency: h.currency,
     totalSpend: h.totalSpend,
+    spendByCurrency: h.spendByCurrency,
     probabilityAlive: pAlive,
     expectedPurchases30: expectedPurchases(model.bgnbd, s, 30 / 7),
     expectedPurchases90: e90,

@@ -15,8 +15,11 @@ export interface PopulationModel {
   bgnbd: BgNbdParams;
   /** BG/NBD fitted on customer-product pairs: how likely a pair is still going, and its expected purchases. */
   productBgnbd: BgNbdParams;
-  /** Undefined when too few customers repeat to fit spend. */
-  gammaGamma?: GammaGammaParams;
+  /**
+   * Gamma-Gamma spend per currency (amounts of different currencies are never pooled); a currency with too
+   * few repeat customers to fit has none, and its customers get no expected spend.
+   */
+  gammaGamma: Record<string, GammaGammaParams>;
   /** Pace of a customer's purchase days overall (customer-level cadence). */
   customerPrior: GapPrior;
   /** Pace of buying one product, for all products; then per category and per product where data suffices. */
@@ -36,8 +39,7 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
   // A purchase on or after the as-of day (clock skew) would make tx > T: such histories sit this fit out.
   const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T);
   const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? robustBgNbd(summaries) : FALLBACK_BGNBD;
-  const spend = histories.map(repeatSpend).filter((s) => s.x > 0 && s.meanSpend > 0);
-  const gg = spend.length >= 20 ? fitGammaGamma(spend) : undefined;
+  const gammaGamma = fitSpend(histories);
 
   const customerPrior = estimatePrior(histories.map((h) => h.days));
   const productSeries = new Map<string, PurchaseDay[][]>();
@@ -66,13 +68,32 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     customers: histories.length,
     bgnbd,
     productBgnbd,
-    // q <= 1 has no finite mean spend (heavy-tailed or mixed-currency spends do this): leave spend out.
-    ...(gg && gg.converged && gg.q > 1 && [gg.p, gg.q, gg.gamma].every(Number.isFinite) ? { gammaGamma: { p: gg.p, q: gg.q, gamma: gg.gamma } } : {}),
+    gammaGamma,
     customerPrior,
     productPrior,
     categoryPriors,
     productPriors,
   };
+}
+
+/** Customers a currency needs with repeat purchases before its spend is fitted. */
+const MIN_SPEND_CUSTOMERS = 20;
+
+/** Gamma-Gamma per currency, on the customers whose own currency it is. */
+function fitSpend(histories: readonly CustomerHistory[]): Record<string, GammaGammaParams> {
+  const byCurrency = new Map<string, ReturnType<typeof repeatSpend>[]>();
+  for (const h of histories) {
+    const s = repeatSpend(h);
+    if (s.x > 0 && s.meanSpend > 0) push(byCurrency, h.currency, s);
+  }
+  const out: Record<string, GammaGammaParams> = {};
+  for (const [currency, spend] of byCurrency) {
+    if (spend.length < MIN_SPEND_CUSTOMERS) continue;
+    const gg = fitGammaGamma(spend);
+    // q <= 1 has no finite mean spend (heavy-tailed spends do this): leave that currency's spend out.
+    if (gg.converged && gg.q > 1 && [gg.p, gg.q, gg.gamma].every(Number.isFinite)) out[currency] = { p: gg.p, q: gg.q, gamma: gg.gamma };
+  }
+  return out;
 }
 
 /** Before the first fit of a jurisdiction: CDNOW's BG/NBD shape and weakly informative cadence priors. */
@@ -83,6 +104,7 @@ export function defaultPopulationModel(asOfDay: number): PopulationModel {
     customers: 0,
     bgnbd: FALLBACK_BGNBD,
     productBgnbd: FALLBACK_BGNBD,
+    gammaGamma: {},
     customerPrior: DEFAULT_PRIOR,
     productPrior: DEFAULT_PRIOR,
     categoryPriors: {},

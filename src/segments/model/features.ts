@@ -30,26 +30,51 @@ export interface FeatureSet {
   defs: FeatureDef[];
   /** Categories whose share of purchase days is a feature (the population's most common ones). */
   categories: string[];
+  /** The currency most customers pay in: spend is shown in it. */
+  currency?: string;
+  /**
+   * Per currency, its median spend per purchase day over the main currency's: a customer's spend is
+   * divided by it, so a JPY customer is compared with JPY customers, not counted a whale. Medians stand in
+   * for exchange rates (Cadence keeps no rate table); amounts of different currencies are never added.
+   */
+  spendScale?: Record<string, number>;
 }
 
 /** The feature set for a population: the base features and the share of each of its top categories. */
 export function featureSet(histories: Iterable<CustomerHistory>, topCategories = 5): FeatureSet {
   const counts = new Map<string, number>();
-  for (const h of histories) for (const c of h.categories.keys()) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const spends = new Map<string, number[]>();
+  for (const h of histories) {
+    for (const c of h.categories.keys()) counts.set(c, (counts.get(c) ?? 0) + 1);
+    spends.set(h.currency, [...(spends.get(h.currency) ?? []), h.totalSpend / Math.max(1, h.spendDays)]);
+  }
   const categories = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, topCategories).map(([c]) => c);
+  const currency = [...spends].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0]?.[0];
+  const main = currency ? median(spends.get(currency)!) : 1;
+  const spendScale = Object.fromEntries([...spends].map(([c, list]) => [c, main > 0 && median(list) > 0 ? median(list) / main : 1]));
   return {
     version: FEATURE_SET_VERSION,
     defs: [...BASE_FEATURES, ...categories.map((c) => ({ name: `share:${c}`, unit: `share of purchase days with ${c}`, log: false }))],
     categories,
+    ...(currency ? { currency, spendScale } : {}),
   };
 }
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A customer's spend in the main currency's terms (see FeatureSet.spendScale). */
+export const comparableSpend = (set: FeatureSet, h: CustomerHistory, amount: number) => amount / (set.spendScale?.[h.currency] ?? 1);
 
 /** One customer's raw (original-unit) feature vector, in the order of `set.defs`. */
 export function customerFeatures(set: FeatureSet, h: CustomerHistory, p: CustomerPrediction): number[] {
   const base = [
     Math.max(0, p.asOfDay - 1 - h.lastDay),
     h.days.length,
-    h.totalSpend / h.days.length,
+    comparableSpend(set, h, h.totalSpend / Math.max(1, h.spendDays)),
     p.next.typicalGapDays,
     p.next.irregularity,
     p.probabilityAlive,
@@ -71,5 +96,5 @@ export function untransform(set: FeatureSet, values: readonly number[]): number[
 
 /** The clustering input of a population: each customer's raw features and revenue. */
 export function segmentInputs(set: FeatureSet, customers: Iterable<{ customerId: string; history: CustomerHistory; prediction: CustomerPrediction }>) {
-  return [...customers].map((c) => ({ customerId: c.customerId, raw: customerFeatures(set, c.history, c.prediction), revenue: c.history.totalSpend }));
+  return [...customers].map((c) => ({ customerId: c.customerId, raw: customerFeatures(set, c.history, c.prediction), revenue: comparableSpend(set, c.history, c.history.totalSpend) }));
 }

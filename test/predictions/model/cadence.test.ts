@@ -20,15 +20,23 @@ describe('cadence of one series', () => {
     expect(f.confidence).toBe('high');
   });
 
-  it('moves from not due to due soon, due, overdue and lapsed as time passes without a purchase', () => {
-    const fit = fitSeries(regular(20000, 30, 8), DEFAULT_PRIOR);
+  it('moves from not due to due soon, due and lapsed as time passes without a purchase, each status agreeing with the date shown', () => {
+    // A population whose series are regular (a fitted prior's spread, not the weak default's).
+    const fit = fitSeries(regular(20000, 30, 8), { ...DEFAULT_PRIOR, sigma: 0.25 });
     const last = 20000 + 7 * 30;
-    const statusAt = (d: number) => forecast(fit, last + d).status;
-    expect(statusAt(5)).toBe('not_due');
-    expect(statusAt(26)).toBe('due_soon');
-    expect(statusAt(32)).toBe('due');
-    expect(statusAt(60)).toBe('overdue');
-    expect(statusAt(400)).toBe('lapsed');
+    const order = ['not_due', 'due_soon', 'due', 'overdue', 'lapsed'];
+    const seen: string[] = [];
+    for (let d = 1; d <= 400; d++) {
+      const f = forecast(fit, last + d);
+      const ahead = f.nextDay - (last + d);
+      if (f.status === 'due') expect(ahead).toBeLessThanOrEqual(6);
+      if (f.status === 'due_soon') expect(ahead).toBeLessThanOrEqual(12);
+      if (f.status === 'not_due') expect(ahead).toBeGreaterThan(6);
+      if (f.status === 'lapsed') expect(f.probabilityActive).toBeLessThan(0.2);
+      if (seen.at(-1) !== f.status) seen.push(f.status);
+    }
+    expect(seen.map((s) => order.indexOf(s))).toEqual([...seen.map((s) => order.indexOf(s))].sort((a, b) => a - b));
+    expect(seen).toEqual(expect.arrayContaining(['not_due', 'due_soon', 'due', 'lapsed']));
   });
 
   it('learns from the population that two packs last about twice as long as one', () => {
@@ -122,7 +130,7 @@ describe('robustness of the population fit and predictions', () => {
       buildHistory(Array.from({ length: 4 }, (_, i) => ({ day: 20000 + c % 30 + i * (5 + rnd.int(0, 40)), productId: 'p', quantity: 1, amount: Math.exp(3 + 2 * rnd.normal()) }))),
     );
     const model = fitPopulation(hs, 20400);
-    if (model.gammaGamma) expect(model.gammaGamma.q).toBeGreaterThan(1);
+    for (const gg of Object.values(model.gammaGamma)) expect(gg.q).toBeGreaterThan(1);
     expect(() => hs.map((h) => predictCustomer(h, model, 20400))).not.toThrow();
   });
 
