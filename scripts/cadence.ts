@@ -34,6 +34,8 @@ import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
 import { refitAndSegment } from '../src/local/refit.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/residency/jurisdiction.ts';
+import { localConnection } from '../src/local/bootstrap.ts';
+import { readStackFile } from '../src/local/stack-file.ts';
 import { documentClient } from '../src/storage/client.ts';
 
 const [command, ...rest] = process.argv.slice(2);
@@ -57,9 +59,19 @@ async function apiKey(): Promise<void> {
   const record = await apiKeyRecord(key, values.name, scopes, new Date().toISOString());
   if (values.store) {
     const home = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
-    const doc = documentClient({ region: home.awsRegion, ...(env.DYNAMODB_ENDPOINT_GLOBAL ? { endpoint: env.DYNAMODB_ENDPOINT_GLOBAL } : {}) });
-    await new DynamoApiKeyRepository(doc, home.tables.apiKeys).put(record);
-    console.error(`stored key ${record.keyId} in ${home.tables.apiKeys}`);
+    // The global store: DYNAMODB_ENDPOINT_GLOBAL, else the running local stack's, else AWS (with its credentials).
+    const local = readStackFile(env.CADENCE_DATA_DIR);
+    const connection = env.DYNAMODB_ENDPOINT_GLOBAL
+      ? { region: home.awsRegion, endpoint: env.DYNAMODB_ENDPOINT_GLOBAL }
+      : local
+        ? localConnection(local.endpoints.GLOBAL, home.awsRegion)
+        : { region: home.awsRegion };
+    try {
+      await new DynamoApiKeyRepository(documentClient(connection), home.tables.apiKeys).put(record);
+    } catch (err) {
+      fail(`could not store the key (${err instanceof Error ? err.name : String(err)}): start the local stack (npm start), or set DYNAMODB_ENDPOINT_GLOBAL, or AWS credentials for ${home.awsRegion}`);
+    }
+    console.error(`stored key ${record.keyId} in ${home.tables.apiKeys}${local && !env.DYNAMODB_ENDPOINT_GLOBAL ? ` of the local stack at ${local.url}` : ''}`);
   } else {
     console.error(`record to store in ${regions[0]!.tables.apiKeys} (the key itself is not in it):\n${JSON.stringify(record)}`);
   }
@@ -133,7 +145,7 @@ async function dataset(): Promise<void> {
 }
 
 async function refit(): Promise<void> {
-  const { values } = parseArgs({ args: rest, options: { url: { type: 'string', default: `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' } } });
+  const { values } = parseArgs({ args: rest, options: { url: { type: 'string', default: readStackFile(env.CADENCE_DATA_DIR)?.url ?? `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' } } });
   const key = values.key ?? env.CADENCE_ADMIN_KEY ?? readLocalSecrets(env.CADENCE_DATA_DIR).adminKey;
   if (!key) fail('--key (or CADENCE_ADMIN_KEY) is required');
   try {

@@ -17,6 +17,7 @@ const stack = await startLocalStack({
   ...(env.CADENCE_JWT_SECRET ? { jwtSecret: env.CADENCE_JWT_SECRET } : {}),
   demoCustomers: env.CADENCE_DEMO_CUSTOMERS,
   edgeRegion: env.CADENCE_EDGE_REGION,
+  ...(env.CADENCE_STORE_PORT ? { storeBasePort: env.CADENCE_STORE_PORT } : {}),
   corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
   aiEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(BEDROCK_|CADENCE_AI_)/.test(e[0]) && e[1] !== undefined)),
   log,
@@ -29,6 +30,7 @@ console.log(`
 Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per region'}) at ${stack.url}
   data folder:   ${env.CADENCE_DATA_DIR}${stack.seeded ? ` (demo data loaded: ${stack.seeded.customers} customers, ${stack.seeded.purchases} purchase lines)` : ''}
   API docs:      ${stack.url}/docs   (OpenAPI: ${stack.url}/openapi.json)
+  stores:        EU ${stack.stores.endpoints.EU}, ROW ${stack.stores.endpoints.ROW}, global ${stack.stores.endpoints.GLOBAL}   (fix them with CADENCE_STORE_PORT)
   operator key:  ${stack.adminKey}
   requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere
   catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}${stack.daily.map((d) => `\n  ${d.jurisdiction} segments: ${'k' in d.segments ? `${d.segments.k} segments of ${d.customers} customers` : `none yet (${d.segments.none})`}`).join('')}

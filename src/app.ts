@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
@@ -7,7 +6,9 @@ import { customerRoutes } from './customers/customers.routes.ts';
 import type { CustomerService } from './customers/customers.service.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
+import { mountDocs, type DocsAsset } from './http/docs.ts';
 import { handleError } from './http/errors.ts';
+import { noRouteAnswer } from './http/methods.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
 import { insightRoutes } from './insights/insights.routes.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   jwtSecret: string;
   /** Storefront origins allowed to call from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** The API reference page's script (served from this origin so the page works offline). */
+  docsAsset?: DocsAsset;
   /** Readiness probes of the stores this deployment depends on, by name. */
   readiness?: Record<string, () => Promise<void>>;
   services: {
@@ -63,6 +66,24 @@ export const FEATURES = [
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
 ] as const;
 
+/** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
+function allRoutes(d: AppDeps) {
+  const [customers, purchases, products, predictions, segments, insights] = FEATURES;
+  return new OpenAPIHono<AppEnv>()
+    .route('/', customers(d))
+    .route('/', purchases(d))
+    .route('/', products(d))
+    .route('/', predictions(d))
+    .route('/', segments(d))
+    .route('/', insights(d));
+}
+
+/**
+ * The API's type for Hono's typed client: `hc<AppType>(url)` gives a shop's TypeScript storefront or
+ * backend every route with its parameters, body and answer typed (see the README).
+ */
+export type AppType = ReturnType<typeof allRoutes>;
+
 const tooLarge = (limit: number) => () => {
   throw new Problem(413, 'request.bodyTooLarge', `The body is larger than ${limit} bytes`, { limit });
 };
@@ -75,7 +96,8 @@ const tooLarge = (limit: number) => () => {
 export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => OpenAPIHono<AppEnv>)[] = FEATURES) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
-  app.notFound(() => new Problem(404, 'request.notFound', 'No such route').toResponse());
+  const noRoute = noRouteAnswer(app as never);
+  app.notFound((c) => noRoute(c.req.path));
 
   // Which deployment answered: forwarded answers keep the header of the deployment that served them.
   app.use('*', async (c, next) => {
@@ -130,7 +152,8 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     splitters: [purchaseSplit({ checkWhole: (body) => void purchases.linesOf(body), checkLocal: (body) => purchases.checkCustomers(purchases.linesOf(body)) })],
   }));
 
-  for (const feature of features) app.route('/', feature(deps));
+  if (features === FEATURES) app.route('/', allRoutes(deps));
+  else for (const feature of features) app.route('/', feature(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -145,7 +168,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
       description: 'Customer analytics for online stores. Errors are application/problem+json with a stable `code`.',
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Cadence API' }));
+  mountDocs(app as never, deps.docsAsset);
   return app;
 }
 

@@ -3,6 +3,7 @@ import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import type { AiSettings } from './config/env.ts';
+import type { DocsAsset } from './http/docs.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
@@ -46,6 +47,8 @@ export interface DeploymentConfig {
   ai?: AiSettings;
   /** Options for the Bedrock client (a request handler, retries). */
   bedrockClientOptions?: Record<string, unknown>;
+  /** Where the API reference's script comes from (a packaged file, static assets). */
+  docsAsset?: DocsAsset;
 }
 
 export interface Deployment extends AppDeps {
@@ -129,6 +132,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     apiKeys: new DynamoApiKeyRepository(global, tables.apiKeys),
     jwtSecret: config.jwtSecret,
     corsOrigins: config.corsOrigins ?? [],
+    ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
       customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent: insights.consent, now }),
       purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),

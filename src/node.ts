@@ -12,10 +12,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves a fetch handler on Node's HTTP server (the same app the Worker runs). */
-export function serveFetch(fetch: (request: Request) => Promise<Response>, port: number, hostname = '127.0.0.1'): Promise<RunningServer> {
+/**
+ * Node's server waits 5 minutes for a request by default: a client that declares a longer body than it
+ * sends holds a connection that long. Cadence's bodies are at most 1 MiB and come from servers nearby.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 5_000;
+
+/** Serves a fetch handler on Node's HTTP server (the same app the Worker runs), on loopback by default. */
+export function serveFetch(
+  fetch: (request: Request) => Promise<Response>,
+  port: number,
+  hostname = '127.0.0.1',
+  timeouts: { requestMs?: number; headersMs?: number } = {},
+): Promise<RunningServer> {
   return new Promise((resolve) => {
-    const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
+    const requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
+    const serverOptions = { requestTimeout, headersTimeout: Math.min(requestTimeout, timeouts.headersMs ?? HEADERS_TIMEOUT_MS), connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
+    const server = serve({ fetch, port, hostname, serverOptions }, (info: AddressInfo) => {
       resolve({
         url: `http://${hostname}:${info.port}`,
         close: () =>
@@ -54,7 +68,7 @@ async function main(): Promise<void> {
     },
   });
   const defaultRegion = served.some((r) => r.id === env.CADENCE_EDGE_REGION) ? env.CADENCE_EDGE_REGION : served[0]!.id;
-  const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, '0.0.0.0');
+  const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, env.HOST);
   console.log(`Cadence (Node) serving ${served.map((r) => r.id).join(', ')} on ${server.url}`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -8,7 +8,8 @@ import { handleQueueBatch, type QueueBatch } from './jobs/dispatch.ts';
 import { workersQueue } from './jobs/queue.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
-import { bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
+import { DOCS_SCRIPT_PATH } from './http/docs.ts';
+import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
 type Env = Record<string, unknown>;
@@ -21,6 +22,7 @@ function isolateFor(env: Env): Isolate {
   const vars = parseWorkerEnv(env);
   const region = findRegion(regions, vars.CADENCE_REGION);
   if (!region) throw new Error(`CADENCE_REGION ${vars.CADENCE_REGION} has no file in regions/`);
+  const assets = env[ASSETS_BINDING] as Fetcher | undefined;
   const credentials = { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY };
   const peers: Peers = {};
   for (const jurisdiction of ['EU', 'ROW'] as const satisfies Jurisdiction[]) {
@@ -37,6 +39,7 @@ function isolateFor(env: Env): Isolate {
     jwtSecret: vars.CADENCE_JWT_SECRET,
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
+    ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),
   });
   cached = { env, app: createApp(deployment), deployment };

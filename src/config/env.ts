@@ -45,6 +45,10 @@ export function aiSettings(env: AiEnv): AiSettings {
  */
 const NodeEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** The address the Node server listens on; loopback unless you mean to expose it. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** The local stack's stores listen here and on the next two ports (EU, ROW, global); unset: free ports. */
+  CADENCE_STORE_PORT: z.coerce.number().int().min(1024).max(65533).optional(),
   CADENCE_ADMIN_KEY: z.string().regex(API_KEY_PATTERN, 'must look like cad_<8-32 of a-z0-9>_<24-128 letters or digits>').optional(),
   CADENCE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   CADENCE_DATA_DIR: z.string().min(1).default('.data'),

@@ -1,6 +1,7 @@
 import { regions as allRegions } from '../../regions/index.ts';
 import { createApp, FEATURES } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
+import { packagedDocsAsset } from './docs-asset.ts';
 import type { Fetcher, Peers } from '../residency/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
@@ -53,6 +54,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
     }
     return peers;
   };
+  const docsAsset = packagedDocsAsset();
   for (const region of served) {
     const app = createApp(
       deploymentDeps({
@@ -65,6 +67,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
         ...(options.ai ? { ai: options.ai } : {}),
         ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
         ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
+        docsAsset,
       }),
       options.features ?? FEATURES,
     );

@@ -16,9 +16,9 @@ export interface LocalStores {
  * One embedded DynamoDB-compatible server (dynalite) per jurisdiction plus one for the global tables, as
  * production has separate tables per jurisdiction. With a data folder they persist across restarts.
  */
-export async function startLocalStores(options: { dataDir?: string } = {}): Promise<LocalStores> {
+export async function startLocalStores(options: { dataDir?: string; basePort?: number } = {}): Promise<LocalStores> {
   const servers = await Promise.all(
-    STORE_NAMES.map(async (name) => {
+    STORE_NAMES.map(async (name, i) => {
       let path: string | undefined;
       if (options.dataDir) {
         path = join(options.dataDir, 'dynamodb', name.toLowerCase());
@@ -27,7 +27,8 @@ export async function startLocalStores(options: { dataDir?: string } = {}): Prom
       const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
+        // A base port fixes the stores' ports (EU, ROW, global: base, base + 1, base + 2); 0 picks free ones.
+        server.listen(options.basePort ? options.basePort + i : 0, '127.0.0.1', () => resolve());
       });
       return [name, server] as const;
     }),

@@ -9,6 +9,7 @@ import { startLocalStores, type LocalStores } from './dynamo-stores.ts';
 import { nodeRegions } from '../hosting/node-regions.ts';
 import { refitAndSegment, type DailyOutcome } from './refit.ts';
 import { localSecrets } from './secrets.ts';
+import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
 
@@ -21,6 +22,8 @@ export interface LocalStackOptions {
   jwtSecret?: string;
   demoCustomers: number;
   edgeRegion: string;
+  /** Fixes the stores' ports: EU, ROW and global on this port and the next two (default: free ports). */
+  storeBasePort?: number;
   corsOrigins?: string[];
   /** BEDROCK_* and CADENCE_AI_* settings (from the environment); without Bedrock credentials, statistical. */
   aiEnv?: Record<string, string>;
@@ -48,7 +51,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   log('starting the embedded DynamoDB stores (dynalite: EU, ROW, global)…');
-  const stores = await startLocalStores(dataDir ? { dataDir } : {});
+  const stores = await startLocalStores({ ...(dataDir ? { dataDir } : {}), ...(options.storeBasePort ? { basePort: options.storeBasePort } : {}) });
   try {
     await createLocalTables(stores.endpoints);
     await registerApiKey(stores.endpoints.GLOBAL, secrets.adminKey, 'local operator', ['admin']);
@@ -95,6 +98,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stopServer = () => mf.dispose();
     }
     const daily = seeded ? await refitAndSegment(url, secrets.adminKey, log) : [];
+    // The CLI finds the running stack (and its stores) through this file.
+    if (dataDir) writeStackFile(dataDir, { url, endpoints: stores.endpoints });
     return {
       url,
       ...secrets,
@@ -102,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       seeded,
       daily,
       async stop() {
+        if (dataDir) removeStackFile(dataDir);
         await stopServer();
         await stores.close();
       },

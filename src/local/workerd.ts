@@ -9,6 +9,8 @@ import {
   bindingName,
   COMPATIBILITY_DATE,
   deadLetterQueueName,
+  ASSETS_BINDING,
+  ASSETS_DIRECTORY,
   INSIGHTS_DLQ_BINDING,
   INSIGHTS_QUEUE_BINDING,
   INSIGHTS_QUEUE_SETTINGS,
@@ -16,6 +18,7 @@ import {
   peerRegions,
   workerName,
 } from '../regions/wrangler-config.ts';
+import { buildAssets } from '../../scripts/build-assets.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import type { StoreName } from './dynamo-stores.ts';
 
@@ -24,6 +27,7 @@ const root = new URL('../../', import.meta.url).pathname;
 /** Bundles the Worker exactly as `wrangler deploy` would (with its Node polyfills), without deploying. */
 export async function buildWorkerBundle(outDir = join(root, 'dist')): Promise<string> {
   mkdirSync(outDir, { recursive: true });
+  buildAssets(root);
   await promisify(execFile)(
     join(root, 'node_modules/.bin/wrangler'),
     ['deploy', '--dry-run', '--outdir', outDir, '--env', regions[0]!.id],
@@ -86,6 +90,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       ...options.aiBindings,
     },
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
+    assets: { directory: join(root, ASSETS_DIRECTORY), binding: ASSETS_BINDING, routerConfig: { has_user_worker: true } },
     // Miniflare's own queues, as wrangler.toml declares them: every region produces, the home region consumes.
     queueProducers: {
       [INSIGHTS_QUEUE_BINDING]: { queueName: insightsQueueName(region.jurisdiction) },

@@ -21,7 +21,7 @@ const putProduct = createRoute({
   security,
   middleware: [allow.scope('catalog:write')] as const,
   request: { params: IdParam, body: jsonBody(PutProductBody) },
-  responses: { 200: json(ProductSchema, 'Stored'), ...commonErrors },
+  responses: { 201: json(ProductSchema, 'Created'), 200: json(ProductSchema, 'Replaced'), ...commonErrors },
 });
 
 const getProduct = createRoute({
@@ -60,8 +60,8 @@ const listProducts = createRoute({
 export function productRoutes(deps: ProductRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(putProduct, async (c) => {
-      const { product } = await deps.products.put(c.req.valid('param').id, c.req.valid('json'));
-      return c.json(product, 200);
+      const { product, created } = await deps.products.put(c.req.valid('param').id, c.req.valid('json'));
+      return created ? c.json(product, 201, { location: `/v1/products/${product.id}` }) : c.json(product, 200);
     })
     .openapi(getProduct, async (c) => c.json(await deps.products.get(c.req.valid('param').id), 200))
     .openapi(listProducts, async (c) => {

@@ -18,6 +18,9 @@ export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');
 /** Delivery settings of the analysis queue (also used by the local stack). */
 export const INSIGHTS_QUEUE_SETTINGS = { maxBatchSize: 10, maxBatchTimeout: 5, maxRetries: 5, retryDelay: 30 } as const;
 export const workerName = (regionId: string) => `cadence-${regionId}`;
+/** Static assets (the API reference's script) are served from here by the ASSETS binding. */
+export const ASSETS_DIRECTORY = 'dist/assets';
+export const ASSETS_BINDING = 'ASSETS';
 export const bindingName = (regionId: string) => `REGION_${regionId.replaceAll('-', '_').toUpperCase()}`;
 
 /** The other jurisdiction's regions a deployment forwards to, home first: its service bindings. */
@@ -44,6 +47,7 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `[env.${region.id}]`,
       `name = "${workerName(region.id)}"`,
       `placement = { mode = "targeted", region = "${region.placement}" }`,
+      `assets = { directory = "${ASSETS_DIRECTORY}", binding = "${ASSETS_BINDING}" }`,
       '',
       `[env.${region.id}.vars]`,
       `CADENCE_REGION = "${region.id}"`,

@@ -60,3 +60,22 @@ it('allows browser calls only from the configured storefront origins', async () 
   const none = await t.api.fetch(new Request('http://cadence.test/v1/products', { headers: { origin: 'https://shop.example' } }));
   expect(none.headers.get('access-control-allow-origin')).toBeNull();
 });
+
+it('serves the API reference page with its script from this origin, so it works offline', async () => {
+  const page = await t.api.call('GET', '/docs');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('/docs/scalar.js');
+  expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|fastly|jsdelivr)/);
+  const script = await t.api.fetch(new Request('http://cadence.test/docs/scalar.js'));
+  expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+  expect((await script.text()).length).toBeGreaterThan(1_000_000);
+});
+
+it('answers a wrong method with 405 and Allow, and an unknown path with 404', async () => {
+  const patch = await t.api.fetch(new Request('http://cadence.test/v1/purchases', { method: 'PATCH', headers: { authorization: `Bearer ${t.admin}` } }));
+  expect([patch.status, patch.headers.get('allow')]).toEqual([405, 'POST']);
+  expect(((await patch.json()) as { code: string }).code).toBe('request.methodNotAllowed');
+  const del = await t.api.fetch(new Request('http://cadence.test/v1/customers/cus_eu_zzzzzzzzzzzzzzzzzzzz', { method: 'DELETE', headers: { authorization: `Bearer ${t.admin}` } }));
+  expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET, PATCH, HEAD']);
+  expect((await t.api.call('GET', '/v1/nothing-here', { key: t.admin })).status).toBe(404);
+});

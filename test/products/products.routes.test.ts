@@ -6,8 +6,9 @@ const t = useApi();
 const product = (category: string, price = 4.5) => ({ name: 'Oat milk', category, price, currency: 'EUR', packSize: 1, packUnit: 'l', consumable: true });
 
 it('stores catalog products in the global tables, readable from every region, replaced by a second PUT', async () => {
-  expect((await t.api.call('PUT', '/v1/products/oat-1l', { key: t.stores.adminKey, body: product('dairy'), region: 'eu-central-1' })).status).toBe(200);
+  expect((await t.api.call('PUT', '/v1/products/oat-1l', { key: t.stores.adminKey, body: product('dairy'), region: 'eu-central-1' })).status).toBe(201);
   const again = await t.api.call('PUT', '/v1/products/oat-1l', { key: t.stores.adminKey, body: product('dairy', 4.9), region: 'ap-southeast-2' });
+  expect(again.status).toBe(200);
   expect(again.body).toMatchObject({ id: 'oat-1l', price: 4.9, consumable: true });
   for (const region of ['us-east-1', 'eu-west-1']) {
     expect((await t.api.call('GET', '/v1/products/oat-1l', { key: t.stores.adminKey, region })).body.price).toBe(4.9);

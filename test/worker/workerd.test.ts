@@ -58,6 +58,13 @@ async function call(region: string, method: string, path: string, body?: unknown
 }
 
 describe('multi-region routing in workerd', () => {
+  it('serves the API reference page and its script from static assets (no CDN)', async () => {
+    const page = await fetch(new URL('/docs', base));
+    expect(await page.text()).toContain('/docs/scalar.js');
+    const script = await fetch(new URL('/docs/scalar.js', base), { headers: { [EDGE_REGION_HEADER]: 'eu-west-1' } });
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+  });
+
   it('serves /health from each region', async () => {
     for (const r of regions) {
       const res = await call(r.id, 'GET', '/health');
@@ -239,12 +246,12 @@ describe('AI analysis through Cloudflare Queues in workerd', () => {
     expect((await call('us-east-1', 'GET', `/v1/ops/insight-batches/eu-${today}`)).body).toEqual(report.body);
   }, 90_000);
 
-  it('retries a message that keeps failing, then dead-letters it and marks its job failed', async () => {
+  it('dead-letters a message no delivery can help at once (through the DLQ producer) and marks its job failed', async () => {
     const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'FR' })).body.id as string;
     const jobId = `job_${id.slice(4)}_000000000000`;
     const now = new Date().toISOString();
     await stores.put('EU', 'insights', { customerId: id, itemKey: `job#${jobId}`, jobId, kind: 'insights.analyze', reason: 'on_demand', status: 'queued', attempts: 0, createdAt: now, updatedAt: now });
-    // The body names another customer than the job id does: the consumer refuses it on every delivery.
+    // The body names another customer than the job id does: the consumer sends it to the dead-letter queue.
     const producer = await mf.getQueueProducer<unknown>('INSIGHTS_QUEUE', 'cadence-eu-west-1');
     await producer.send({ kind: 'insights.analyze', customerId: 'cus_eu_0000000000000000000a', jobId });
     const failed = await until('the dead-letter consumer', async () => {
