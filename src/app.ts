@@ -17,6 +17,8 @@ import { predictionRoutes } from './predictions/predictions.routes.ts';
 import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
 import type { ProductService } from './products/products.service.ts';
+import { privacyRoutes } from './privacy/privacy.routes.ts';
+import type { PrivacyService } from './privacy/privacy.service.ts';
 import { purchaseRoutes } from './purchases/purchases.routes.ts';
 import type { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
@@ -48,6 +50,7 @@ export interface AppDeps {
     predictions: PredictionService;
     segments: SegmentService;
     insights: InsightsService;
+    privacy: PrivacyService;
   };
   now: () => number;
 }
@@ -64,18 +67,20 @@ export const FEATURES = [
   (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
   (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+  (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
     .route('/', products(d))
     .route('/', predictions(d))
     .route('/', segments(d))
-    .route('/', insights(d));
+    .route('/', insights(d))
+    .route('/', privacy(d));
 }
 
 /**

@@ -16,10 +16,16 @@ import { InsightsService } from './insights/insights.service.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import { priceOf } from './insights/pricing.ts';
+import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
+import { KeyedHasher } from './privacy/keyed-hash.ts';
+import { consentFanOut } from './privacy/objection.ts';
 import type { PersonalData } from './privacy/personal-data.ts';
+import { DynamoPrivacyRepository } from './privacy/privacy.repository.ts';
+import { PrivacyService } from './privacy/privacy.service.ts';
+import { Suppression } from './privacy/suppression.ts';
 import { DynamoProductRepository } from './products/products.repository.ts';
 import { ProductService } from './products/products.service.ts';
 import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
@@ -39,6 +45,8 @@ export interface DeploymentConfig {
   global: DynamoConnection;
   peers: Peers;
   jwtSecret: string;
+  /** The key of the keyed hashes that recognise erased customers (32+ characters; never rotated lightly). */
+  privacyKey: string;
   corsOrigins?: readonly string[];
   now?: () => number;
   /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
@@ -53,6 +61,10 @@ export interface DeploymentConfig {
 
 export interface Deployment extends AppDeps {
   queue: JobQueue;
+  /** The handlers of every queue message kind (the home region's consumer runs them). */
+  handlers: JobHandlers;
+  /** What a dead-lettered message leaves behind is cleaned up here. */
+  deadLettered(body: unknown): Promise<void>;
   /** Every holder of the jurisdiction's personal data (privacy requests walk it). */
   personalData: readonly PersonalData[];
 }
@@ -87,9 +99,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const now = config.now ?? Date.now;
 
   const customers = new DynamoCustomerRepository(personal, tables.customers);
-  const purchaseStore = new DynamoPurchaseRepository(personal, tables.purchases);
-  const predictionStore = new DynamoPredictionRepository(personal, tables.predictions);
-  const assignments = new DynamoAssignmentRepository(personal, tables.segments);
+  const { purchasesDays, inactiveDerivedDays } = region.retention;
+  const purchaseStore = new DynamoPurchaseRepository(personal, tables.purchases, purchasesDays, now);
+  const predictionStore = new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now);
+  const assignments = new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays);
   const catalog = new DynamoProductRepository(global, tables.catalog);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
@@ -106,7 +119,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     currentLineCount: async (id) => (await predictions.read(id))?.stored.lineCount,
     segmentName: (id) => segments.segmentName(id),
     store: {
-      analyses: new DynamoAnalysisRepository(personal, tables.insights),
+      analyses: new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays),
       jobs: new DynamoJobRepository(personal, tables.insights),
       ledger: new DynamoLedgerRepository(personal, tables.insights),
       batches: new DynamoBatchRepository(personal, tables.insights),
@@ -117,14 +130,27 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     now,
   });
+  const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
+  const hasher = new KeyedHasher(config.privacyKey);
+  const suppression = new Suppression(privacyStore, hasher);
+  // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), customers];
+  const forget = (id: string) => {
+    predictions.forget(id);
+    segments.forget(id);
+    insights.reads.forget(id);
+  };
+  const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
+  const handlers: JobHandlers = { ...insights.handlers, 'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify) };
+  const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
   if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
-    queue.handlers = insights.handlers;
-    queue.onDeadLetter = (body) => insights.jobs.deadLettered(body);
+    queue.handlers = handlers;
+    queue.onDeadLetter = deadLettered;
   }
   return {
     region,
@@ -134,20 +160,23 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     corsOrigins: config.corsOrigins ?? [],
     ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
-      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent: insights.consent, now }),
-      purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),
+      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments]), now }),
+      purchases: new PurchaseService({ purchases: purchaseStore, customers, erasedCustomers: (ids) => suppression.erasedCustomers(ids), recompute: (ids) => predictions.recompute(ids), now }),
       products: new ProductService({ catalog, now }),
       predictions,
       segments,
       insights,
+      privacy,
     },
     queue,
+    handlers,
+    deadLettered,
     // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
     readiness: {
       [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
       'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
     },
-    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights)],
+    personalData,
     now,
   };
 }

@@ -49,6 +49,7 @@ export function serveFetch(
 async function main(): Promise<void> {
   const env = parseNodeEnv(process.env);
   if (!env.CADENCE_JWT_SECRET) throw new Error('CADENCE_JWT_SECRET is required when self-hosting');
+  if (!env.CADENCE_PRIVACY_KEY) throw new Error('CADENCE_PRIVACY_KEY is required when self-hosting (the key of the erasure suppression list)');
   const wanted = splitList(env.CADENCE_REGIONS);
   const served: Region[] = wanted.length > 0 ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
   if (served.length === 0) throw new Error(`CADENCE_REGIONS names no known region (${regions.map((r) => r.id).join(', ')})`);
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       global: { region: region.awsRegion, ...endpoint(env.DYNAMODB_ENDPOINT_GLOBAL) },
     }),
     jwtSecret: env.CADENCE_JWT_SECRET,
+    privacyKey: env.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
     ai: aiSettings(env),
     remotePeers: {

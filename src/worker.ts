@@ -37,6 +37,7 @@ function isolateFor(env: Env): Isolate {
     global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
     peers,
     jwtSecret: vars.CADENCE_JWT_SECRET,
+    privacyKey: vars.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
@@ -67,17 +68,16 @@ export default {
   },
   async queue(batch, env) {
     const { deployment } = isolateFor(env);
-    const { insights } = deployment.services;
     const messages = batch as unknown as QueueBatch;
     if (isDeadLetterQueue(batch.queue)) {
       // Messages no delivery could help: their jobs are marked failed so a new refresh can be asked for.
       for (const message of messages.messages) {
-        await insights.jobs.deadLettered(message.body);
+        await deployment.deadLettered(message.body);
         message.ack();
       }
       return;
     }
-    await handleQueueBatch(messages, insights.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
+    await handleQueueBatch(messages, deployment.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
   },
   async scheduled(controller, env) {
     const { deployment } = isolateFor(env);

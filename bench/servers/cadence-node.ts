@@ -12,6 +12,7 @@ const apps = nodeRegions({
     global: localConnection(endpoints.GLOBAL, region.awsRegion),
   }),
   jwtSecret: process.env.BENCH_JWT_SECRET!,
+  privacyKey: process.env.BENCH_JWT_SECRET!.split('').reverse().join(''),
 });
 const server = await serveFetch(edgeRouter(apps, process.env.BENCH_EDGE_REGION ?? 'eu-central-1'), 0);
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);

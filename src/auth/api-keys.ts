@@ -16,6 +16,9 @@ export const Scope = z.enum([
   'catalog:read',
   'catalog:write',
   'tokens:mint',
+  'privacy:export',
+  'privacy:erase',
+  'privacy:read',
 ]);
 export type Scope = z.infer<typeof Scope>;
 

@@ -13,6 +13,8 @@ export interface NodeRegionsOptions {
   regions?: readonly Region[];
   connections: (region: Region) => { personal: DynamoConnection; global: DynamoConnection };
   jwtSecret: string;
+  /** The key of the suppression list's keyed hashes. */
+  privacyKey: string;
   corsOrigins?: readonly string[];
   /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
   remotePeers?: Partial<Record<Jurisdiction, string>>;
@@ -62,6 +64,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
         ...options.connections(region),
         peers: peersFor(region),
         jwtSecret: options.jwtSecret,
+        privacyKey: options.privacyKey,
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
         ...(options.now ? { now: options.now } : {}),
         ...(options.ai ? { ai: options.ai } : {}),

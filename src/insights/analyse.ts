@@ -1,3 +1,4 @@
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import type { PredictionRepository } from '../predictions/predictions.repository.ts';
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
@@ -82,6 +83,7 @@ export class Analyses {
     };
     const customer = await this.consentNow(customerId);
     if (!customer) return skip('customer_gone');
+    if (objectsToProfiling(customer)) return skip('objected');
     const predictions = await this.deps.predictions.get(customerId);
     if (!predictions) return skip('no_purchases');
     const existing = await this.deps.analyses.get(customerId);
@@ -126,7 +128,7 @@ export class Analyses {
     }
     const record = (usage: Usage, outcome: LedgerLine['outcome'], answer?: AnalysisAnswer) => {
       pacer.settle(TOKEN_ESTIMATE, usage.inputTokens + usage.outputTokens);
-      return this.deps.ledger.record(customerId, jobId, analyzer.modelId, usage, outcome, answer);
+      return this.deps.ledger.record(customerId, jobId, analyzer.modelId, usage, outcome, work.input, answer);
     };
     let result;
     try {

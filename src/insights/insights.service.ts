@@ -1,5 +1,7 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { JobHandlers } from '../jobs/messages.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
@@ -106,7 +108,9 @@ export class InsightsService {
   async serve(customerId: string): Promise<InsightRead> {
     const read = await this.reads.read(customerId, await this.deps.currentLineCount(customerId));
     if (read) return read;
-    if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+    const customer = await this.deps.customers.get(customerId);
+    if (!customer) throw notFound('customer');
+    if (objectsToProfiling(customer)) throw profilingObjected();
     throw new Problem(404, 'insights.noPurchases', 'Nothing to analyse yet: the customer has no purchases');
   }
 

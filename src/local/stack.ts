@@ -75,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
         }),
         jwtSecret: secrets.jwtSecret,
+        privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
         ai: aiSettings(AiEnv.parse(options.aiEnv ?? {})),
       });
@@ -89,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: options.port,
         endpoints: stores.endpoints,
         jwtSecret: secrets.jwtSecret,
+        privacyKey: secrets.privacyKey,
         defaultRegion: options.edgeRegion,
         corsOrigins: options.corsOrigins ?? [],
         bundlePath,

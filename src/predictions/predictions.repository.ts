@@ -4,7 +4,7 @@ import type { PersonalData } from '../privacy/personal-data.ts';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import { modelKeys, predictionKey } from '../storage/keys.ts';
+import { expired, expiresAt, modelKeys, predictionKey, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import type { PopulationModel } from './model/population.ts';
@@ -49,17 +49,20 @@ export class DynamoPredictionRepository implements PredictionRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Predictions of a customer inactive this long expire (TTL). */
+    private readonly inactiveDays = 2 * 365,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(customerId: string) {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: predictionKey(customerId) }));
-    return res.Item ? StoredPredictionsSchema.parse(res.Item) : undefined;
+    return res.Item && !expired(res.Item, this.now()) ? StoredPredictionsSchema.parse(res.Item) : undefined;
   }
 
   putIfNotOlder(p: StoredPredictions) {
     return putIf(this.doc, {
       TableName: this.tableName,
-      Item: { ...p, ...predictionKey(p.customerId) },
+      Item: { ...p, ...predictionKey(p.customerId), [TTL_ATTRIBUTE]: expiresAt(Date.parse(p.view.data.lastPurchase), this.inactiveDays) },
       ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
       ExpressionAttributeValues: { ':n': p.lineCount },
     });

@@ -1,5 +1,7 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { ProductRepository } from '../products/products.repository.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
@@ -19,7 +21,7 @@ import { toView } from './view.ts';
 export interface PredictionServiceDeps {
   region: Region;
   purchases: PurchaseRepository;
-  customers: Pick<CustomerRepository, 'get'>;
+  customers: Pick<CustomerRepository, 'get' | 'objectors'>;
   catalog: Pick<ProductRepository, 'many'>;
   predictions: PredictionRepository;
   models: ModelRepository;
@@ -89,7 +91,9 @@ export class PredictionService {
   async serve(customerId: string): Promise<PredictionsRead> {
     const found = await this.read(customerId);
     if (found) return found;
-    if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+    const customer = await this.deps.customers.get(customerId);
+    if (!customer) throw notFound('customer');
+    if (objectsToProfiling(customer)) throw profilingObjected();
     throw new Problem(404, 'predictions.notFound', 'No predictions yet: the customer has no purchases');
   }
 
@@ -97,6 +101,11 @@ export class PredictionService {
   async recompute(customerIds: readonly string[]): Promise<number> {
     const m = await this.currentModel();
     const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
+      const customer = await this.deps.customers.get(id);
+      if (customer && objectsToProfiling(customer)) {
+        await this.profilingWithdrawn(id); // a stray one from before the objection goes too
+        return 0;
+      }
       const lines = await this.deps.purchases.allOf(id);
       if (lines.length === 0) return 0;
       const { stored, history, prediction } = await this.compute(id, lines, await this.catalogFacts(lines), m);
@@ -160,6 +169,16 @@ export class PredictionService {
     this.reads.delete(customerId);
   }
 
+  /** An objection to profiling: the customer's predictions go, and are not made again until consent. */
+  async profilingWithdrawn(customerId: string): Promise<void> {
+    await this.deps.predictions.eraseOf(customerId);
+    this.reads.delete(customerId);
+  }
+
+  async profilingGranted(customerId: string): Promise<void> {
+    await this.recompute([customerId]);
+  }
+
   /** Predictions are "as of the end of today": today's purchases count, and those a little ahead of our clock. */
   private asOfDay(): number {
     return dayOf(this.deps.now() + MAX_CLOCK_SKEW_MS) + 1;
@@ -197,16 +216,30 @@ export class PredictionService {
     return { stored, history, prediction };
   }
 
-  /** Every customer of the jurisdiction with their stored lines (a scan of the purchases table). */
+  /**
+   * Every customer of the jurisdiction with their stored lines (a scan of the purchases table), except
+   * those who objected to profiling: they are in no fit, no prediction and no segment.
+   */
   private async loadAll() {
     const byCustomer = new Map<string, PurchaseLine[]>();
+    const objectors = await this.deps.customers.objectors();
     let count = 0;
     for await (const page of this.deps.purchases.scan()) {
       for (const line of page) {
+        if (objectors.has(line.customerId)) continue;
         const list = byCustomer.get(line.customerId);
         if (list) list.push(line);
         else byCustomer.set(line.customerId, [line]);
         count++;
+      }
+    }
+    // A customer inactive beyond the retention of derived data is in no fit and gets no new predictions:
+    // theirs expire (TTL) with the rest of what was derived.
+    const activeSince = new Date(this.deps.now() - this.deps.region.retention.inactiveDerivedDays * 86_400_000).toISOString();
+    for (const [id, lines] of byCustomer) {
+      if (!lines.some((l) => l.purchasedAt >= activeSince)) {
+        count -= lines.length;
+        byCustomer.delete(id);
       }
     }
     const catalog = await this.catalogFacts([...byCustomer.values()].flat());

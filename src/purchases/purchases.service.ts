@@ -1,5 +1,5 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
-import { notFound, Problem } from '../http/problem.ts';
+import { erasedCustomer, notFound, Problem } from '../http/problem.ts';
 import { DependencyUnavailable } from '../shared/errors.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { checkBatch, linesOf, ordersOf, sameLine, summarize, type PurchaseLine } from './purchases.model.ts';
@@ -12,6 +12,8 @@ const WRITE_CONCURRENCY = 16;
 export interface PurchaseServiceDeps {
   purchases: PurchaseRepository;
   customers: Pick<CustomerRepository, 'existing' | 'get'>;
+  /** The ids among these that were erased (the suppression list). */
+  erasedCustomers(ids: readonly string[]): Promise<Set<string>>;
   /** Brings the customers' predictions up to date with their stored lines; how many were recomputed. */
   recompute(customerIds: readonly string[]): Promise<number>;
   now: () => number;
@@ -38,6 +40,11 @@ export class PurchaseService {
     const ids = [...new Set(lines.map((l) => l.customerId))];
     const existing = await this.deps.customers.existing(ids);
     const unknown = ids.filter((id) => !existing.has(id));
+    // All ids, not only the unknown: a customer being erased still has a profile until the job ends.
+    const gone = await this.deps.erasedCustomers(ids);
+    if (gone.size > 0) {
+      throw erasedCustomer({ customerIds: [...gone].slice(0, 50) });
+    }
     if (unknown.length > 0) {
       throw new Problem(422, 'purchases.unknownCustomer', 'Purchases name customers that do not exist; nothing was stored', { customerIds: unknown.slice(0, 50) });
     }

@@ -1,5 +1,7 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
 import type { CustomerHistory } from '../predictions/model/history.ts';
 import type { CustomerSnapshot } from '../predictions/predictions.service.ts';
@@ -161,7 +163,9 @@ export class SegmentService {
   async serve(customerId: string) {
     const found = await this.read(customerId);
     if (!found) {
-      if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+      const customer = await this.deps.customers.get(customerId);
+      if (!customer) throw notFound('customer');
+      if (objectsToProfiling(customer)) throw profilingObjected();
       throw new Problem(404, 'segments.notAssigned', 'The customer is not in a segment yet (no purchases, or no segment run)');
     }
     const { assignment: a, definition } = found;
@@ -182,6 +186,19 @@ export class SegmentService {
   async segmentName(customerId: string): Promise<string | undefined> {
     const found = await this.read(customerId).catch(() => undefined);
     return found?.definition.segments.find((s) => s.id === found.assignment.segmentId)?.name;
+  }
+
+  /** An objection to profiling: the customer's assignment goes (runs leave them out: they have no predictions). */
+  async profilingWithdrawn(customerId: string): Promise<void> {
+    await this.deps.assignments.eraseOf(customerId);
+    this.reads.delete(customerId);
+  }
+
+  /** Consent given again: the recompute that follows assigns the customer. */
+  async profilingGranted(): Promise<void> {}
+
+  forget(customerId: string): void {
+    this.reads.delete(customerId);
   }
 
   runRecord(id: string): Promise<SegmentRun | undefined> {

@@ -32,7 +32,13 @@ export const insightKey = (customerId: string, itemKey: string) => ({ customerId
  * partition of their own so that a batch's report is one query.
  */
 export const batchPartition = (batchId: string) => `batch#${batchId}`;
+/** Ledger lines of erased customers, kept for the accounts without anything that names them. */
+export const anonymousLedgerKey = (month: string, lineKey: string) => insightKey(`ledger-anon#${month}`, `line#${lineKey}`);
 export const batchPageKey = (batchId: string, page: number) => insightKey(batchPartition(batchId), `page#${String(page).padStart(6, '0')}`);
+
+// The privacy table of a jurisdiction: requests and the suppression list, by keyed hash.
+export const privacyRequestKey = (requestId: string) => ({ recordKey: `request#${requestId}` });
+export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${keyedHash}` });
 
 // Global tables (replicated everywhere; nothing personal).
 export const productKey = (productId: string) => ({ productId });
@@ -48,3 +54,9 @@ export const modelKeys = {
   /** Which jurisdiction an idempotency key created its customer in (a hash of the key, nothing personal). */
   idempotency: (keyHash: string) => ({ modelKey: `idem#${keyHash}` }),
 } as const;
+
+/** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+export const expiresAt = (fromMs: number, days: number) => Math.floor(fromMs / 1000) + days * 86_400;
+/** TTL deletes lazily (within days): an item past its expiry is treated as gone on read. */
+export const expired = (item: Record<string, unknown>, nowMs: number) => typeof item[TTL_ATTRIBUTE] === 'number' && (item[TTL_ATTRIBUTE] as number) * 1000 <= nowMs;

@@ -121,3 +121,39 @@ describe('a personal store that goes away under load', () => {
     expect((await linesOf(id)).size).toBe(800);
   }, 90_000);
 });
+
+describe('an erasure when the store goes away half-way', () => {
+  let eu: StoreProcess;
+  let stores: TestStores;
+  let api: Client;
+  beforeAll(async () => {
+    eu = await startStoreProcess();
+    const local = await startLocalStores();
+    stores = await withTables({ EU: eu.endpoint, ROW: local.endpoints.ROW, GLOBAL: local.endpoints.GLOBAL }, async () => {
+      await local.close();
+      await eu.stop();
+    });
+    api = client(stores);
+  });
+  afterAll(async () => stores?.close());
+
+  it('never claims completed while an item remains, and finishes when asked again after the store is back', async () => {
+    const id = (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'DE', contact: { email: 'dora@example.com' } } })).body.id as string;
+    await api.call('POST', '/v1/purchases', { key: stores.adminKey, body: { orderId: 'e1', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] } });
+    const erase = await api.call('DELETE', `/v1/customers/${id}`, { key: stores.adminKey });
+    expect(erase.status).toBe(202);
+    await eu.stop();
+    const queue = api.queues.get('eu-central-1')!;
+    await queue.drain(); // every delivery fails: the store is down
+    await eu.start();
+    const status = await api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: stores.adminKey });
+    expect(status.body.status).not.toBe('completed');
+    const again = await api.call('DELETE', `/v1/customers/${id}`, { key: stores.adminKey });
+    expect([again.status, again.body.id]).toEqual([202, erase.body.id]);
+    await queue.drain();
+    const done = await api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: stores.adminKey });
+    expect(done.body.status).toBe('completed');
+    const left = (await stores.scanAll('EU')).filter((i) => JSON.stringify(i).includes(id) || JSON.stringify(i).includes('dora@example.com'));
+    expect(left).toEqual([]);
+  }, 90_000);
+});

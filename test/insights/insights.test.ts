@@ -251,7 +251,7 @@ describe('consent', () => {
     expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis')).toHaveLength(0);
   });
 
-  it('deletes the model\'s analysis when consent is withdrawn, and stops new ones', async () => {
+  it('deletes the analysis when consent is withdrawn (an objection), answers 451, and makes no new ones', async () => {
     const id = await newCustomer({ consents: { profiling: true } });
     await buy(id, weekly('w'));
     server.script.push({ kind: 'answer', input: good });
@@ -262,12 +262,14 @@ describe('consent', () => {
     const stored = (await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis');
     expect(stored).toHaveLength(0);
     const after = await insights(id);
-    expect(after.body).toMatchObject({ status: 'pending', source: 'statistical' });
+    expect([after.status, after.body.code]).toEqual([451, 'privacy.profilingObjected']);
     expect(JSON.stringify(after.body)).not.toContain('heavy coffee drinkers');
     server.requests.length = 0;
+    await buy(id, [{ orderId: 'after-objection', daysAgo: 0 }]);
     await queue.drain();
     expect(server.requests).toHaveLength(0);
-    expect((await insights(id)).body).toMatchObject({ source: 'statistical', fallbackReason: 'no_consent' });
+    expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && (i.itemKey === 'analysis' || String(i._table).endsWith('-predictions')))).toEqual([]);
+    expect((await insights(id)).status).toBe(451);
   });
 });
 

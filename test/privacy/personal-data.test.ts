@@ -5,7 +5,7 @@ import { localConnection } from '../../src/local/bootstrap.ts';
 import { uncoveredTables, type PersonalData } from '../../src/privacy/personal-data.ts';
 import { PERSONAL_TABLE_KINDS } from '../../src/regions/region.schema.ts';
 import { useApi } from '../support/api.ts';
-import { JWT_SECRET } from '../support/app.ts';
+import { JWT_SECRET, PRIVACY_KEY } from '../support/app.ts';
 
 const collect = async (it: AsyncIterable<unknown>) => {
   const out: unknown[] = [];
@@ -23,6 +23,7 @@ describe('the PersonalData port', () => {
       global: localConnection(t.stores.endpoints.GLOBAL, euHome.awsRegion),
       peers: {},
       jwtSecret: JWT_SECRET,
+      privacyKey: PRIVACY_KEY,
     }).personalData;
 
   it('has an owner for every table the region schema marks personal, and the check fails without one', () => {

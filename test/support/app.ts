@@ -9,6 +9,7 @@ import type { Region } from '../../src/regions/region.schema.ts';
 import { regions as allRegions } from '../../regions/index.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const PRIVACY_KEY = 'test-privacy-key-that-is-long-enough-98765';
 
 export interface Client {
   /** A request entering at `region` (default us-east-1), as JSON when `body` is an object. */
@@ -41,6 +42,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
       global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
     }),
     jwtSecret: JWT_SECRET,
+    privacyKey: PRIVACY_KEY,
     ...(options.now ? { now: options.now } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.ai ? { ai: options.ai } : {}),
