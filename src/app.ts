@@ -27,6 +27,10 @@ import { residencyGuard } from './residency/guard.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
+import type { CredentialCache } from './http/credentials.ts';
+import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
+import type { IntelligenceService } from './storefront/intelligence.service.ts';
+import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
@@ -41,6 +45,9 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** The API reference page's script (served from this origin so the page works offline). */
   docsAsset?: DocsAsset;
+  /** Serialized storefront answers and verified credentials, shared with the storefront fast path. */
+  views: ViewCache;
+  credentials: CredentialCache;
   /** Readiness probes of the stores this deployment depends on, by name. */
   readiness?: Record<string, () => Promise<void>>;
   services: {
@@ -51,6 +58,7 @@ export interface AppDeps {
     segments: SegmentService;
     insights: InsightsService;
     privacy: PrivacyService;
+    intelligence: IntelligenceService;
   };
   now: () => number;
 }
@@ -64,15 +72,16 @@ export const FEATURES = [
   (d: AppDeps) => customerRoutes({ customers: d.services.customers, jwtSecret: d.jwtSecret }),
   (d: AppDeps) => purchaseRoutes({ purchases: d.services.purchases }),
   (d: AppDeps) => productRoutes({ products: d.services.products }),
-  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
-  (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
-  (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, views: d.views, now: d.now }),
+  (d: AppDeps) => segmentRoutes({ segments: d.services.segments, views: d.views, now: d.now }),
+  (d: AppDeps) => insightRoutes({ insights: d.services.insights, views: d.views, now: d.now }),
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
+  (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -80,7 +89,8 @@ function allRoutes(d: AppDeps) {
     .route('/', predictions(d))
     .route('/', segments(d))
     .route('/', insights(d))
-    .route('/', privacy(d));
+    .route('/', privacy(d))
+    .route('/', intelligence(d));
 }
 
 /**
@@ -148,7 +158,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     }
     await next();
   });
-  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, now: deps.now }));
+  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now }));
   const { purchases } = deps.services;
   app.use('/v1/*', residencyGuard({
     region: deps.region,

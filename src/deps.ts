@@ -34,6 +34,10 @@ import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
+import { CredentialCache } from './http/credentials.ts';
+import { storefrontFastPath, type FastPath } from './storefront/fast-path.ts';
+import { IntelligenceService } from './storefront/intelligence.service.ts';
+import { ViewCache } from './storefront/view-cache.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
 import { storeProbe } from './storage/readiness.ts';
 
@@ -60,6 +64,8 @@ export interface DeploymentConfig {
 }
 
 export interface Deployment extends AppDeps {
+  /** Warm storefront reads answered from bytes, before the app (undefined: go through the app). */
+  fastPath: FastPath;
   queue: JobQueue;
   /** The handlers of every queue message kind (the home region's consumer runs them). */
   handlers: JobHandlers;
@@ -106,8 +112,11 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const catalog = new DynamoProductRepository(global, tables.catalog);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
-  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), now });
-  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), now });
+  // Serialized storefront answers and verified credentials: what the fast path answers from.
+  const views = new ViewCache(60_000, 50_000, now);
+  const credentials = new CredentialCache(now);
+  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
+  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), views, now });
   const analyzer = analyzerFor(config);
   const insights = new InsightsService({
     region,
@@ -128,6 +137,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     queue,
     ...(analyzer ? { analyzer } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
+    views,
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
@@ -136,10 +146,12 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), customers];
   const forget = (id: string) => {
+    views.forget(id);
     predictions.forget(id);
     segments.forget(id);
     insights.reads.forget(id);
   };
+  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
@@ -160,14 +172,18 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     corsOrigins: config.corsOrigins ?? [],
     ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
-      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments]), now }),
+      customers: customerService,
       purchases: new PurchaseService({ purchases: purchaseStore, customers, erasedCustomers: (ids) => suppression.erasedCustomers(ids), recompute: (ids) => predictions.recompute(ids), now }),
       products: new ProductService({ catalog, now }),
       predictions,
       segments,
       insights,
       privacy,
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, now }),
     },
+    views,
+    credentials,
+    fastPath: storefrontFastPath({ region, views, credentials, now }),
     queue,
     handlers,
     deadLettered,

@@ -9,6 +9,7 @@ import { workersQueue } from './jobs/queue.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
+import { fromRequest, toResponse } from './storefront/fast-path.ts';
 import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
@@ -64,7 +65,12 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
 export default {
   fetch(request, env, ctx) {
     // workerd's Request and the DOM's are the same object at run time; only their typings differ.
-    return isolateFor(env).app.fetch(request as unknown as Request, env, ctx as never) as never;
+    const req = request as unknown as Request;
+    const isolate = isolateFor(env);
+    // A warm storefront read is answered from this isolate's bytes; anything else goes to the app.
+    const hit = isolate.deployment.fastPath(fromRequest(req));
+    if (hit) return toResponse(hit) as never;
+    return isolate.app.fetch(req, env, ctx as never) as never;
   },
   async queue(batch, env) {
     const { deployment } = isolateFor(env);

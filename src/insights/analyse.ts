@@ -1,6 +1,6 @@
 import { objectsToProfiling } from '../customers/customers.model.ts';
 import type { CustomerRepository } from '../customers/customers.repository.ts';
-import type { PredictionRepository } from '../predictions/predictions.repository.ts';
+import { viewOf, type PredictionRepository } from '../predictions/predictions.repository.ts';
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { etagOf } from '../shared/etag.ts';
@@ -91,8 +91,9 @@ export class Analyses {
       return skip('unchanged', existing.source);
     }
     const segment = await this.deps.segmentName(customerId);
-    const { input, name } = await this.deps.inputs.forModel(customerId, predictions.view, customer, segment);
-    const work: Work = { job, view: predictions.view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
+    const view = viewOf(predictions);
+    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment);
+    const work: Work = { job, view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
 
     if (recorded) {
       if (recorded.outcome !== 'answer') return this.fallback(work, recorded.outcome, spent);

@@ -27,6 +27,7 @@ import { patternChanged, type JobReason } from './insights.model.ts';
 import { InsightReads, type InsightRead } from './read.ts';
 import { customerOfJob } from '../residency/jurisdiction.ts';
 import { RefreshRequests } from './refresh.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 
 export interface InsightsDeps {
   region: Region;
@@ -47,6 +48,8 @@ export interface InsightsDeps {
   analyzer?: Analyzer;
   /** Global budgets; the region's own are in its region file. */
   budgets: Budgets;
+  /** The storefront's serialized views, forgotten with the analysis they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
@@ -72,7 +75,10 @@ export class InsightsService {
     this.refresh = new RefreshRequests({ jobs: store.jobs, queue: deps.queue, now });
     const inputs = new AnalysisInputs({ purchases: deps.purchases, catalog: deps.catalog });
     this.reads = new InsightReads({ analyses: store.analyses, predictions: deps.predictions, refresh: this.refresh, inputs, now });
-    const changed = (customerId: string) => this.reads.forget(customerId);
+    const changed = (customerId: string) => {
+      this.reads.forget(customerId);
+      deps.views?.forget(customerId);
+    };
     const ledger = new CostLedger({ region: deps.region, ledger: store.ledger, costs: store.costs, spent: () => this.budget.invalidate(), now });
     const analyses = new Analyses({
       region: deps.region,

@@ -12,6 +12,7 @@ import { etagOf } from '../shared/etag.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
 import { buildHistory, type CustomerHistory, type PurchaseEvent } from './model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
@@ -25,6 +26,8 @@ export interface PredictionServiceDeps {
   catalog: Pick<ProductRepository, 'many'>;
   predictions: PredictionRepository;
   models: ModelRepository;
+  /** The storefront's serialized views, forgotten with the predictions they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
@@ -110,7 +113,7 @@ export class PredictionService {
       if (lines.length === 0) return 0;
       const { stored, history, prediction } = await this.compute(id, lines, await this.catalogFacts(lines), m);
       await this.deps.predictions.putIfNotOlder(stored);
-      this.reads.delete(id);
+      this.invalidate(id);
       for (const listener of this.listeners) {
         // Best effort: a listener's failure (segment assignment) must not fail the recompute.
         await listener(id, history, prediction).catch((err: unknown) => {
@@ -151,7 +154,7 @@ export class PredictionService {
     // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
     await mapLimit(computed, 16, async (stored) => {
       await this.deps.predictions.putIfNotOlder(stored);
-      this.reads.delete(stored.customerId);
+      this.invalidate(stored.customerId);
     });
     return {
       jurisdiction: this.deps.region.jurisdiction,
@@ -166,13 +169,19 @@ export class PredictionService {
 
   /** Forgets a customer's cached predictions in this isolate. */
   forget(customerId: string): void {
+    this.invalidate(customerId);
+  }
+
+  /** The customer's predictions changed: this isolate's read cache and serialized views forget them. */
+  private invalidate(customerId: string): void {
     this.reads.delete(customerId);
+    this.deps.views?.forget(customerId);
   }
 
   /** An objection to profiling: the customer's predictions go, and are not made again until consent. */
   async profilingWithdrawn(customerId: string): Promise<void> {
     await this.deps.predictions.eraseOf(customerId);
-    this.reads.delete(customerId);
+    this.invalidate(customerId);
   }
 
   async profilingGranted(customerId: string): Promise<void> {
@@ -212,7 +221,8 @@ export class PredictionService {
     const history = buildHistory(this.events(lines, catalog));
     const prediction = predictCustomer(history, m.model, this.asOfDay());
     const view = toView(customerId, prediction, m, lines.length, computedAt);
-    const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, etag: await etagOf(JSON.stringify(view)), view };
+    const body = JSON.stringify(view);
+    const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, lastPurchase: view.data.lastPurchase, etag: await etagOf(body), body };
     return { stored, history, prediction };
   }
 

@@ -8,6 +8,7 @@ import type { CustomerSnapshot } from '../predictions/predictions.service.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
 import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
 import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
@@ -21,6 +22,8 @@ export interface SegmentServiceDeps {
   customers: Pick<CustomerRepository, 'get'>;
   assignments: AssignmentRepository;
   store: SegmentStore;
+  /** The storefront's serialized views, forgotten with the assignment they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
@@ -106,7 +109,7 @@ export class SegmentService {
     await this.deps.store.putCurrent(def);
     this.currentCache.set('current', def);
     this.definitions.set(run.id, def);
-    for (const a of assignments) this.reads.delete(a.customerId);
+    for (const a of assignments) this.invalidate(a.customerId);
     return {
       status: 'succeeded',
       progress: { done: 1, phase: 'finished' },
@@ -146,7 +149,7 @@ export class SegmentService {
       const before = await this.deps.assignments.get(customerId);
       const previousSegmentId = before && before.segmentId !== segmentId ? before.segmentId : before?.previousSegmentId;
       const stored = await this.deps.assignments.putIfSameRun({ customerId, segmentId, distance, runId: def.runId, assignedAt: this.iso(), ...(previousSegmentId ? { previousSegmentId } : {}) });
-      this.reads.delete(customerId);
+      this.invalidate(customerId);
       if (stored) return;
     }
   }
@@ -191,14 +194,19 @@ export class SegmentService {
   /** An objection to profiling: the customer's assignment goes (runs leave them out: they have no predictions). */
   async profilingWithdrawn(customerId: string): Promise<void> {
     await this.deps.assignments.eraseOf(customerId);
-    this.reads.delete(customerId);
+    this.invalidate(customerId);
   }
 
   /** Consent given again: the recompute that follows assigns the customer. */
   async profilingGranted(): Promise<void> {}
 
   forget(customerId: string): void {
+    this.invalidate(customerId);
+  }
+
+  private invalidate(customerId: string): void {
     this.reads.delete(customerId);
+    this.deps.views?.forget(customerId);
   }
 
   runRecord(id: string): Promise<SegmentRun | undefined> {

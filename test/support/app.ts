@@ -1,4 +1,4 @@
-import type { Fetcher } from '../../src/residency/peers.ts';
+import type { RegionApp } from '../../src/hosting/node-regions.ts';
 import { edgeRouter, EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import { nodeRegions, type NodeRegionsOptions } from '../../src/hosting/node-regions.ts';
@@ -15,7 +15,7 @@ export interface Client {
   /** A request entering at `region` (default us-east-1), as JSON when `body` is an object. */
   call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string>; region?: string }): Promise<{ status: number; type: string; body: any }>;
   fetch: (request: Request) => Promise<Response>;
-  regions: Map<string, Fetcher>;
+  regions: Map<string, RegionApp>;
   /** The default job queues by region id (one per jurisdiction, shared): nothing runs until a test drains them. */
   queues: Map<string, InProcessQueue>;
 }
