@@ -52,6 +52,8 @@ export interface BenchStack {
   /** Process ids of the API and of the stores, for CPU accounting. */
   apiPid: number;
   storesPid: number;
+  /** Where the stores listen (benchmarks that also talk to them directly). */
+  storesEndpoints: Record<StoreName, string>;
   adminKey: string;
   jwtSecret: string;
   data: DemoData;
@@ -70,7 +72,7 @@ export async function startBenchStack(demoCustomers: number, options: { pin?: bo
     BENCH_ENDPOINTS: JSON.stringify(endpoints),
     BENCH_JWT_SECRET: jwtSecret,
   }, options);
-  return { url, apiPid, storesPid, adminKey, jwtSecret, data };
+  return { url, apiPid, storesPid, storesEndpoints: endpoints, adminKey, jwtSecret, data };
 }
 
 export interface LoadOptions {
