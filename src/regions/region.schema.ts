@@ -29,10 +29,14 @@ export const RegionSchema = z
         segments: personalTable,
         /** AI analyses, analysis jobs and cost-ledger lines, each keyed by the customer they concern (personal). */
         insights: personalTable,
+        /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */
+        exposures: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
         models: tableName,
+        /** Experiment definitions (variations, weights, status, phases): not personal, replicated everywhere. */
+        experiments: tableName,
       })
       .strict(),
     bedrock: z

@@ -81,6 +81,31 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           { AttributeName: 'itemKey', KeyType: 'RANGE' },
         ],
       };
+    case 'exposures':
+      // One partition per customer (exposures and attributed purchase lines); the index gathers one
+      // experiment phase's items in the jurisdiction, customer by customer, for its sufficient statistics.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+          { AttributeName: 'experimentPhase', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byExperiment',
+            KeySchema: [
+              { AttributeName: 'experimentPhase', KeyType: 'HASH' },
+              { AttributeName: 'customerId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
     case 'customers':
     case 'predictions':
     case 'segments':
@@ -89,12 +114,14 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
       return hashOnly(base, 'modelKey');
     case 'apiKeys':
       return hashOnly(base, 'keyId');
+    case 'experiments':
+      return hashOnly(base, 'experimentKey');
   }
 }
 
 /** Personal tables are the ones the region schema marks so; every other table is global (non-personal). */
 export const PERSONAL_TABLES: readonly TableKind[] = PERSONAL_TABLE_KINDS;
-export const GLOBAL_TABLES: readonly TableKind[] = (['catalog', 'apiKeys', 'models'] as const).filter((k) => !PERSONAL_TABLES.includes(k));
+export const GLOBAL_TABLES: readonly TableKind[] = (['catalog', 'apiKeys', 'models', 'experiments'] as const).filter((k) => !PERSONAL_TABLES.includes(k));
 
 /** The key attributes of a table (partition key first), from its definition. */
 export const keyAttributes = (kind: TableKind): string[] => (tableDefinition(kind, 'x').KeySchema ?? []).map((k) => k.AttributeName!);
