@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { experimentRoutes } from './experiments/experiments.routes.ts';
+import type { ExperimentService } from './experiments/experiments.service.ts';
 import type { CustomerService } from './customers/customers.service.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
@@ -22,6 +24,7 @@ import type { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import { customerCreateLocator } from './residency/customer-create.ts';
 import { residencyGuard } from './residency/guard.ts';
+import { peerRead } from './residency/peer-read.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
@@ -48,6 +51,7 @@ export interface AppDeps {
     predictions: PredictionService;
     segments: SegmentService;
     insights: InsightsService;
+    experiments: ExperimentService;
   };
   now: () => number;
 }
@@ -64,18 +68,20 @@ export const FEATURES = [
   (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
   (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+  (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, experiments] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
     .route('/', products(d))
     .route('/', predictions(d))
     .route('/', segments(d))
-    .route('/', insights(d));
+    .route('/', insights(d))
+    .route('/', experiments(d));
 }
 
 /**

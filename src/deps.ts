@@ -7,6 +7,9 @@ import type { DocsAsset } from './http/docs.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
+import { DynamoExperimentStore } from './experiments/experiments.repository.ts';
+import { ExperimentService } from './experiments/experiments.service.ts';
+import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
 import { BedrockAnalyzer } from './insights/bedrock.ts';
@@ -117,6 +120,17 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     now,
   });
+  const exposures = new DynamoExposureRepository(personal, tables.exposures);
+  const experiments = new ExperimentService({
+    region,
+    store: new DynamoExperimentStore(global, tables.experiments),
+    exposures,
+    customers,
+    segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    now,
+  });
+  const purchases = new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now });
+  purchases.onStored((lines) => experiments.afterPurchases(lines));
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
 
@@ -135,11 +149,12 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
       customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent: insights.consent, now }),
-      purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),
+      purchases,
       products: new ProductService({ catalog, now }),
       predictions,
       segments,
       insights,
+      experiments,
     },
     queue,
     // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
@@ -147,7 +162,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
       'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
     },
-    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights)],
+    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures],
     now,
   };
 }
