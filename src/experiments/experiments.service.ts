@@ -58,7 +58,7 @@ export class ExperimentService {
     }
     // Released only after the definition says it no longer runs there, so two never run on one surface.
     if (existing?.surface && existing.surface !== claimed) await this.deps.store.releaseSurface(existing.surface, key);
-    this.lookup.invalidate();
+    this.lookup.invalidate(key);
     return { experiment: next, created: existing === undefined };
   }
 

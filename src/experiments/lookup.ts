@@ -9,7 +9,7 @@ import type { ExperimentStore } from './experiments.repository.ts';
 import type { ExposureRepository } from './exposures.repository.ts';
 
 export interface LookupDeps {
-  store: Pick<ExperimentStore, 'list'>;
+  store: Pick<ExperimentStore, 'list' | 'get'>;
   exposures: Pick<ExposureRepository, 'recordFirst' | 'addCrossed'>;
   customers: Pick<CustomerRepository, 'get'>;
   /** The customer's current segment id, for segment targeting. */
@@ -44,12 +44,15 @@ export class ExperimentLookup {
   /** Variations whose exposure is recorded, per customer, experiment and phase. */
   private readonly recorded: TtlCache<Set<number>>;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Keys missing from the cached list, read one by one (a new experiment is seen at once; misses are remembered). */
+  private readonly single: TtlCache<Experiment | null>;
 
   constructor(private readonly deps: LookupDeps) {
     this.definitions = new TtlCache(DEFINITIONS_TTL_MS, 1, deps.now);
     this.facts = new TtlCache(FACTS_TTL_MS, 10_000, deps.now);
     this.segments = new TtlCache(FACTS_TTL_MS, 10_000, deps.now);
     this.recorded = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
+    this.single = new TtlCache(DEFINITIONS_TTL_MS, 1000, deps.now);
   }
 
   /** Every definition, from the isolate cache (stale for up to 10 minutes if the global store is down). */
@@ -58,15 +61,21 @@ export class ExperimentLookup {
   }
 
   /** A definition changed here: the next lookup reads them again. */
-  invalidate(): void {
+  invalidate(key: string): void {
     this.definitions.delete('all');
+    this.single.delete(key);
   }
 
   async one(customerId: string, key: string, options: LookupOptions = {}): Promise<{ view: AssignmentView; read: CachedRead<Experiment[]> }> {
     const read = await this.all();
-    const def = read.value.find((e) => e.key === key);
+    const def = read.value.find((e) => e.key === key) ?? (await this.missing(key));
     if (!def) throw new Problem(404, 'experiments.notFound', `No experiment "${key}"`);
     return { view: await this.evaluate(customerId, def, options), read };
+  }
+
+  private async missing(key: string): Promise<Experiment | undefined> {
+    const read = await readThrough(this.single, key, async () => (await this.deps.store.get(key)) ?? null, this.deps.now);
+    return read?.value ?? undefined;
   }
 
   /** Every running experiment for the customer, in one answer. */
