@@ -54,6 +54,9 @@ export class ExperimentService {
       if (holder) throw new Problem(409, 'experiments.surfaceTaken', `Experiment "${holder}" is already running on ${claimed}; stop it first`, { experimentKey: holder });
     }
     if (!(await this.deps.store.put(next, existing?.version))) {
+      // Nothing was stored: give back a claim this request took (one the stored definition holds stays).
+      const heldBefore = existing?.status === 'running' && existing.surface === claimed;
+      if (claimed && !heldBefore) await this.deps.store.releaseSurface(claimed, key);
       throw new Problem(409, 'experiments.concurrentUpdate', 'The experiment changed while this request was applied; read it and retry');
     }
     // Released only after the definition says it no longer runs there, so two never run on one surface.

@@ -10,7 +10,7 @@ import { useApi } from '../support/api.ts';
 let clock = Date.parse('2026-11-10T09:00:00Z');
 const t = useApi(() => ({ now: () => clock }));
 const rnd = prng(11);
-const CUSTOMERS = 240;
+const CUSTOMERS = 160;
 const RATES = [0.25, 0.5];
 
 beforeAll(async () => {
