@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { experimentRoutes } from './experiments/experiments.routes.ts';
+import type { ExperimentService } from './experiments/experiments.service.ts';
 import type { CustomerService } from './customers/customers.service.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
@@ -24,6 +26,7 @@ import type { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import { customerCreateLocator } from './residency/customer-create.ts';
 import { residencyGuard } from './residency/guard.ts';
+import { peerRead } from './residency/peer-read.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
@@ -59,6 +62,7 @@ export interface AppDeps {
     insights: InsightsService;
     privacy: PrivacyService;
     intelligence: IntelligenceService;
+    experiments: ExperimentService;
   };
   now: () => number;
 }
@@ -77,11 +81,12 @@ export const FEATURES = [
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, views: d.views, now: d.now }),
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
+  (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -90,7 +95,8 @@ function allRoutes(d: AppDeps) {
     .route('/', segments(d))
     .route('/', insights(d))
     .route('/', privacy(d))
-    .route('/', intelligence(d));
+    .route('/', intelligence(d))
+    .route('/', experiments(d));
 }
 
 /**

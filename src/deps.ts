@@ -7,6 +7,9 @@ import type { DocsAsset } from './http/docs.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
+import { DynamoExperimentStore } from './experiments/experiments.repository.ts';
+import { ExperimentService } from './experiments/experiments.service.ts';
+import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
 import { BedrockAnalyzer } from './insights/bedrock.ts';
@@ -140,11 +143,20 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     views,
     now,
   });
+  const exposures = new DynamoExposureRepository(personal, tables.exposures);
+  const experiments = new ExperimentService({
+    region,
+    store: new DynamoExperimentStore(global, tables.experiments),
+    exposures,
+    customers,
+    segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    now,
+  });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), customers];
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
   const forget = (id: string) => {
     views.forget(id);
     predictions.forget(id);
@@ -153,8 +165,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
+  const purchases = new PurchaseService({ purchases: purchaseStore, customers, erasedCustomers: (ids) => suppression.erasedCustomers(ids), recompute: (ids) => predictions.recompute(ids), now });
+  purchases.onStored((lines) => experiments.afterPurchases(lines));
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
-  predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
+  predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
@@ -173,13 +187,14 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
       customers: customerService,
-      purchases: new PurchaseService({ purchases: purchaseStore, customers, erasedCustomers: (ids) => suppression.erasedCustomers(ids), recompute: (ids) => predictions.recompute(ids), now }),
+      purchases,
       products: new ProductService({ catalog, now }),
       predictions,
       segments,
       insights,
       privacy,
       intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, now }),
+      experiments,
     },
     views,
     credentials,

@@ -15,6 +15,8 @@ export const Scope = z.enum([
   'ops:read',
   'catalog:read',
   'catalog:write',
+  'experiments:read',
+  'experiments:write',
   'tokens:mint',
   'privacy:export',
   'privacy:erase',

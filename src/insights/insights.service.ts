@@ -1,5 +1,6 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { objectsToProfiling } from '../customers/customers.model.ts';
+import type { Customer } from '../customers/customers.schemas.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { profilingObjected } from '../privacy/objection.ts';
 import type { JobHandlers } from '../jobs/messages.ts';
@@ -146,7 +147,10 @@ export class InsightsService {
   }
 
   /** After a recompute: a purchase that changes the pattern materially asks for a new analysis. */
-  async afterRecompute(customerId: string, prediction: CustomerPrediction): Promise<void> {
+  async afterRecompute(customerId: string, prediction: CustomerPrediction, customer: Customer | undefined): Promise<void> {
+    // Without consent the analysis is the statistical one, made when it is first read (and when the
+    // purchases have moved past it): no job per purchase batch for the customers who did not consent.
+    if (!customer?.consents.profiling.granted) return;
     const analysis = await this.deps.store.analyses.get(customerId);
     if (!analysis?.basis || patternChanged(analysis.basis, prediction.products)) await this.refresh.request(customerId, 'pattern_change');
   }

@@ -19,6 +19,9 @@ export interface PurchaseServiceDeps {
   now: () => number;
 }
 
+/** Told about the lines of a request that are stored (new or sent before), after they are stored. */
+export type StoredListener = (lines: readonly PurchaseLine[]) => Promise<unknown>;
+
 const storedKey = (l: { customerId: string; orderId: string; lineId: string }) => `${l.customerId}#${l.orderId}#${l.lineId}`;
 
 /**
@@ -26,7 +29,14 @@ const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =
  * derived from the line and the write is conditional on that key.
  */
 export class PurchaseService {
+  private readonly listeners: StoredListener[] = [];
+
   constructor(private readonly deps: PurchaseServiceDeps) {}
+
+  /** Adds a listener told about every request's stored lines (best effort: its failure is logged). */
+  onStored(listener: StoredListener): void {
+    this.listeners.push(listener);
+  }
 
   /** The request's lines, after the checks of the whole request (size, impossible times). */
   linesOf(body: PurchasesBody): PurchaseLine[] {
@@ -61,6 +71,8 @@ export class PurchaseService {
       const someStored = summary.created + summary.duplicates + summary.conflicts > 0;
       throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
     }
+    // Re-sent lines too (a retry after a failed listener heals it); conflicting lines were not stored.
+    await this.notify(lines.filter((_, i) => results[i]!.status === 'created' || results[i]!.status === 'duplicate'));
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const predictionsUpdated = await this.recompute(lines);
@@ -119,6 +131,14 @@ export class PurchaseService {
       reported.add(key);
       return result(written.get(key)!);
     });
+  }
+
+  private async notify(lines: readonly PurchaseLine[]): Promise<void> {
+    for (const listener of this.listeners) {
+      await listener(lines).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', error: String(err) }));
+      });
+    }
   }
 
   /** Predictions follow purchases at once; a failure here is logged, the lines stay stored, the daily refit heals it. */

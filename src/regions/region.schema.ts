@@ -37,10 +37,14 @@ export const RegionSchema = z
         insights: personalTable,
         /** Privacy requests (audit) and the erasure suppression list: keyed hashes, no personal data. */
         privacy: jurisdictionTable,
+        /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */
+        exposures: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
         models: tableName,
+        /** Experiment definitions (variations, weights, status, phases): not personal, replicated everywhere. */
+        experiments: tableName,
       })
       .strict(),
     bedrock: z

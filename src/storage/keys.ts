@@ -39,10 +39,26 @@ export const batchPageKey = (batchId: string, page: number) => insightKey(batchP
 // The privacy table of a jurisdiction: requests and the suppression list, by keyed hash.
 export const privacyRequestKey = (requestId: string) => ({ recordKey: `request#${requestId}` });
 export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${keyedHash}` });
+/**
+ * The exposures table holds, per customer, one exposure per experiment phase (the first lookup's) and the
+ * purchase lines attributed to it; `experimentPhase` (the index's key) gathers a phase's items.
+ */
+export const exposureItemKeys = {
+  exposure: (experimentKey: string, phase: number) => `exp#${experimentKey}#${phase}`,
+  exposurePrefix: 'exp#',
+  conversion: (experimentKey: string, phase: number, orderId: string, lineId: string) => `conv#${experimentKey}#${phase}#${purchaseLineKey(orderId, lineId)}`,
+} as const;
+export const exposureKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
+export const experimentPhaseKey = (experimentKey: string, phase: number) => `${experimentKey}#${phase}`;
 
 // Global tables (replicated everywhere; nothing personal).
 export const productKey = (productId: string) => ({ productId });
 export const apiKeyKey = (keyId: string) => ({ keyId });
+
+/** An experiment definition by its key; keys have no `#`, so the per-surface claims below cannot collide. */
+export const experimentKey = (key: string) => ({ experimentKey: key });
+/** Which experiment runs on a surface (at most one at a time): a claim item in the experiments table. */
+export const surfaceClaimKey = (surface: string) => ({ experimentKey: `surface#${surface}` });
 
 /** The models table: population fits, segment definitions and runs, AI spend counters. */
 export const modelKeys = {

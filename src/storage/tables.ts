@@ -81,6 +81,31 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           { AttributeName: 'itemKey', KeyType: 'RANGE' },
         ],
       };
+    case 'exposures':
+      // One partition per customer (exposures and attributed purchase lines); the index gathers one
+      // experiment phase's items in the jurisdiction, customer by customer, for its sufficient statistics.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+          { AttributeName: 'experimentPhase', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byExperiment',
+            KeySchema: [
+              { AttributeName: 'experimentPhase', KeyType: 'HASH' },
+              { AttributeName: 'customerId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
     case 'customers':
     case 'predictions':
     case 'segments':
@@ -91,6 +116,8 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
       return hashOnly(base, 'recordKey');
     case 'apiKeys':
       return hashOnly(base, 'keyId');
+    case 'experiments':
+      return hashOnly(base, 'experimentKey');
   }
 }
 

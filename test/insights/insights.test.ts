@@ -219,6 +219,9 @@ describe('consent', () => {
   it('never calls the model without profiling consent: the statistical analyzer answers', async () => {
     const id = await newCustomer({ consents: { profiling: false } });
     await buy(id, weekly('n'));
+    // Without consent no job follows a purchase: the first read answers statistically at once and asks for one.
+    expect(queue.size).toBe(0);
+    expect((await insights(id)).body).toMatchObject({ status: 'pending', source: 'statistical' });
     await queue.drain();
     expect(server.requests).toHaveLength(0);
     expect((await insights(id)).body).toMatchObject({ status: 'fresh', source: 'statistical', fallbackReason: 'no_consent' });
@@ -228,6 +231,7 @@ describe('consent', () => {
   it('asks for a model reading as soon as consent is given', async () => {
     const id = await newCustomer({ consents: { profiling: false } });
     await buy(id, weekly('g'));
+    await insights(id);
     await queue.drain();
     expect((await insights(id)).body.fallbackReason).toBe('no_consent');
     server.script.push({ kind: 'answer', input: good });
