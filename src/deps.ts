@@ -165,14 +165,27 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
-  const purchases = new PurchaseService({ purchases: purchaseStore, customers, erasedCustomers: (ids) => suppression.erasedCustomers(ids), recompute: (ids) => predictions.recompute(ids), now });
+  const purchases = new PurchaseService({
+    purchases: purchaseStore,
+    customers,
+    erasedCustomers: (ids) => suppression.erasedCustomers(ids),
+    recompute: (ids) => predictions.recompute(ids),
+    recomputeLater: async (ids) => {
+      for (let i = 0; i < ids.length; i += 100) await queue.send({ kind: 'predictions.recompute', customerIds: ids.slice(i, i + 100) });
+    },
+    now,
+  });
   purchases.onStored((lines) => experiments.afterPurchases(lines));
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
-  const handlers: JobHandlers = { ...insights.handlers, 'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify) };
+  const handlers: JobHandlers = {
+    ...insights.handlers,
+    'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
+    'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
+  };
   const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
   if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
     queue.handlers = handlers;

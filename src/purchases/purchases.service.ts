@@ -6,6 +6,8 @@ import { checkBatch, linesOf, ordersOf, sameLine, summarize, type PurchaseLine }
 import type { PurchaseRepository } from './purchases.repository.ts';
 import type { LineResult, Purchase, PurchasesBody, PurchasesResult } from './purchases.schemas.ts';
 
+/** A request about more customers than this has its predictions recomputed by a queue job. */
+export const SYNC_RECOMPUTE_CUSTOMERS = 20;
 /** Conditional puts in flight per request: enough to hide round trips, few enough to stay under quotas. */
 const WRITE_CONCURRENCY = 16;
 
@@ -16,6 +18,8 @@ export interface PurchaseServiceDeps {
   erasedCustomers(ids: readonly string[]): Promise<Set<string>>;
   /** Brings the customers' predictions up to date with their stored lines; how many were recomputed. */
   recompute(customerIds: readonly string[]): Promise<number>;
+  /** Asks for the same off the request path (a queue job); unset: always at once. */
+  recomputeLater?(customerIds: readonly string[]): Promise<void>;
   now: () => number;
 }
 
@@ -75,8 +79,8 @@ export class PurchaseService {
     await this.notify(lines.filter((_, i) => results[i]!.status === 'created' || results[i]!.status === 'duplicate'));
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
-    const predictionsUpdated = await this.recompute(lines);
-    return { ...summarize(results), predictionsUpdated };
+    const { updated, queued } = await this.recompute(lines);
+    return { ...summarize(results), predictionsUpdated: updated, ...(queued > 0 ? { predictionsQueued: queued } : {}) };
   }
 
   /** A page of a customer's lines, newest first; 404 when the customer does not exist. */
@@ -141,14 +145,24 @@ export class PurchaseService {
     }
   }
 
-  /** Predictions follow purchases at once; a failure here is logged, the lines stay stored, the daily refit heals it. */
-  private async recompute(lines: readonly PurchaseLine[]): Promise<number> {
-    if (lines.length === 0) return 0;
+  /**
+   * Predictions follow purchases: at once for a request about a few customers (a checkout, where the
+   * storefront reads them next), through the queue for a bulk sync (where the request would otherwise
+   * wait for every customer's recompute). A failure here is logged; the lines stay stored and a resend,
+   * the queue's retry or the daily refit heals it.
+   */
+  private async recompute(lines: readonly PurchaseLine[]): Promise<{ updated: number; queued: number }> {
+    const ids = [...new Set(lines.map((l) => l.customerId))];
+    if (ids.length === 0) return { updated: 0, queued: 0 };
     try {
-      return await this.deps.recompute(lines.map((l) => l.customerId));
+      if (ids.length > SYNC_RECOMPUTE_CUSTOMERS && this.deps.recomputeLater) {
+        await this.deps.recomputeLater(ids);
+        return { updated: 0, queued: ids.length };
+      }
+      return { updated: await this.deps.recompute(ids), queued: 0 };
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'predictions recompute failed', error: String(err) }));
-      return 0;
+      return { updated: 0, queued: 0 };
     }
   }
 }
