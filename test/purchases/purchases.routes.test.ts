@@ -154,3 +154,17 @@ describe('GET /v1/customers/:id/purchases', () => {
     expect(JSON.stringify(theirs.body)).not.toContain('T2');
   });
 });
+
+describe('predictions after a bulk ingest', () => {
+  it('recomputes a checkout before answering, and a bulk sync of many customers through the queue', async () => {
+    const ids = await Promise.all(Array.from({ length: 25 }, () => newCustomer('DE')));
+    const body = { orders: ids.map((id, i) => ({ orderId: `bulk-${i}`, customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] })) };
+    const res = await post(body);
+    expect([res.status, res.body.predictionsUpdated, res.body.predictionsQueued]).toEqual([200, 0, 25]);
+    expect((await t.api.call('GET', `/v1/customers/${ids[0]}/predictions`, { key: t.stores.adminKey })).body.code).toBe('predictions.notFound');
+    for (const q of new Set(t.api.queues.values())) await q.drain();
+    for (const id of ids) expect((await t.api.call('GET', `/v1/customers/${id}/predictions`, { key: t.stores.adminKey })).status).toBe(200);
+    const one = await post(order(ids[0]!, 'checkout', 0, [['coffee', 1]]));
+    expect([one.body.predictionsUpdated, one.body.predictionsQueued]).toEqual([1, undefined]);
+  });
+});
