@@ -159,6 +159,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
   const forget = (id: string) => {
     views.forget(id);
+    experiments.forget(id);
     predictions.forget(id);
     segments.forget(id);
     insights.reads.forget(id);
@@ -211,7 +212,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     views,
     credentials,
-    fastPath: storefrontFastPath({ region, views, credentials, now }),
+    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
     queue,
     handlers,
     deadLettered,

@@ -76,6 +76,15 @@ export class ExperimentService {
     return this.deps.store.list();
   }
 
+  forget(customerId: string): void {
+    this.lookup.forget(customerId);
+  }
+
+  /** A lookup from isolate memory alone (the storefront fast path), or undefined. */
+  warm(customerId: string, key: string | undefined, options: LookupOptions) {
+    return this.lookup.warm(customerId, key, options);
+  }
+
   assignment(customerId: string, key: string, options: LookupOptions) {
     return this.lookup.one(customerId, key, options);
   }

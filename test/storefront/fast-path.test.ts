@@ -83,3 +83,25 @@ describe('the storefront fast path', () => {
     expect(eu()(request(`/v1/customers/${id}/predictions`, t.admin))).toBeUndefined();
   });
 });
+
+describe('experiment lookups on the fast path', () => {
+  const t = useApi();
+  it('answers a warm lookup from memory exactly as the full app does, and leaves an unrecorded exposure to it', async () => {
+    await t.api.call('PUT', '/v1/experiments/fast-banner', { key: t.admin, body: { name: 'Fast banner', variations: [{ key: 'control' }, { key: 'warm' }], status: 'running' } });
+    const id = await t.newCustomer({ country: 'DE' });
+    const eu = t.api.regions.get('eu-central-1')!.fastPath;
+    const all: Record<string, string> = { authorization: `Bearer ${t.admin}` };
+    const req = (url: string) => ({ method: 'GET', url, header: (n: string) => all[n] });
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner`))).toBeUndefined(); // no exposure recorded yet
+    const full = await t.api.call('GET', `/v1/customers/${id}/experiments/fast-banner`, { key: t.admin, region: 'eu-central-1' });
+    expect(full.status).toBe(200);
+    const hit = eu(req(`/v1/customers/${id}/experiments/fast-banner`));
+    expect(JSON.parse(new TextDecoder().decode(hit!.body))).toEqual(full.body);
+    const list = await t.api.call('GET', `/v1/customers/${id}/experiments`, { key: t.admin, region: 'eu-central-1' });
+    expect(JSON.parse(new TextDecoder().decode(eu(req(`/v1/customers/${id}/experiments`))!.body))).toEqual(list.body);
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?expose=false`))).toBeDefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=device:abc`))).toBeUndefined(); // that device's exposure is not recorded
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?other=1`))).toBeUndefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
+  });
+});
