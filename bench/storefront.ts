@@ -3,11 +3,12 @@
  * own token, through the Node entry, against a bare node:http server returning the same bytes, in the same
  * run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
  * different cores (taskset) when there are two; three rounds alternating Cadence and the bare server, the
- * median reported. BENCH_SECONDS (default 5) and BENCH_ROUNDS (default 3) change the run.
+ * median reported. BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3) and BENCH_VIEWS (a comma-separated
+ * subset, e.g. predictions,experiments/bench-banner) change the run.
  */
 import { cpus } from 'node:os';
 import { generator, measure, twoCores, type Measured } from './load.ts';
-import { cpuMs, startBenchStack, startServer, stopServers } from './support.ts';
+import { cpuMs, quiet, startBenchStack, startServer, stopServers } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -30,7 +31,8 @@ const token = (await post(`/v1/customers/${customerId}/tokens`, { ttlSeconds: 36
 const defined = await fetch(`${stack.url}/v1/experiments/bench-banner`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench banner', variations: [{ key: 'control' }, { key: 'warm' }], status: 'running' }) });
 if (!defined.ok) throw new Error(`experiment: ${defined.status} ${await defined.text()}`);
 
-const views = ['predictions', 'segment', 'insights', 'intelligence', 'experiments/bench-banner', 'experiments'];
+const allViews = ['predictions', 'segment', 'insights', 'intelligence', 'experiments/bench-banner', 'experiments'];
+const views = process.env.BENCH_VIEWS ? allViews.filter((v) => process.env.BENCH_VIEWS!.split(',').includes(v)) : allViews;
 const credentials = { 'API key': admin, 'customer token': { authorization: `Bearer ${token}` } };
 const bodies: Record<string, string> = {};
 for (const view of views) {
@@ -42,6 +44,7 @@ for (const view of views) {
   }
 }
 const bare = await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies) }, { pin: true });
+await quiet(stack.apiPid); // the refit's recomputes and the queued analyses are done
 
 interface Row extends Measured {
   cpuUs: number;

@@ -150,6 +150,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    // The intelligence views carry running variations: a definition change forgets them in this isolate.
+    definitionsChanged: () => views.forgetView('intelligence'),
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
@@ -207,7 +209,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       segments,
       insights,
       privacy,
-      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, now }),
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
       experiments,
     },
     views,

@@ -17,6 +17,8 @@ export interface ExperimentServiceDeps {
   exposures: ExposureRepository;
   customers: Pick<CustomerRepository, 'get'>;
   segmentOf(customerId: string): Promise<string | undefined>;
+  /** Called after a definition is stored (views that embed assignments forget them). */
+  definitionsChanged?: () => void;
   now: () => number;
 }
 
@@ -62,6 +64,7 @@ export class ExperimentService {
     // Released only after the definition says it no longer runs there, so two never run on one surface.
     if (existing?.surface && existing.surface !== claimed) await this.deps.store.releaseSurface(existing.surface, key);
     this.lookup.invalidate(key);
+    this.deps.definitionsChanged?.();
     return { experiment: next, created: existing === undefined };
   }
 

@@ -105,3 +105,28 @@ describe('experiment lookups on the fast path', () => {
     expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
   });
 });
+
+describe('the intelligence view', () => {
+  const t = useApi();
+  it("carries the customer's running variations without recording an exposure, and forgets them when a definition changes", async () => {
+    const put = (status: string) => t.api.call('PUT', '/v1/experiments/intel-banner', { key: t.admin, region: 'eu-central-1', body: { name: 'Intel banner', variations: [{ key: 'control' }, { key: 'bold' }], status } });
+    expect((await put('running')).status).toBeLessThan(300);
+    const id = await t.newCustomer({ country: 'DE', consents: { profiling: true } });
+    const path = `/v1/customers/${id}/intelligence`;
+    const first = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(first.status).toBe(200);
+    expect(first.body.predictions).toEqual({ unavailable: 'predictions.notFound' });
+    const lookup = await t.api.call('GET', `/v1/customers/${id}/experiments/intel-banner?expose=false`, { key: t.admin, region: 'eu-central-1' });
+    const shown = first.body.experiments.data.find((e: { experimentKey: string }) => e.experimentKey === 'intel-banner');
+    expect(shown).toEqual(lookup.body);
+    const exposures = (await t.stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-exposures') && i.customerId === id);
+    expect(exposures).toEqual([]);
+    const all: Record<string, string> = { authorization: `Bearer ${t.admin}` };
+    const eu = t.api.regions.get('eu-central-1')!.fastPath;
+    expect(eu({ method: 'GET', url: path, header: (n) => all[n] })).toBeDefined();
+    await put('stopped'); // in this isolate (another one's views expire within their minute)
+    expect(eu({ method: 'GET', url: path, header: (n) => all[n] })).toBeUndefined();
+    const after = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(after.body.experiments.data.some((e: { experimentKey: string }) => e.experimentKey === 'intel-banner')).toBe(false);
+  });
+});
