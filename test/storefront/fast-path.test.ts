@@ -100,7 +100,15 @@ describe('experiment lookups on the fast path', () => {
     const list = await t.api.call('GET', `/v1/customers/${id}/experiments`, { key: t.admin, region: 'eu-central-1' });
     expect(JSON.parse(new TextDecoder().decode(eu(req(`/v1/customers/${id}/experiments`))!.body))).toEqual(list.body);
     expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?expose=false`))).toBeDefined();
-    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=device:abc`))).toBeUndefined(); // that device's exposure is not recorded
+    // A device in the customer's recorded variation adds nothing to record; one in the other variation is a crossing the app must write.
+    const devices = await Promise.all(Array.from({ length: 16 }, async (_, i) => {
+      const look = await t.api.call('GET', `/v1/customers/${id}/experiments/fast-banner?unit=device:d${i}&expose=false`, { key: t.admin, region: 'eu-central-1' });
+      return { unit: `device:d${i}`, same: look.body.variationId === full.body.variationId };
+    }));
+    const same = devices.find((d) => d.same)!;
+    const crossing = devices.find((d) => !d.same)!;
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=${same.unit}`))).toBeDefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=${crossing.unit}`))).toBeUndefined();
     expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?other=1`))).toBeUndefined();
     expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
   });
