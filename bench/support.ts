@@ -30,6 +30,19 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
 }
 
+/**
+ * Waits until a process is quiet (under 5% of a core over a second, at most `maxMs`): background work a
+ * set-up started (a refit's recomputes, queued analyses) must not be measured as request cost.
+ */
+export async function quiet(pid: number, maxMs = 120_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const before = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuMs(pid) - before < 50) return;
+  }
+}
+
 /** Starts a benchmark server in its own process (so the load generator does not share its event loop). */
 export async function startServer<T>(script: string, env: Record<string, string> = {}, options: { pin?: boolean } = {}): Promise<T & { pid: number }> {
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.

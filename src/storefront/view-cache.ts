@@ -53,6 +53,16 @@ export class ViewCache {
     }
   }
 
+  /** Forgets one view of every customer (what it embeds changed for all: experiment definitions). */
+  forgetView(view: ViewName): void {
+    this.generation++;
+    for (const k of [...this.entries.keys()]) {
+      if (k.split('\u0000')[1] !== view) continue;
+      this.entries.delete(k);
+      this.byCustomer.get(k.slice(0, k.indexOf('\u0000')))?.delete(k);
+    }
+  }
+
   /** Forgets every view of the customer (their data changed, or they were erased). */
   forget(customerId: string): void {
     this.generation++;
