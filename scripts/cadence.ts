@@ -136,11 +136,11 @@ async function backtestCommand(): Promise<void> {
 
 async function dataset(): Promise<void> {
   const [name, ...args] = rest;
-  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' }, returns: { type: 'boolean', default: false } } });
   if (!values.source || !values.out) fail('--source FILE and --out FILE are required');
-  const convert = name === 'cdnow' ? cdnowToCsv : name === 'online-retail' ? onlineRetailToCsv : undefined;
-  if (!convert) fail('dataset cdnow|online-retail');
-  const n = await convert(values.source, values.out);
+  if (name !== 'cdnow' && name !== 'online-retail') fail('dataset cdnow|online-retail [--returns]');
+  // --returns keeps Online Retail's C invoices as type=return rows (the published protocol drops them).
+  const n = name === 'cdnow' ? await cdnowToCsv(values.source, values.out) : await onlineRetailToCsv(values.source, values.out, { returns: values.returns });
   process.stderr.write(`wrote ${n} rows to ${values.out}\n`);
 }
 
