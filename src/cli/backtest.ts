@@ -6,7 +6,7 @@ import { buildHistory, rfm, type CustomerHistory, type PurchaseEvent } from '../
 import { fitPopulation, robustBgNbd, type PopulationModel } from '../predictions/model/population.ts';
 import { auc, brier, mae, median, rmse, sum } from './metrics.ts';
 import { netReturns } from './returns.ts';
-import { compare, coverage, statusPrecision, type Comparison, type StatusPrecision, type UnitScores } from './scoring.ts';
+import { compare, coverage, statusPrecision, type Comparison, type Interval, type StatusPrecision, type UnitScores } from './scoring.ts';
 import type { Transaction } from './transactions.ts';
 
 export type Level = 'customer' | 'product';
@@ -85,10 +85,14 @@ export interface BacktestResult {
   /** Cadence against the method it must beat at this level, by paired bootstrap. */
   comparisons: { against: string; result: Comparison }[];
   statuses: StatusPrecision[];
+  /** Cadence's 80% range coverage on the holdout (Wilson 95% interval). */
+  coverage: Interval;
+  /** The same measured inside the training data only (option `inner`): a time split ending at the as-of day. */
+  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval };
 }
 
 /** Fits on the calibration period, predicts the window, and scores the model beside simple baselines. */
-export function backtest(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number }): BacktestResult {
+export function backtest(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number; inner?: boolean }): BacktestResult {
   const { asOfDay, endDay, level } = options;
   const horizon = endDay - asOfDay + 1;
   const data = split(transactions, asOfDay, endDay);
@@ -156,7 +160,8 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
 
   const bgProbability = units.map((u) => (level === 'customer' ? probabilityOfPurchase(reference, rfm(data.histories.get(u.key)!, asOfDay), horizon / 7) : u.probability));
   const bgExpected = units.map((u) => u.bgnbdExpected ?? u.expected);
-  const cadence = { ...score('Cadence', units.map((u) => u.expected), units.map((u) => u.probability), units.map((u) => u.model.nextDay)), coverage: coverage(units.map((u) => u.model.lowDay), units.map((u) => u.model.highDay), actualDays.map((d) => d[0])).share };
+  const covered = coverage(units.map((u) => u.model.lowDay), units.map((u) => u.model.highDay), actualDays.map((d) => d[0]));
+  const cadence = { ...score('Cadence', units.map((u) => u.expected), units.map((u) => u.probability), units.map((u) => u.model.nextDay)), coverage: covered.share };
   const methods = [
     cadence,
     ...(level === 'customer'
@@ -176,7 +181,19 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
       ? [{ against: 'BG/NBD (median wait if alive)', result: compare(ours, scores(bgProbability, units.map((u) => u.bgnbdDay))) }]
       : [{ against: 'median gap rolled forward past the cutoff', result: compare(ours, scores(grid.map((g) => (g.count > 0 ? 1 : 0)), grid.map((g) => g.rolled))) }];
   const statuses = statusPrecision(units.map((u) => u.servedStatus), units.map((u) => u.dueWindow), asOfDay, actualDays.map((d) => d[0]));
-  return { level, units: units.length, buyers: bought.filter(Boolean).length, horizonDays: horizon, population, methods, comparisons, statuses };
+  return { level, units: units.length, buyers: bought.filter(Boolean).length, horizonDays: horizon, population, methods, comparisons, statuses, coverage: covered.interval, ...(options.inner ? { innerCoverage: innerCoverage(transactions, options) } : {}) };
+}
+
+/**
+ * The range's coverage measured without the holdout: the same backtest on the data before the as-of day,
+ * its window the last h' days of it (h' = the horizon, or half the history when it is shorter).
+ */
+function innerCoverage(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number }) {
+  const before = transactions.filter((t) => t.day < options.asOfDay);
+  const first = before.reduce((m, t) => Math.min(m, t.day), Number.POSITIVE_INFINITY);
+  const h = Math.min(options.endDay - options.asOfDay + 1, Math.floor((options.asOfDay - first) / 2));
+  const inner = backtest(before, { asOfDay: options.asOfDay - h, endDay: options.asOfDay - 1, level: options.level, ...(options.minPurchases ? { minPurchases: options.minPurchases } : {}) });
+  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage };
 }
 
 function gaps(series: readonly PurchaseDay[]): number[] {

@@ -63,8 +63,19 @@ export function compare(ours: UnitScores, theirs: UnitScores, samples = 1000, se
   return { dateMae: interval(0), dateMae3: interval(1), auc: interval(2) };
 }
 
+/** Wilson's 95% interval of a proportion (k of n). */
+export function wilson(k: number, n: number): Interval {
+  if (n === 0) return { estimate: Number.NaN, low: Number.NaN, high: Number.NaN };
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return { estimate: p, low: c - h, high: c + h };
+}
+
 /** Share of buyers whose first purchase in the window is inside the predicted range (inclusive days). */
-export function coverage(low: readonly number[], high: readonly number[], actual: readonly (number | undefined)[]): { share: number; buyers: number } {
+export function coverage(low: readonly number[], high: readonly number[], actual: readonly (number | undefined)[]): { share: number; buyers: number; interval: Interval } {
   let inside = 0;
   let buyers = 0;
   actual.forEach((a, i) => {
@@ -72,7 +83,7 @@ export function coverage(low: readonly number[], high: readonly number[], actual
     buyers++;
     if (a >= low[i]! && a <= high[i]!) inside++;
   });
-  return { share: buyers > 0 ? inside / buyers : Number.NaN, buyers };
+  return { share: buyers > 0 ? inside / buyers : Number.NaN, buyers, interval: wilson(inside, buyers) };
 }
 
 export interface StatusPrecision {
@@ -80,6 +91,7 @@ export interface StatusPrecision {
   /** Units given the status, and how many did what it says. */
   units: number;
   precision: number;
+  interval: Interval;
   /** The same event's rate over all units (what a status that knew nothing would score). */
   baseRate: number;
   says: string;
@@ -101,6 +113,6 @@ export function statusPrecision(statuses: readonly string[], windows: readonly n
     const idx = statuses.map((s, i) => (s === status ? i : -1)).filter((i) => i >= 0);
     const hits = idx.filter(kept).length;
     const base = statuses.map((_, i) => i).filter(kept).length / Math.max(1, statuses.length);
-    return { status, units: idx.length, precision: idx.length > 0 ? hits / idx.length : Number.NaN, baseRate: base, says };
+    return { status, units: idx.length, precision: idx.length > 0 ? hits / idx.length : Number.NaN, interval: wilson(hits, idx.length), baseRate: base, says };
   });
 }
