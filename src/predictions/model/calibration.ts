@@ -117,7 +117,8 @@ export function learnOdds(series: readonly (readonly PurchaseDay[])[], asOfDay: 
   const gainLow = bootstrapLow(stacked, later.bgnbd, later.bought);
   if (!(gainLow > 0)) return undefined;
   const innerAsOfDay = asOfDay - innerHorizonDays;
-  const final = innerSplit(series, innerAsOfDay, innerHorizonDays, fitBgnbd);
+  // Usually the same split as the check's later one (the horizon fits three times in the history).
+  const final = innerHorizonDays === checkDays ? later : innerSplit(series, innerAsOfDay, innerHorizonDays, fitBgnbd);
   const weights = final && fitLogistic(final.rows, final.bought);
   return weights ? { horizonDays, weights, innerAsOfDay, innerHorizonDays, customers: final.rows.length, check: { days: checkDays, stackAuc, bgnbdAuc, gainLow } } : undefined;
 }

@@ -52,7 +52,8 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
   const histories = typical.length >= Math.min(20, all.length) ? typical : all;
   // A purchase on or after the as-of day (clock skew) would make tx > T: such histories sit this fit out.
   const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T);
-  const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? robustBgNbd(summaries) : FALLBACK_BGNBD;
+  const fitted = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? fitRobust(summaries) : { params: FALLBACK_BGNBD, penalised: false };
+  const bgnbd = fitted.params;
   const gammaGamma = fitSpend(histories);
 
   const customerPrior = estimatePrior(histories.map((h) => h.days));
@@ -78,7 +79,7 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
   }
   const horizons = [...new Set([...SERVED_HORIZONS, ...(options.horizons ?? [])])];
   const days = histories.map((h) => h.days);
-  const odds = horizons.flatMap((h) => learnOdds(days, asOfDay, h, robustBgNbd) ?? []);
+  const odds = horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
   return {
     version: MODEL_VERSION,
     asOfDay,
@@ -152,11 +153,24 @@ const sane = (p: BgNbdParams) => [p.r, p.alpha, p.a, p.b].every((v) => Number.is
  * penalty, as lifetimes' penalizer, keeps the parameters finite; failing that, a typical retail shape.
  */
 export function robustBgNbd(summaries: Parameters<typeof fitBgNbd>[0]): BgNbdParams {
-  const plain = pick(fitBgNbd(summaries));
-  if (sane(plain)) return plain;
-  const penalised = pick(fitBgNbd(summaries, { penalizer: 0.01 }));
-  return sane(penalised) ? penalised : FALLBACK_BGNBD;
+  return fitRobust(summaries).params;
 }
+
+function fitRobust(summaries: Parameters<typeof fitBgNbd>[0], penalisedFirst = false): { params: BgNbdParams; penalised: boolean } {
+  if (!penalisedFirst) {
+    const plain = pick(fitBgNbd(summaries));
+    if (sane(plain)) return { params: plain, penalised: false };
+  }
+  const penalised = pick(fitBgNbd(summaries, { penalizer: 0.01 }));
+  if (sane(penalised)) return { params: penalised, penalised: true };
+  return penalisedFirst ? fitRobust(summaries) : { params: FALLBACK_BGNBD, penalised: true };
+}
+
+/**
+ * The fitter for the inner time splits: a population whose own fit needed the penalty needs it on a
+ * shorter window too, so the plain attempt (up to 2,000 iterations to the edge) is skipped there.
+ */
+export const innerBgNbdFitter = (outerPenalised: boolean) => (summaries: Parameters<typeof fitBgNbd>[0]) => fitRobust(summaries, outerPenalised).params;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
