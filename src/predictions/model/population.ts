@@ -156,21 +156,24 @@ export function robustBgNbd(summaries: Parameters<typeof fitBgNbd>[0]): BgNbdPar
   return fitRobust(summaries).params;
 }
 
-function fitRobust(summaries: Parameters<typeof fitBgNbd>[0], penalisedFirst = false): { params: BgNbdParams; penalised: boolean } {
+function fitRobust(summaries: Parameters<typeof fitBgNbd>[0], penalisedFirst = false, maxIterations?: number): { params: BgNbdParams; penalised: boolean } {
+  const options = maxIterations !== undefined ? { maxIterations } : {};
   if (!penalisedFirst) {
-    const plain = pick(fitBgNbd(summaries));
+    const plain = pick(fitBgNbd(summaries, options));
     if (sane(plain)) return { params: plain, penalised: false };
   }
-  const penalised = pick(fitBgNbd(summaries, { penalizer: 0.01 }));
+  const penalised = pick(fitBgNbd(summaries, { ...options, penalizer: 0.01 }));
   if (sane(penalised)) return { params: penalised, penalised: true };
-  return penalisedFirst ? fitRobust(summaries) : { params: FALLBACK_BGNBD, penalised: true };
+  return penalisedFirst ? fitRobust(summaries, false, maxIterations) : { params: FALLBACK_BGNBD, penalised: true };
 }
 
 /**
  * The fitter for the inner time splits: a population whose own fit needed the penalty needs it on a
  * shorter window too, so the plain attempt (up to 2,000 iterations to the edge) is skipped there.
  */
-export const innerBgNbdFitter = (outerPenalised: boolean) => (summaries: Parameters<typeof fitBgNbd>[0]) => fitRobust(summaries, outerPenalised).params;
+export const innerBgNbdFitter = (outerPenalised: boolean) => (summaries: Parameters<typeof fitBgNbd>[0]) => fitRobust(summaries, outerPenalised, INNER_FIT_ITERATIONS).params;
+/** The inner fits only feed the stack's features: a few hundred iterations are enough, and a refit in a Worker must stay cheap. */
+const INNER_FIT_ITERATIONS = 200;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
