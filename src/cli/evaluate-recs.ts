@@ -6,7 +6,8 @@ import type { FittedRecommender } from '../recommendations/model/fit.ts';
 import { bootstrap, hitAt, intraListDiversity, ndcgAt, precisionAt, recallAt } from '../recommendations/model/metrics.ts';
 import { popularProducts } from '../recommendations/model/popularity.ts';
 import { scoreAll } from '../recommendations/model/ranker.ts';
-import type { Catalog } from '../recommendations/model/types.ts';
+import { LIST_HORIZON_DAYS } from '../recommendations/model/replenishment.ts';
+import type { Catalog, Weights } from '../recommendations/model/types.ts';
 import { boughtBetween, NO_CATALOG } from './catalog.ts';
 import { algorithmOrFail, fitOnTransactions, PER_CATEGORY } from './recommend.ts';
 import { InputError, type Transaction } from './transactions.ts';
@@ -51,7 +52,10 @@ export function evaluateRecs(transactions: readonly Transaction[], o: { asOfDay:
   const { k } = o;
   const catalog = o.catalog ?? NO_CATALOG;
   const blend = algorithmOrFail('replenish-blend-v1');
-  const fitted = fitOnTransactions(transactions, { asOfDay: o.asOfDay, k, algorithm: blend, catalog, horizonDays: o.endDay - o.asOfDay + 1 });
+  // A list judged on the whole window is not recomputed during it: it lives for the window, and "not yet
+  // due" is judged against that (a served list is recomputed daily; its stricter row is printed too).
+  const windowDays = o.endDay - o.asOfDay + 1;
+  const fitted = fitOnTransactions(transactions, { asOfDay: o.asOfDay, k, algorithm: blend, catalog, horizonDays: windowDays, listDays: windowDays });
   const { src, contexts } = fitted;
   const bought = boughtBetween(transactions, o.asOfDay, o.endDay);
   const evaluated = contexts.filter((c) => bought.has(c.shopper.customerId));
@@ -86,14 +90,17 @@ export function evaluateRecs(transactions: readonly Transaction[], o: { asOfDay:
   const baselines = [score('popularity (distinct buyers, last 90 days)', true, evaluated.map(() => popular)), score('buy-again (own products by purchase days, then recency)', true, evaluated.map(buyAgain))];
   const best = baselines[0]!.ndcg >= baselines[1]!.ndcg ? baselines[0]! : baselines[1]!;
 
-  const sets: CandidateSet[] = evaluated.map((c) => candidatesFor(c, src));
   const categoryOf = (p: string) => catalog.items.get(p)?.category;
-  const algorithms = (o.algorithms ?? ALGORITHMS).map((a) => {
-    const w = a.fit.length > 0 ? fitted.aggregates.weights : a.weights;
-    const lists = sets.map((set) => capPerCategory(scoreAll(set, w).map((s) => ({ productId: set.products[s.index]!, ...(categoryOf(set.products[s.index]!) ? { category: categoryOf(set.products[s.index]!)! } : {}) })), PER_CATEGORY, k).map((r) => r.productId));
-    const s = score(a.name, false, lists);
+  const listsOf = (sets: readonly CandidateSet[], w: Weights) =>
+    sets.map((set) => capPerCategory(scoreAll(set, w).map((s) => ({ productId: set.products[s.index]!, ...(categoryOf(set.products[s.index]!) ? { category: categoryOf(set.products[s.index]!)! } : {}) })), PER_CATEGORY, k).map((r) => r.productId));
+  const scored = (name: string, lists: string[][]) => {
+    const s = score(name, false, lists);
     return { ...s, vsBaseline: { ratio: s.ndcg / best.ndcg, interval: bootstrap(s.perCustomer, best.perCustomer).ratio } };
-  });
+  };
+  const sets = evaluated.map((c) => candidatesFor(c, src));
+  const algorithms = (o.algorithms ?? ALGORITHMS).map((a) => scored(a.name, listsOf(sets, a.fit.length > 0 ? fitted.aggregates.weights : a.weights)));
+  const served = { ...src, listDays: LIST_HORIZON_DAYS };
+  algorithms.splice(1, 0, scored(`${blend.name} (served "just bought" rule: a ${LIST_HORIZON_DAYS}-day list life)`, listsOf(evaluated.map((c) => candidatesFor(c, served)), fitted.aggregates.weights)));
   return {
     k,
     customers: evaluated.length,

@@ -6,6 +6,7 @@ import { contentIndex } from '../recommendations/model/content.ts';
 import { recommendList } from '../recommendations/model/explain.ts';
 import { fitRecommender, type FittedRecommender } from '../recommendations/model/fit.ts';
 import { kMeansSegmenter } from '../recommendations/model/kmeans-segmenter.ts';
+import { LIST_HORIZON_DAYS } from '../recommendations/model/replenishment.ts';
 import { snapshotsAt, type TrainingOptions } from '../recommendations/model/training.ts';
 import type { Catalog } from '../recommendations/model/types.ts';
 import { historiesBefore, NO_CATALOG } from './catalog.ts';
@@ -39,6 +40,8 @@ export interface FitOptions {
   algorithm: Algorithm;
   catalog?: Catalog;
   horizonDays?: number;
+  /** How long the lists live before they would be recomputed (what "not yet due" is judged against). */
+  listDays?: number;
 }
 
 /** Fits an algorithm on the rows before `asOfDay` (the inner split chooses its weights from those rows only). */
@@ -52,6 +55,7 @@ export function fitOnTransactions(transactions: readonly Transaction[], o: FitOp
     ...(hasContent ? { content: contentIndex(catalog) } : {}),
     segmenter: kMeansSegmenter(),
     horizonDays: o.horizonDays ?? DEFAULT_HORIZON_DAYS,
+    listDays: o.listDays ?? LIST_HORIZON_DAYS,
     k: o.k,
   };
   return fitRecommender(snapshotsAt(histories, o.asOfDay), o.asOfDay, o.algorithm, options);

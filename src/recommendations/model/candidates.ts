@@ -20,8 +20,10 @@ export interface SourceContext {
   /** The catalog's similarity index (absent when the catalog has no names or categories). */
   content?: ContentIndex;
   asOfDay: number;
-  /** How far ahead "due" looks: the life of a list. */
+  /** How far ahead the "due" signal looks (the window the weights were chosen for). */
   horizonDays: number;
+  /** How long the list lives before it is recomputed: what "not yet due" is judged against. */
+  listDays: number;
 }
 
 /** Every candidate of one customer with its feature row (row-major, FEATURES order). */
@@ -44,11 +46,11 @@ const LIMITS = { together: 50, similar: 30, segment: 40, popular: 60 } as const;
  * Why a product can never be on this customer's list, whatever is asked: just bought (within its interval
  * and not due), a durable already owned, or missing from the shop's catalog.
  */
-export function isBlocked(ctx: CustomerContext, own: ReadonlyMap<string, OwnProduct>, catalog: Catalog, productId: string, asOfDay: number): boolean {
+export function isBlocked(ctx: CustomerContext, own: ReadonlyMap<string, OwnProduct>, catalog: Catalog, productId: string, asOfDay: number, listDays: number): boolean {
   if (catalog.known && !catalog.items.has(productId)) return true;
   if (ctx.durables.has(productId) || (catalog.items.get(productId)?.consumable === false && ctx.shopper.products.has(productId))) return true;
   const o = own.get(productId);
-  return o !== undefined && justBought(o, asOfDay);
+  return o !== undefined && justBought(o, asOfDay, listDays);
 }
 
 /** The customer's latest distinct products, newest first, with a weight that fades over ~90 days. */
@@ -72,7 +74,7 @@ export function candidatesFor(ctx: CustomerContext, src: SourceContext): Candida
   const via = new Map<string, { together?: string; similar?: string }>();
   const row = (p: string) => {
     let r = rows.get(p);
-    if (!r && !isBlocked(ctx, own, src.catalog, p, asOfDay)) rows.set(p, (r = new Float64Array(NF)));
+    if (!r && !isBlocked(ctx, own, src.catalog, p, asOfDay, src.listDays)) rows.set(p, (r = new Float64Array(NF)));
     return r;
   };
   for (const o of ctx.own) {

@@ -19,9 +19,17 @@ export interface FittedRecommender {
  * split of the population's own history chooses them; then the sources are built on everything before
  * `asOfDay`, and the weights are kept with the aggregates (what a deployment stores and serves from).
  * `segmentOf` gives the customers' current segments (a deployment's); without it the segmenter makes them.
+ * `innerOn` are the customers the inner split learns from (a deployment leaves out those who objected).
  */
-export function fitRecommender(snapshots: readonly Snapshot[], asOfDay: number, algorithm: Algorithm, o: TrainingOptions, segmentOf?: (customerId: string) => string | undefined): FittedRecommender {
-  const histories = new Map<string, CustomerHistory>(snapshots.map((s) => [s.customerId, s.history]));
+export function fitRecommender(
+  snapshots: readonly Snapshot[],
+  asOfDay: number,
+  algorithm: Algorithm,
+  o: TrainingOptions,
+  segmentOf?: (customerId: string) => string | undefined,
+  innerOn: readonly Snapshot[] = snapshots,
+): FittedRecommender {
+  const histories = new Map<string, CustomerHistory>(innerOn.map((s) => [s.customerId, s.history]));
   const inner = algorithm.fit.length > 0 ? innerSplitWeights(histories, asOfDay, algorithm, o) : undefined;
   const { src, contexts, aggregates } = prepareAt(snapshots, asOfDay, o, segmentOf);
   aggregates.weights = { ...(inner?.weights ?? algorithm.weights) };

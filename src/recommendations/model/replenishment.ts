@@ -16,17 +16,21 @@ export function ownProducts(prediction: Pick<CustomerPrediction, 'products'>): O
   }));
 }
 
-/** How long a served list lives: it is recomputed when purchases arrive and daily, so a week is a safe bound. */
-export const LIST_HORIZON_DAYS = 7;
+/**
+ * How long a served list lives: it is recomputed when purchases arrive and daily, so three days is a safe
+ * bound. (A list that is not recomputed lives longer: offline, for the whole window it is judged on.)
+ */
+export const LIST_HORIZON_DAYS = 3;
 
 /**
  * "Just bought": bought within its own interval, and not yet due: even the early end of its predicted
- * next purchase (the 10th percentile; fewer than 1 in 10 come sooner) lies beyond the list's life. Such a
+ * next purchase (the 10th percentile; fewer than 1 in 10 come sooner) lies beyond the list's life
+ * (`listDays`). Such a
  * product is never recommended; it comes back when it is due (lists are recomputed when purchases arrive
  * and daily). An irregular series whose early end is near is not "not yet due": its buyer often needs it.
  */
-export const justBought = (p: OwnProduct, asOfDay: number, horizonDays = LIST_HORIZON_DAYS) =>
-  asOfDay - p.lastDay < p.typicalGapDays && p.lowDay > asOfDay + horizonDays;
+export const justBought = (p: OwnProduct, asOfDay: number, listDays = LIST_HORIZON_DAYS) =>
+  asOfDay - p.lastDay < p.typicalGapDays && p.lowDay > asOfDay + listDays;
 
 /**
  * The probability that the customer buys the product within `horizonDays` of `asOfDay`: the predicted

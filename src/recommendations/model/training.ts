@@ -51,6 +51,8 @@ export interface TrainingOptions {
   content?: ContentIndex;
   segmenter?: Segmenter;
   horizonDays: number;
+  /** How long a list lives (what "not yet due" is judged against); by default the horizon. */
+  listDays?: number;
   k: number;
   /** Customers of the inner split the weights are chosen on (a reproducible sample above this). */
   maxCases?: number;
@@ -60,7 +62,7 @@ export interface TrainingOptions {
 export function prepareAt(snapshots: readonly Snapshot[], asOfDay: number, o: TrainingOptions, segments?: (customerId: string) => string | undefined): { src: SourceContext; contexts: CustomerContext[]; aggregates: Aggregates } {
   const segmentOf = segments ?? o.segmenter?.(snapshots);
   const aggregates = buildAggregates(snapshots.map((s) => shopperOf(s.customerId, s.history)), asOfDay, segmentOf ? { segmentOf } : {});
-  const src: SourceContext = { aggregates, catalog: o.catalog, ...(o.content ? { content: o.content } : {}), asOfDay, horizonDays: o.horizonDays };
+  const src: SourceContext = { aggregates, catalog: o.catalog, ...(o.content ? { content: o.content } : {}), asOfDay, horizonDays: o.horizonDays, listDays: o.listDays ?? o.horizonDays };
   return { src, aggregates, contexts: snapshots.map((s) => contextOf(s, segmentOf?.(s.customerId))) };
 }
 
@@ -88,7 +90,8 @@ function casesAt(histories: ReadonlyMap<string, CustomerHistory>, cut: number, d
     }
   }
   if (before.size < 20) return [];
-  const { src, contexts } = prepareAt(snapshotsAt(before, cut), cut, { ...o, horizonDays: days });
+  // The split's lists live for its whole window: they are judged on it without being recomputed.
+  const { src, contexts } = prepareAt(snapshotsAt(before, cut), cut, { ...o, horizonDays: days, listDays: days });
   return contexts
     .filter((c) => bought.has(c.shopper.customerId))
     .sort((a, b) => hash(a.shopper.customerId) - hash(b.shopper.customerId) || a.shopper.customerId.localeCompare(b.shopper.customerId))

@@ -38,7 +38,7 @@ const aggregates = (over: Partial<Aggregates> = {}): Aggregates => ({
   weightsSource: 'default',
   ...over,
 });
-const src = (over: Partial<SourceContext> = {}): SourceContext => ({ aggregates: aggregates(), catalog, content: contentIndex(catalog), asOfDay: ASOF, horizonDays: 30, ...over });
+const src = (over: Partial<SourceContext> = {}): SourceContext => ({ aggregates: aggregates(), catalog, content: contentIndex(catalog), asOfDay: ASOF, horizonDays: 30, listDays: 3, ...over });
 const own = (productId: string, o: Partial<OwnProduct> = {}): OwnProduct => ({ productId, purchases: 5, lastDay: 970, typicalGapDays: 30, nextDay: 1000, lowDay: 995, highDay: 1008, probabilityActive: 0.9, status: 'due', ...o });
 const customer = (ownList: OwnProduct[], extra: Record<string, number[]> = {}, segmentId?: string): CustomerContext => {
   const products = new Map<string, { day: number; quantity: number }[]>(ownList.map((o) => [o.productId, [{ day: o.lastDay, quantity: 1 }]]));
