@@ -11,6 +11,7 @@ export default defineRegion({
     predictions: 'cadence-eu-predictions',
     segments: 'cadence-eu-segments',
     insights: 'cadence-eu-insights',
+    recommendations: 'cadence-eu-recommendations',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

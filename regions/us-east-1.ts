@@ -11,6 +11,7 @@ export default defineRegion({
     predictions: 'cadence-row-predictions',
     segments: 'cadence-row-segments',
     insights: 'cadence-row-insights',
+    recommendations: 'cadence-row-recommendations',
     catalog: 'cadence-global-catalog',
     apiKeys: 'cadence-global-api-keys',
     models: 'cadence-global-models',

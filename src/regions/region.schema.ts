@@ -29,6 +29,11 @@ export const RegionSchema = z
         segments: personalTable,
         /** AI analyses, analysis jobs and cost-ledger lines, each keyed by the customer they concern (personal). */
         insights: personalTable,
+        /**
+         * Each customer's precomputed recommendations (personal), and the jurisdiction's aggregates computed from
+         * its purchases (co-purchases, segment favourites, best sellers) under `agg#` partitions of no customer.
+         */
+        recommendations: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */

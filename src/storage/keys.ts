@@ -34,6 +34,19 @@ export const insightKey = (customerId: string, itemKey: string) => ({ customerId
 export const batchPartition = (batchId: string) => `batch#${batchId}`;
 export const batchPageKey = (batchId: string, page: number) => insightKey(batchPartition(batchId), `page#${String(page).padStart(6, '0')}`);
 
+/** A customer's precomputed recommendations: one item in the customer's partition of the recommendations table. */
+export const recommendationKey = (customerId: string) => ({ customerId, itemKey: 'entry' });
+/**
+ * The jurisdiction's recommendation aggregates (counts with a support of at least five customers) live
+ * beside the entries, in the jurisdiction's own table, under partitions that name no customer: one per
+ * build (`agg#<buildId>`, chunks of the aggregates), and a pointer to the current build.
+ */
+export const aggregateKeys = {
+  current: { customerId: 'agg#current', itemKey: 'current' },
+  buildPartition: (buildId: string) => `agg#${buildId}`,
+  chunk: (buildId: string, chunk: string) => ({ customerId: `agg#${buildId}`, itemKey: chunk }),
+} as const;
+
 // Global tables (replicated everywhere; nothing personal).
 export const productKey = (productId: string) => ({ productId });
 export const apiKeyKey = (keyId: string) => ({ keyId });
