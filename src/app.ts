@@ -24,6 +24,8 @@ import { customerCreateLocator } from './residency/customer-create.ts';
 import { residencyGuard } from './residency/guard.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
+import { recommendationRoutes } from './recommendations/recommendations.routes.ts';
+import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
 import type { SegmentService } from './segments/segments.service.ts';
 
@@ -48,6 +50,7 @@ export interface AppDeps {
     predictions: PredictionService;
     segments: SegmentService;
     insights: InsightsService;
+    recommendations: RecommendationService;
   };
   now: () => number;
 }
@@ -64,18 +67,20 @@ export const FEATURES = [
   (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
   (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, recommendations] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
     .route('/', products(d))
     .route('/', predictions(d))
     .route('/', segments(d))
-    .route('/', insights(d));
+    .route('/', insights(d))
+    .route('/', recommendations(d));
 }
 
 /**

@@ -26,6 +26,9 @@ import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
+import type { ConsentEffects } from './customers/customers.service.ts';
+import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
+import { RecommendationService } from './recommendations/recommendations.service.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
@@ -91,6 +94,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const predictionStore = new DynamoPredictionRepository(personal, tables.predictions);
   const assignments = new DynamoAssignmentRepository(personal, tables.segments);
   const catalog = new DynamoProductRepository(global, tables.catalog);
+  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), now });
@@ -117,8 +121,34 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     now,
   });
+  // The A/B seam (`algorithmFor`) is left unset here: the experiments feature wires it.
+  const recommendations = new RecommendationService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    segmentOf: async (id) => (await assignments.get(id))?.segmentId,
+    segments: () => assignments.all(),
+    products: catalog,
+    entries: recommendationStore,
+    aggregates: new DynamoAggregateStore(personal, tables.recommendations),
+    now,
+  });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction) => insights.afterRecompute(id, prediction));
+  // After segments: the entry uses the customer's segment just assigned.
+  predictions.onComputed((id, history, prediction) => recommendations.afterRecompute(id, history, prediction));
+  const consent: ConsentEffects = {
+    // Withdrawn: the recommendations entry loses everything personal first, then the AI analyses go.
+    profilingWithdrawn: async (id) => {
+      await recommendations.profilingWithdrawn(id);
+      await insights.consent.profilingWithdrawn(id);
+    },
+    // Given: a model reading is asked for, and the entry becomes personal again (a recompute tells it).
+    profilingGranted: async (id) => {
+      await insights.consent.profilingGranted(id);
+      await predictions.recompute([id]);
+    },
+  };
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
@@ -134,12 +164,13 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     corsOrigins: config.corsOrigins ?? [],
     ...(config.docsAsset ? { docsAsset: config.docsAsset } : {}),
     services: {
-      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent: insights.consent, now }),
+      customers: new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), consent, now }),
       purchases: new PurchaseService({ purchases: purchaseStore, customers, recompute: (ids) => predictions.recompute(ids), now }),
       products: new ProductService({ catalog, now }),
       predictions,
       segments,
       insights,
+      recommendations,
     },
     queue,
     // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
@@ -147,7 +178,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
       'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
     },
-    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights)],
+    personalData: [customers, purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore],
     now,
   };
 }

@@ -57,6 +57,8 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
     // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
     const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${new Date().toISOString().slice(0, 10)}` });
     console.log(JSON.stringify({ level: run.status === 'failed' ? 'error' : 'info', msg: 'segment run', id: run.id, status: run.status, k: run.k }));
+    // Then the recommendations: aggregates and weights from the day's purchases, every entry with the new segments.
+    console.log(JSON.stringify({ level: 'info', msg: 'recommendations rebuild', ...(await services.recommendations.rebuild()) }));
   }
 }
 

@@ -3,7 +3,7 @@ import type { Region } from './region.schema.ts';
 export const COMPATIBILITY_DATE = '2026-04-01';
 /** Daily population refit (UTC), run by each jurisdiction's home region. */
 export const REFIT_CRON = '17 3 * * *';
-/** Daily segment run (UTC), after the refit, by each jurisdiction's home region. */
+/** Daily segment run (UTC), after the refit, then the recommendations rebuild, by each jurisdiction's home region. */
 export const SEGMENT_CRON = '47 3 * * *';
 /** Daily AI-analysis batch (UTC), after the refit and the segment run, by each home region. */
 export const INSIGHTS_CRON = '7 4 * * *';

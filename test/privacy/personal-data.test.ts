@@ -26,7 +26,7 @@ describe('the PersonalData port', () => {
     }).personalData;
 
   it('has an owner for every table the region schema marks personal, and the check fails without one', () => {
-    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights']);
+    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights', 'recommendations']);
     expect(uncoveredTables(owners())).toEqual([]);
     expect(uncoveredTables(owners().filter((o) => o.table !== 'segments'))).toEqual(['segments']);
   });
@@ -46,7 +46,7 @@ describe('the PersonalData port', () => {
     await t.stores.put('EU', 'segments', { customerId: anna, segmentId: 'seg_1', distance: 0.5, runId: 'eu-x', assignedAt: '2026-11-01T00:00:00.000Z' });
 
     const exported = Object.fromEntries(await Promise.all(owners().map(async (o) => [o.table, await collect(o.exportOf(anna))] as const)));
-    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number) });
+    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number), recommendations: 1 });
     expect(exported.insights!.length).toBeGreaterThanOrEqual(2); // the job and its refresh marker at least
     expect(JSON.stringify(exported)).toContain('anna@example.com');
 

@@ -1,0 +1,254 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { regions } from '../../regions/index.ts';
+import { DynamoCustomerRepository } from '../../src/customers/customers.repository.ts';
+import { localConnection } from '../../src/local/bootstrap.ts';
+import { DynamoProductRepository } from '../../src/products/products.repository.ts';
+import { DynamoAggregateStore, DynamoRecommendationRepository } from '../../src/recommendations/recommendations.repository.ts';
+import { RecommendationsQuery } from '../../src/recommendations/recommendations.schemas.ts';
+import { RecommendationService, type AlgorithmFor } from '../../src/recommendations/recommendations.service.ts';
+import { documentClient } from '../../src/storage/client.ts';
+import { useApi } from '../support/api.ts';
+
+const NOW = Date.parse('2026-06-30T12:00:00Z');
+const clock = { now: NOW };
+const daysAgo = (n: number) => new Date(NOW - n * 86_400_000 - 3_600_000).toISOString();
+const t = useApi(() => ({ now: () => clock.now }));
+const admin = () => t.stores.adminKey;
+
+const PRODUCTS: [string, string, string, number, boolean][] = [
+  ['coffee-beans', 'Coffee beans, medium roast', 'coffee', 18.9, true],
+  ['coffee-filters', 'Coffee filters', 'coffee', 3, true],
+  ['espresso-beans', 'Espresso beans, dark roast', 'coffee', 16.5, true],
+  ['oat-milk', 'Oat milk', 'dairy-alternatives', 11.4, true],
+  ['green-tea', 'Green tea bags', 'tea', 6.5, true],
+  ['honey', 'Forest honey', 'pantry', 5.5, true],
+  ['toilet-paper', 'Toilet paper', 'household', 12.9, true],
+  ['french-press', 'French press', 'kitchen', 29, false],
+];
+
+/** A customer in `country` buying `products` together every `every` days, `count` times, the last `last` days ago. */
+async function shopper(country: string, products: string[], every: number, count: number, last: number) {
+  const id = await t.newCustomer({ country, consents: { profiling: true } });
+  const orders = Array.from({ length: count }, (_, k) => ({
+    orderId: `o${k}`,
+    customerId: id,
+    purchasedAt: daysAgo(last + k * every),
+    lines: products.map((productId) => ({ productId, quantity: 1, unitPrice: PRODUCTS.find((p) => p[0] === productId)![3], currency: country === 'US' ? 'USD' : 'EUR' })),
+  }));
+  const res = await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orders } });
+  if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  return id;
+}
+
+const recs = (id: string, query = '', key = admin(), headers: Record<string, string> = {}) => t.api.call('GET', `/v1/customers/${id}/recommendations${query}`, { key, headers });
+const ids = (res: { body: { items: { productId: string }[] } }) => res.body.items.map((i) => i.productId);
+
+let due: string;
+let justBought: string;
+let owner: string;
+let objector: string;
+let fresh: string;
+beforeAll(async () => {
+  for (const [id, name, category, price, consumable] of PRODUCTS) {
+    await t.api.call('PUT', `/v1/products/${id}`, { key: admin(), body: { name, category, price, currency: 'EUR', packSize: 1, packUnit: 'item', consumable } });
+  }
+  // EU: coffee people who buy filters with their beans; ROW: tea people who buy honey with their tea.
+  for (let i = 0; i < 6; i++) await shopper('DE', ['coffee-beans', 'coffee-filters', 'toilet-paper'], 14, 5, 3 + i);
+  for (let i = 0; i < 6; i++) await shopper('US', ['green-tea', 'honey'], 20, 4, 5 + i);
+  due = await shopper('FR', ['coffee-beans'], 14, 6, 13);
+  justBought = await shopper('FR', ['coffee-beans', 'oat-milk'], 14, 6, 1);
+  owner = await shopper('FR', ['french-press', 'oat-milk'], 30, 1, 20);
+  objector = await shopper('AT', ['coffee-beans', 'oat-milk'], 14, 6, 13);
+  fresh = await t.newCustomer({ country: 'DE' });
+  for (const j of ['EU', 'ROW']) {
+    const res = await t.api.call('POST', `/v1/ops/recommendations/rebuild?jurisdiction=${j}`, { key: admin() });
+    if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+  }
+}, 120_000);
+
+describe('a customer\u2019s recommendations', () => {
+  it('puts what is due first, explains every item, and answers from cache with ETag, 304, Age and the algorithm', async () => {
+    const res = await recs(due);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ customerId: due, algorithm: 'replenish-blend-v1', personalised: true, context: 'home' });
+    expect(res.body.items[0]).toMatchObject({ productId: 'coffee-beans', rank: 1, reason: 'replenish_due', category: 'coffee', price: 18.9 });
+    expect(res.body.items[0].evidence).toMatch(/^(due|overdue)/);
+    const filters = res.body.items.find((i: { productId: string }) => i.productId === 'coffee-filters');
+    expect(filters).toMatchObject({ reason: 'bought_together', evidence: expect.stringMatching(/^bought with Coffee beans, medium roast by \d+% of its buyers$/) });
+    for (const item of res.body.items) expect(item.evidence.length).toBeGreaterThan(0);
+    const first = await t.api.call('GET', `/v1/customers/${due}/recommendations`, { key: admin() });
+    expect(first.status).toBe(200);
+    const etag = (await t.api.fetch(new Request(`http://cadence.test/v1/customers/${due}/recommendations`, { headers: { authorization: `Bearer ${admin()}`, 'cadence-edge-region': 'eu-central-1' } }))).headers;
+    expect(etag.get('etag')).toMatch(/^"[0-9a-f]{24}"$/);
+    expect(etag.get('age')).toMatch(/^\d+$/);
+    expect(etag.get('cache-control')).toContain('stale-if-error=600');
+    const again = await recs(due, '', admin(), { 'if-none-match': etag.get('etag')! });
+    expect(again.status).toBe(304);
+  });
+
+  it("lets the customer's own token read it, and answers another customer's token like a missing customer", async () => {
+    const token = (await t.api.call('POST', `/v1/customers/${due}/tokens`, { key: admin(), body: {} })).body.token;
+    expect((await recs(due, '', token)).status).toBe(200);
+    const other = await recs(justBought, '', token);
+    expect([other.status, other.body.code]).toEqual([404, 'customers.notFound']);
+  });
+
+  it('never recommends what was just bought, nor a durable already owned, and changes when purchases arrive', async () => {
+    expect(ids(await recs(justBought, '?limit=50'))).not.toContain('coffee-beans');
+    expect(ids(await recs(owner, '?limit=50'))).not.toContain('french-press');
+    // The due customer buys the beans now: they leave the list.
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orderId: 'now', customerId: due, purchasedAt: new Date(NOW - 60_000).toISOString(), lines: [{ productId: 'coffee-beans', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] } });
+    expect(ids(await recs(due, '?limit=50'))).not.toContain('coffee-beans');
+  });
+
+  it('gives a new customer the best sellers, and says the list is not personal', async () => {
+    const res = await recs(fresh);
+    expect(res.body).toMatchObject({ personalised: false, notPersonalised: 'no_purchases', algorithm: 'popular-v1' });
+    expect(res.body.items.length).toBeGreaterThan(0);
+    expect(res.body.items.every((i: { reason: string }) => i.reason === 'popular')).toBe(true);
+    // EU best sellers: what EU customers buy, never the ROW customers' tea.
+    expect(ids(res)).toContain('coffee-beans');
+    expect(ids(res)).not.toContain('green-tea');
+  });
+
+  it('gives a customer who objected to profiling nothing personal, says so, and keeps nothing personal for them', async () => {
+    expect((await recs(objector)).body.personalised).toBe(true);
+    expect((await t.api.call('PATCH', `/v1/customers/${objector}`, { key: admin(), body: { consents: { profiling: false } } })).status).toBe(200);
+    const res = await recs(objector);
+    expect(res.body).toMatchObject({ personalised: false, notPersonalised: 'profiling_objected', algorithm: 'popular-v1' });
+    expect(res.body.items.every((i: { reason: string }) => i.reason === 'popular')).toBe(true);
+    // Exactly what anyone would get: the same items as a customer Cadence knows nothing about.
+    expect(ids(res)).toEqual(ids(await recs(fresh)));
+    const product = await recs(objector, '?context=product&productId=coffee-beans');
+    expect(product.body.items.every((i: { reason: string }) => ['similar', 'bought_together', 'popular'].includes(i.reason))).toBe(true);
+    const stored = (await t.stores.scanAll('EU')).find((i) => i.customerId === objector && String(i._table).endsWith('-recommendations'))!;
+    expect(JSON.parse(String(stored.entry))).toMatchObject({ personal: false, lists: {}, items: {}, blocked: [] });
+    // A rebuild keeps it so; consent given again makes the list personal again.
+    await t.api.call('POST', '/v1/ops/recommendations/rebuild?jurisdiction=EU', { key: admin() });
+    expect((await recs(objector)).body.personalised).toBe(false);
+    await t.api.call('PATCH', `/v1/customers/${objector}`, { key: admin(), body: { consents: { profiling: true } } });
+    expect((await recs(objector)).body.personalised).toBe(true);
+  });
+
+  it.each<[string, string, (items: { productId: string; category?: string; price?: number; reason: string }[]) => boolean]>([
+    ['category', '?category=coffee', (items) => items.length > 0 && items.every((i) => i.category === 'coffee')],
+    ['exclude', '?exclude=coffee-filters,toilet-paper', (items) => !items.some((i) => ['coffee-filters', 'toilet-paper'].includes(i.productId))],
+    ['maxPrice', '?maxPrice=10', (items) => items.length > 0 && items.every((i) => i.price! <= 10)],
+    ['limit', '?limit=1', (items) => items.length === 1],
+    ['product context: like and bought with the product first', '?context=product&productId=coffee-filters', (items) => items[0]!.reason === 'similar' || items[0]!.reason === 'bought_together'],
+    ['cart context: bought with the product added', '?context=cart&productId=coffee-beans', (items) => items[0]!.productId === 'coffee-filters' && items[0]!.reason === 'bought_together'],
+  ])('applies %s', async (_name, query, check) => {
+    const res = await recs(justBought, query);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(check(res.body.items)).toBe(true);
+  });
+
+  it('answers an honest empty list with its reason when the filters leave nothing', async () => {
+    const res = await recs(due, '?maxPrice=0.5');
+    expect(res.body).toMatchObject({ items: [], empty: { reason: 'nothing_matches' } });
+  });
+});
+
+describe('product lists (non-personal)', () => {
+  it('lists similar catalog products', async () => {
+    const res = await t.api.call('GET', '/v1/products/coffee-beans/similar?limit=2', { key: admin() });
+    expect(res.body).toMatchObject({ productId: 'coffee-beans', algorithm: 'content-v1' });
+    expect(res.body.items[0]).toMatchObject({ productId: 'espresso-beans', category: 'coffee' });
+    expect(res.body.items[0].evidence).toMatch(/^like Coffee beans, medium roast \(same category/);
+  });
+
+  it("serves bought-together from the named jurisdiction's aggregates, forwarded there", async () => {
+    const eu = await t.api.call('GET', '/v1/products/coffee-beans/bought-together?jurisdiction=EU', { key: admin() });
+    expect(eu.body).toMatchObject({ productId: 'coffee-beans', jurisdiction: 'EU' });
+    expect(eu.body.items.map((i: { productId: string }) => i.productId)).toContain('coffee-filters');
+    expect(eu.body.items[0].customers).toBeGreaterThanOrEqual(5);
+    const row = await t.api.call('GET', '/v1/products/green-tea/bought-together?jurisdiction=ROW', { key: admin() });
+    expect(row.body.items.map((i: { productId: string }) => i.productId)).toEqual(['honey']);
+    // ROW has no coffee pairs: those are the EU's.
+    const none = await t.api.call('GET', '/v1/products/coffee-beans/bought-together?jurisdiction=ROW', { key: admin() });
+    expect(none.body).toMatchObject({ jurisdiction: 'ROW', items: [], empty: { reason: 'no_candidates' } });
+  });
+
+  it('keeps EU co-purchase aggregates in the EU store only', async () => {
+    const [eu, row, global] = [await t.stores.scanAll('EU'), await t.stores.scanAll('ROW'), await t.stores.scanAll('GLOBAL')];
+    const aggregates = (items: Record<string, unknown>[]) => items.filter((i) => String(i.customerId ?? '').startsWith('agg#'));
+    expect(aggregates(eu).length).toBeGreaterThan(1);
+    expect(aggregates(eu).every((i) => String(i._table) === 'cadence-eu-recommendations')).toBe(true);
+    expect(JSON.stringify(aggregates(eu))).toContain('coffee-filters');
+    expect(JSON.stringify(row)).not.toContain('coffee-filters');
+    expect(JSON.stringify(row)).not.toMatch(/agg#eu-|cus_eu_/);
+    expect(JSON.stringify(global)).not.toMatch(/agg#|coffee-filters","score/);
+  });
+});
+
+describe('the A/B seam', () => {
+  const experiment = { key: 'recs-algorithm', phase: 2, variation: 'b' };
+  const assigned = new Map<string, Awaited<ReturnType<AlgorithmFor>>>();
+  const service = () => {
+    const region = regions.find((r) => r.id === 'eu-central-1')!;
+    const personal = documentClient(localConnection(t.stores.endpoints.EU, region.awsRegion));
+    const global = documentClient(localConnection(t.stores.endpoints.GLOBAL, region.awsRegion));
+    return new RecommendationService({
+      region,
+      snapshot: async () => [],
+      customers: new DynamoCustomerRepository(personal, region.tables.customers),
+      segmentOf: async () => undefined,
+      segments: async () => new Map(),
+      products: new DynamoProductRepository(global, region.tables.catalog),
+      entries: new DynamoRecommendationRepository(personal, region.tables.recommendations),
+      aggregates: new DynamoAggregateStore(personal, region.tables.recommendations),
+      // A stand-in for the experiments feature: a variant per customer, or a lookup that fails.
+      algorithmFor: async (id) => {
+        if (id === fresh && assigned.get(id)?.algorithm === 'fail') throw new Error('experiments store down');
+        return assigned.get(id);
+      },
+      now: () => clock.now,
+    });
+  };
+  const serve = async (s: RecommendationService, id: string) => {
+    const served = await s.serve(id, RecommendationsQuery.parse({}));
+    return { ...served, view: JSON.parse(served.body) };
+  };
+
+  it('serves the algorithm an experiment names, and says which algorithm and experiment served', async () => {
+    const s = service();
+    const before = await serve(s, justBought);
+    expect(before.view.algorithm).toBe('replenish-blend-v1');
+    expect(before.view.experiment).toBeUndefined();
+    assigned.set(justBought, { algorithm: 'bought-together-v1', experiment });
+    const variant = await serve(s, justBought);
+    expect(variant.view).toMatchObject({ algorithm: 'bought-together-v1', experiment, personalised: true });
+    expect(variant.view.items[0].reason).toBe('bought_together');
+    expect(variant.etag).not.toBe(before.etag);
+  });
+
+  it('serves the default when the experiment names an unknown algorithm or its lookup fails, and nothing personal to whom it may not', async () => {
+    const s = service();
+    assigned.set(justBought, { algorithm: 'magic-v9', experiment });
+    expect((await serve(s, justBought)).view).toMatchObject({ algorithm: 'replenish-blend-v1' });
+    expect((await serve(s, justBought)).view.experiment).toBeUndefined();
+    assigned.set(fresh, { algorithm: 'fail', experiment });
+    expect((await serve(s, fresh)).view).toMatchObject({ algorithm: 'popular-v1', personalised: false });
+    // A personal variant cannot serve a customer without purchases: the non-personal list does, without the experiment.
+    assigned.set(fresh, { algorithm: 'replenish-v1', experiment });
+    expect((await serve(s, fresh)).view.experiment).toBeUndefined();
+    assigned.set(fresh, { algorithm: 'popular-v1', experiment });
+    expect((await serve(s, fresh)).view).toMatchObject({ algorithm: 'popular-v1', experiment });
+  });
+});
+
+describe('generated queries never cause a 5xx (fast-check)', () => {
+  it('GET /v1/customers/:id/recommendations', async () => {
+    const value = fc.oneof(fc.string(), fc.constantFrom('0', '1', '50', '51', '-1', '1e9', 'NaN', 'home', 'cart', 'product', 'coffee-beans', 'coffee', ''), fc.integer().map(String));
+    const query = fc.dictionary(fc.constantFrom('limit', 'context', 'productId', 'category', 'exclude', 'maxPrice', 'jurisdiction', 'x'), value, { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const res = await recs(due, `?${new URLSearchParams(q).toString()}`);
+        if (res.status >= 500) throw new Error(`${res.status} for ${JSON.stringify(q)}: ${JSON.stringify(res.body)}`);
+        if (res.status >= 400) expect(res.type).toBe('application/problem+json');
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+});
