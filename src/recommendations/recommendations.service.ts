@@ -96,15 +96,17 @@ export class RecommendationService {
 
   /** Told by the predictions service after a customer's recompute: the entry follows their purchases. */
   async afterRecompute(customerId: string, history: CustomerHistory, prediction: CustomerPrediction): Promise<void> {
-    const [customer, segmentId, view, build] = await Promise.all([this.deps.customers.get(customerId), this.deps.segmentOf(customerId), this.catalog.get(), this.builds.get()]);
+    const customer = await this.deps.customers.get(customerId);
     if (!customer) return;
+    if (!customer.consents.profiling.granted) return this.profilingWithdrawn(customerId);
+    const [segmentId, view, build] = await Promise.all([this.deps.segmentOf(customerId), this.catalog.get(), this.builds.get()]);
     const asOfDay = this.asOfDay();
     const src = sourcesOf(build?.aggregates ?? emptyAggregates(asOfDay), view, asOfDay);
     const entry = computeEntry({
       customerId,
       history,
       prediction,
-      profiling: customer.consents.profiling.granted,
+      profiling: true,
       ...(segmentId ? { segmentId } : {}),
       src,
       ...(build ? { buildId: build.buildId } : {}),

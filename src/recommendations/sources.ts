@@ -61,7 +61,8 @@ export interface AggregateReader {
  * written) is kept until another replaces it. A build deleted under a stale pointer is looked up again.
  */
 export class AggregateSource {
-  private readonly pointer: TtlCache<string>;
+  /** The current build's id, or null when the jurisdiction has none yet (remembered too: a new shop asks often). */
+  private readonly pointer: TtlCache<string | null>;
   private build: StoredAggregates | undefined;
 
   constructor(
@@ -80,7 +81,7 @@ export class AggregateSource {
   async get(): Promise<StoredAggregates | undefined> {
     for (const fresh of [false, true]) {
       if (fresh) this.pointer.delete('current');
-      const id = (await readThrough(this.pointer, 'current', () => this.store.currentId(), this.now))?.value;
+      const id = (await readThrough(this.pointer, 'current', async () => (await this.store.currentId()) ?? null, this.now))?.value;
       if (!id) return undefined;
       if (this.build?.buildId === id) return this.build;
       const build = await this.store.build(id);

@@ -91,7 +91,7 @@ export function recommendList(set: CandidateSet, w: Weights, request: ListReques
     const reason = reasonOf(set, s.index, w);
     ranked.push({ productId, score: Number(s.score.toFixed(4)), reason, evidence: evidenceOf(set, s.index, reason, e), ...(item?.category ? { category: item.category } : {}), ...(item?.price !== undefined ? { price: item.price } : {}) });
     // Enough to fill the list after the category cap, without explaining every candidate.
-    if (ranked.length >= request.limit * 4 + 20) break;
+    if (ranked.length >= (perCategory === undefined ? request.limit : request.limit * 4 + 20)) break;
   }
   return capPerCategory(ranked, perCategory, request.limit);
 }
