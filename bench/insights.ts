@@ -54,6 +54,7 @@ async function stack(data: DemoData, ai: AiSettings | undefined) {
     regions: unpaced,
     connections: (region) => ({ personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion), global: localConnection(stores.endpoints.GLOBAL, region.awsRegion) }),
     jwtSecret: generateApiKey(),
+    privacyKey: generateApiKey(),
     ...(ai ? { ai, bedrockClientOptions: { requestHandler: new NodeHttpHandler() } } : {}),
     queueFor: (region) => {
       const q = new InProcessQueue(region.id, { batchSize: 10 });

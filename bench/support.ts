@@ -7,6 +7,7 @@ import { createLocalTables, registerApiKey } from '../src/local/bootstrap.ts';
 import { generateDemoData, type DemoData } from '../src/local/demo-data.ts';
 import type { StoreName } from '../src/local/dynamo-stores.ts';
 import { loadDemoData } from '../src/local/seed.ts';
+import { serverCommand } from './load.ts';
 
 export interface LoadResult {
   name: string;
@@ -29,11 +30,27 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
 }
 
+/**
+ * Waits until a process is quiet (under 5% of a core over a second, at most `maxMs`): background work a
+ * set-up started (a refit's recomputes, queued analyses) must not be measured as request cost.
+ */
+export async function quiet(pid: number, maxMs = 120_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const before = cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuMs(pid) - before < 50) return;
+  }
+}
+
 /** Starts a benchmark server in its own process (so the load generator does not share its event loop). */
-export async function startServer<T>(script: string, env: Record<string, string> = {}): Promise<T & { pid: number }> {
+export async function startServer<T>(script: string, env: Record<string, string> = {}, options: { pin?: boolean } = {}): Promise<T & { pid: number }> {
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the servers.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const argv = [process.execPath, ...nodeArgs, '--import', 'tsx', script];
+  // Pinned to the first core (taskset execs node: the pid is node's), the load generator to the second.
+  const [cmd, ...args] = options.pin ? serverCommand(argv) : argv;
+  const proc = spawn(cmd!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(proc);
   const lines = createInterface({ input: proc.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
@@ -48,13 +65,15 @@ export interface BenchStack {
   /** Process ids of the API and of the stores, for CPU accounting. */
   apiPid: number;
   storesPid: number;
+  /** Where the stores listen (benchmarks that also talk to them directly). */
+  storesEndpoints: Record<StoreName, string>;
   adminKey: string;
   jwtSecret: string;
   data: DemoData;
 }
 
 /** Stores in one process with demo data, the Node entry (all regions) in another. */
-export async function startBenchStack(demoCustomers: number): Promise<BenchStack> {
+export async function startBenchStack(demoCustomers: number, options: { pin?: boolean } = {}): Promise<BenchStack> {
   const { endpoints, pid: storesPid } = await startServer<{ endpoints: Record<StoreName, string> }>('bench/servers/stores.ts');
   await createLocalTables(endpoints);
   const adminKey = generateApiKey();
@@ -65,8 +84,8 @@ export async function startBenchStack(demoCustomers: number): Promise<BenchStack
   const { url, pid: apiPid } = await startServer<{ url: string }>('bench/servers/cadence-node.ts', {
     BENCH_ENDPOINTS: JSON.stringify(endpoints),
     BENCH_JWT_SECRET: jwtSecret,
-  });
-  return { url, apiPid, storesPid, adminKey, jwtSecret, data };
+  }, options);
+  return { url, apiPid, storesPid, storesEndpoints: endpoints, adminKey, jwtSecret, data };
 }
 
 export interface LoadOptions {

@@ -5,12 +5,16 @@ import type { Construct } from 'constructs';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { servingOrder } from '../src/regions/region-set.ts';
 import type { Jurisdiction, Region } from '../src/regions/region.schema.ts';
-import { GLOBAL_TABLES, PERSONAL_TABLES, tableDefinition } from '../src/storage/tables.ts';
+import { TTL_ATTRIBUTE } from '../src/storage/keys.ts';
+import { GLOBAL_TABLES, JURISDICTION_TABLES, tableDefinition } from '../src/storage/tables.ts';
 
 /**
  * The tables the app creates locally, as CDK TableV2 (DynamoDB global tables): the key design comes from
  * src/storage/tables.ts, so local, test and production tables cannot differ.
  */
+/** Tables whose items expire (`expiresAt`): purchases by retention, derived data by inactivity. */
+const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights']);
+
 export function tableProps(def: CreateTableCommandInput, replicas: readonly string[]): TablePropsV2 {
   const type = (name: string) => {
     const t = def.AttributeDefinitions!.find((a) => a.AttributeName === name)!.AttributeType;
@@ -35,6 +39,8 @@ export function tableProps(def: CreateTableCommandInput, replicas: readonly stri
       return { indexName: i.IndexName!, partitionKey: key(i.KeySchema, 'HASH')!, ...(sk ? { sortKey: sk } : {}) };
     }),
     replicas: replicas.map((region) => ({ region })),
+    // Retention: items carry their expiry; DynamoDB deletes them (lazily) and reads filter them out.
+    ...(EXPIRING_TABLES.has(def.TableName!.replace(/^cadence-(eu|row)-/, '')) ? { timeToLiveAttribute: TTL_ATTRIBUTE } : {}),
   };
 }
 
@@ -71,7 +77,7 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
     const stack = stacks[jurisdiction];
     const serving = servingOrder(regions, jurisdiction);
     const home = serving[0]!;
-    for (const kind of PERSONAL_TABLES) {
+    for (const kind of JURISDICTION_TABLES) {
       new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)));
     }
     for (const region of serving) {
@@ -84,7 +90,7 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
           effect: Effect.ALLOW,
           // Scan: the daily refit reads the jurisdiction's purchases table whole.
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'],
-          resources: arns(PERSONAL_TABLES.map((k) => region.tables[k])),
+          resources: arns(JURISDICTION_TABLES.map((k) => region.tables[k])),
         }),
       );
       user.addToPolicy(

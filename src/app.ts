@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { experimentRoutes } from './experiments/experiments.routes.ts';
+import type { ExperimentService } from './experiments/experiments.service.ts';
 import type { CustomerService } from './customers/customers.service.ts';
 import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
@@ -17,16 +19,23 @@ import { predictionRoutes } from './predictions/predictions.routes.ts';
 import type { PredictionService } from './predictions/predictions.service.ts';
 import { productRoutes } from './products/products.routes.ts';
 import type { ProductService } from './products/products.service.ts';
+import { privacyRoutes } from './privacy/privacy.routes.ts';
+import type { PrivacyService } from './privacy/privacy.service.ts';
 import { purchaseRoutes } from './purchases/purchases.routes.ts';
 import type { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import { customerCreateLocator } from './residency/customer-create.ts';
 import { residencyGuard } from './residency/guard.ts';
+import { peerRead } from './residency/peer-read.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
 import { recommendationRoutes } from './recommendations/recommendations.routes.ts';
 import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
+import type { CredentialCache } from './http/credentials.ts';
+import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
+import type { IntelligenceService } from './storefront/intelligence.service.ts';
+import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
@@ -41,6 +50,9 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** The API reference page's script (served from this origin so the page works offline). */
   docsAsset?: DocsAsset;
+  /** Serialized storefront answers and verified credentials, shared with the storefront fast path. */
+  views: ViewCache;
+  credentials: CredentialCache;
   /** Readiness probes of the stores this deployment depends on, by name. */
   readiness?: Record<string, () => Promise<void>>;
   services: {
@@ -50,6 +62,9 @@ export interface AppDeps {
     predictions: PredictionService;
     segments: SegmentService;
     insights: InsightsService;
+    privacy: PrivacyService;
+    intelligence: IntelligenceService;
+    experiments: ExperimentService;
     recommendations: RecommendationService;
   };
   now: () => number;
@@ -64,15 +79,18 @@ export const FEATURES = [
   (d: AppDeps) => customerRoutes({ customers: d.services.customers, jwtSecret: d.jwtSecret }),
   (d: AppDeps) => purchaseRoutes({ purchases: d.services.purchases }),
   (d: AppDeps) => productRoutes({ products: d.services.products }),
-  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions }),
-  (d: AppDeps) => segmentRoutes({ segments: d.services.segments }),
-  (d: AppDeps) => insightRoutes({ insights: d.services.insights, now: d.now }),
+  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, views: d.views, now: d.now }),
+  (d: AppDeps) => segmentRoutes({ segments: d.services.segments, views: d.views, now: d.now }),
+  (d: AppDeps) => insightRoutes({ insights: d.services.insights, views: d.views, now: d.now }),
+  (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
+  (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
+  (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
   (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, recommendations] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -80,6 +98,9 @@ function allRoutes(d: AppDeps) {
     .route('/', predictions(d))
     .route('/', segments(d))
     .route('/', insights(d))
+    .route('/', privacy(d))
+    .route('/', intelligence(d))
+    .route('/', experiments(d))
     .route('/', recommendations(d));
 }
 
@@ -148,7 +169,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     }
     await next();
   });
-  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, now: deps.now }));
+  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now }));
   const { purchases } = deps.services;
   app.use('/v1/*', residencyGuard({
     region: deps.region,

@@ -1,10 +1,12 @@
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { regions } from '../regions/index.ts';
 import { aiSettings, parseNodeEnv, splitList } from './config/env.ts';
-import { edgeRouter } from './hosting/edge-router.ts';
+import { edgeFastPath, edgeRouter } from './hosting/edge-router.ts';
 import { nodeRegions } from './hosting/node-regions.ts';
+import type { FastPath, MinimalRequest } from './storefront/fast-path.ts';
 import type { Region } from './regions/region.schema.ts';
 
 export interface RunningServer {
@@ -19,22 +21,45 @@ export interface RunningServer {
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const HEADERS_TIMEOUT_MS = 5_000;
 
-/** Serves a fetch handler on Node's HTTP server (the same app the Worker runs), on loopback by default. */
+/** A Node request as the storefront fast path reads it (no Request object is built for it). */
+const minimal = (req: IncomingMessage): MinimalRequest => ({
+  method: req.method ?? 'GET',
+  url: req.url ?? '/',
+  header: (name) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  },
+});
+
+/**
+ * Serves a fetch handler on Node's HTTP server (the same app the Worker runs), on loopback by default.
+ * With a fast path, a warm storefront read is written straight to the socket; everything else goes
+ * through @hono/node-server's adapter to the app.
+ */
 export function serveFetch(
   fetch: (request: Request) => Promise<Response>,
   port: number,
   hostname = '127.0.0.1',
   timeouts: { requestMs?: number; headersMs?: number } = {},
+  fast?: FastPath,
 ): Promise<RunningServer> {
   return new Promise((resolve) => {
     const requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
     const serverOptions = { requestTimeout, headersTimeout: Math.min(requestTimeout, timeouts.headersMs ?? HEADERS_TIMEOUT_MS), connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
-    const server = serve({ fetch, port, hostname, serverOptions }, (info: AddressInfo) => {
+    const app = getRequestListener(fetch);
+    const server = createServer(serverOptions, (req, res) => {
+      const hit = fast?.(minimal(req));
+      if (!hit) return void app(req, res);
+      res.writeHead(hit.status, hit.headers);
+      res.end(hit.body);
+    });
+    server.listen(port, hostname, () => {
+      const info = server.address() as AddressInfo;
       resolve({
         url: `http://${hostname}:${info.port}`,
         close: () =>
           new Promise<void>((done) => {
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.closeAllConnections();
             server.close(() => done());
           }),
       });
@@ -49,6 +74,7 @@ export function serveFetch(
 async function main(): Promise<void> {
   const env = parseNodeEnv(process.env);
   if (!env.CADENCE_JWT_SECRET) throw new Error('CADENCE_JWT_SECRET is required when self-hosting');
+  if (!env.CADENCE_PRIVACY_KEY) throw new Error('CADENCE_PRIVACY_KEY is required when self-hosting (the key of the erasure suppression list)');
   const wanted = splitList(env.CADENCE_REGIONS);
   const served: Region[] = wanted.length > 0 ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
   if (served.length === 0) throw new Error(`CADENCE_REGIONS names no known region (${regions.map((r) => r.id).join(', ')})`);
@@ -60,6 +86,7 @@ async function main(): Promise<void> {
       global: { region: region.awsRegion, ...endpoint(env.DYNAMODB_ENDPOINT_GLOBAL) },
     }),
     jwtSecret: env.CADENCE_JWT_SECRET,
+    privacyKey: env.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
     ai: aiSettings(env),
     remotePeers: {
@@ -68,7 +95,7 @@ async function main(): Promise<void> {
     },
   });
   const defaultRegion = served.some((r) => r.id === env.CADENCE_EDGE_REGION) ? env.CADENCE_EDGE_REGION : served[0]!.id;
-  const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, env.HOST);
+  const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, env.HOST, {}, edgeFastPath(apps, defaultRegion));
   console.log(`Cadence (Node) serving ${served.map((r) => r.id).join(', ')} on ${server.url}`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

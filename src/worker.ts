@@ -9,6 +9,7 @@ import { workersQueue } from './jobs/queue.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
+import { fromRequest, toResponse } from './storefront/fast-path.ts';
 import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
@@ -37,6 +38,7 @@ function isolateFor(env: Env): Isolate {
     global: { region: region.awsRegion, credentials, ...(vars.DYNAMODB_GLOBAL_ENDPOINT ? { endpoint: vars.DYNAMODB_GLOBAL_ENDPOINT } : {}) },
     peers,
     jwtSecret: vars.CADENCE_JWT_SECRET,
+    privacyKey: vars.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
@@ -65,21 +67,25 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
 export default {
   fetch(request, env, ctx) {
     // workerd's Request and the DOM's are the same object at run time; only their typings differ.
-    return isolateFor(env).app.fetch(request as unknown as Request, env, ctx as never) as never;
+    const req = request as unknown as Request;
+    const isolate = isolateFor(env);
+    // A warm storefront read is answered from this isolate's bytes; anything else goes to the app.
+    const hit = isolate.deployment.fastPath(fromRequest(req));
+    if (hit) return toResponse(hit) as never;
+    return isolate.app.fetch(req, env, ctx as never) as never;
   },
   async queue(batch, env) {
     const { deployment } = isolateFor(env);
-    const { insights } = deployment.services;
     const messages = batch as unknown as QueueBatch;
     if (isDeadLetterQueue(batch.queue)) {
       // Messages no delivery could help: their jobs are marked failed so a new refresh can be asked for.
       for (const message of messages.messages) {
-        await insights.jobs.deadLettered(message.body);
+        await deployment.deadLettered(message.body);
         message.ack();
       }
       return;
     }
-    await handleQueueBatch(messages, insights.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
+    await handleQueueBatch(messages, deployment.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
   },
   async scheduled(controller, env) {
     const { deployment } = isolateFor(env);

@@ -1,5 +1,5 @@
 /** Benchmark target: the Node entry serving all four regions against the stores named in BENCH_ENDPOINTS. */
-import { edgeRouter } from '../../src/hosting/edge-router.ts';
+import { edgeFastPath, edgeRouter } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import type { StoreName } from '../../src/local/dynamo-stores.ts';
 import { nodeRegions } from '../../src/hosting/node-regions.ts';
@@ -12,8 +12,10 @@ const apps = nodeRegions({
     global: localConnection(endpoints.GLOBAL, region.awsRegion),
   }),
   jwtSecret: process.env.BENCH_JWT_SECRET!,
+  privacyKey: process.env.BENCH_JWT_SECRET!.split('').reverse().join(''),
 });
-const server = await serveFetch(edgeRouter(apps, process.env.BENCH_EDGE_REGION ?? 'eu-central-1'), 0);
+const edge = process.env.BENCH_EDGE_REGION ?? 'eu-central-1';
+const server = await serveFetch(edgeRouter(apps, edge), 0, '127.0.0.1', {}, edgeFastPath(apps, edge));
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 // In-flight store calls may still be running: exit rather than wait for them.
 process.on('SIGTERM', () => process.exit(0));

@@ -16,7 +16,12 @@ export const Scope = z.enum([
   'ops:read',
   'catalog:read',
   'catalog:write',
+  'experiments:read',
+  'experiments:write',
   'tokens:mint',
+  'privacy:export',
+  'privacy:erase',
+  'privacy:read',
 ]);
 export type Scope = z.infer<typeof Scope>;
 

@@ -51,6 +51,7 @@ const NodeEnv = z.object({
   CADENCE_STORE_PORT: z.coerce.number().int().min(1024).max(65533).optional(),
   CADENCE_ADMIN_KEY: z.string().regex(API_KEY_PATTERN, 'must look like cad_<8-32 of a-z0-9>_<24-128 letters or digits>').optional(),
   CADENCE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CADENCE_PRIVACY_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   CADENCE_DATA_DIR: z.string().min(1).default('.data'),
   CADENCE_DEMO_CUSTOMERS: z.coerce.number().int().min(0).max(100_000).default(400),
   CADENCE_EDGE_REGION: z.string().default('us-east-1'),

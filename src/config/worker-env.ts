@@ -13,6 +13,8 @@ export const WorkerEnv = z
   .object({
     CADENCE_REGION: z.string(),
     CADENCE_JWT_SECRET: z.string().min(32, 'CADENCE_JWT_SECRET must be at least 32 characters'),
+    /** The key of the erasure suppression list's keyed hashes (a secret; rotating it forgets the list). */
+    CADENCE_PRIVACY_KEY: z.string().min(32, 'CADENCE_PRIVACY_KEY must be at least 32 characters'),
     AWS_ACCESS_KEY_ID: z.string().min(1),
     AWS_SECRET_ACCESS_KEY: z.string().min(1),
     /** Local stand-ins only (dynalite); unset in production. */

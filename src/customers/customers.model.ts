@@ -15,7 +15,8 @@ export function decideResidency(input: CreateCustomerInput, trustedCountry: stri
 }
 
 export function newCustomer(id: string, residency: Jurisdiction, input: CreateCustomerInput, now: string): Customer {
-  return applyUpdate(
+  // Not giving consent at sign-up is not an objection: only withdrawing it later is.
+  const { profilingObjectedAt: _, ...customer } = applyUpdate(
     {
       id,
       residency,
@@ -28,7 +29,11 @@ export function newCustomer(id: string, residency: Jurisdiction, input: CreateCu
     { ...input },
     now,
   );
+  return customer;
 }
+
+/** Whether the customer objected to profiling: nothing is derived from their data for them. */
+export const objectsToProfiling = (c: Customer): boolean => c.profilingObjectedAt !== undefined;
 
 /** Applies a PATCH: `undefined` keeps a field, `null` removes it; a consent's time moves only when it changes. */
 export function applyUpdate(current: Customer, patch: UpdateCustomerInput, now: string): Customer {
@@ -46,6 +51,9 @@ export function applyUpdate(current: Customer, patch: UpdateCustomerInput, now: 
       const granted = patch.consents[key];
       if (granted !== undefined && granted !== next.consents[key].granted) next.consents[key] = { granted, updatedAt: now };
     }
+    // Withdrawing profiling is an objection to it (whatever it was before); giving it again lifts it.
+    if (patch.consents.profiling === false) next.profilingObjectedAt ??= now;
+    if (patch.consents.profiling === true) delete next.profilingObjectedAt;
   }
   if (patch.attributes) {
     for (const key of ['householdSize', 'ageBand', 'incomeBand'] as const) {

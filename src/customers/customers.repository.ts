@@ -31,6 +31,8 @@ export interface CustomerRepository extends PersonalData {
   replace(customer: Customer, expectedVersion: number, requestHash?: string): Promise<void>;
   /** The subset of `ids` that exist. */
   existing(ids: readonly string[]): Promise<Set<string>>;
+  /** The customers who objected to profiling (a filtered scan, for population jobs). */
+  objectors(): Promise<Set<string>>;
   /** One page of the jurisdiction's customers (a scan, for batch jobs); the cursor is opaque. */
   scanPage(limit: number, cursor?: string): Promise<{ customers: Customer[]; nextCursor?: string }>;
 }
@@ -88,6 +90,19 @@ export class DynamoCustomerRepository implements CustomerRepository {
     const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, Limit: limit, ...(cursor ? { ExclusiveStartKey: customerKey(cursor) } : {}) }));
     const last = res.LastEvaluatedKey?.customerId as string | undefined;
     return { customers: (res.Items ?? []).map((i) => CustomerItem.parse(i).profile), ...(last ? { nextCursor: last } : {}) };
+  }
+
+  async objectors() {
+    const out = new Set<string>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new ScanCommand({ TableName: this.tableName, FilterExpression: 'attribute_exists(profile.profilingObjectedAt)', ProjectionExpression: 'customerId', ExclusiveStartKey }),
+      );
+      for (const i of res.Items ?? []) out.add(z.string().parse(i.customerId));
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
   }
 
   async *exportOf(customerId: string): AsyncIterable<Customer> {

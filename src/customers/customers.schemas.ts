@@ -94,6 +94,9 @@ export const CustomerSchema = z
     displayName: z.string().optional(),
     contact: z.object({ email: z.string().optional(), phone: z.string().optional() }),
     consents: z.object({ profiling: Consent, marketing: Consent }),
+    profilingObjectedAt: z.iso.datetime().optional().openapi({
+      description: 'Set when the customer withdrew the profiling consent (an objection, GDPR Art. 21): predictions, segments, AI analyses and personal recommendations are not made for them, and what was derived is deleted; the purchase history stays. Cleared when consent is given again.',
+    }),
     attributes: z.object({
       householdSize: attribute(z.number()).optional(),
       ageBand: attribute(z.string()).optional(),

@@ -1,5 +1,5 @@
 import { sha256Hex } from '../auth/api-keys.ts';
-import { notFound, Problem } from '../http/problem.ts';
+import { erasedCustomer, notFound, Problem } from '../http/problem.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { idempotentCustomerId, newCustomerId } from '../shared/ids.ts';
 import { applyUpdate, decideResidency, newCustomer } from './customers.model.ts';
@@ -15,10 +15,19 @@ export interface ConsentEffects {
   profilingGranted(customerId: string): Promise<void>;
 }
 
+/** What the suppression list says about erased customers (src/privacy). */
+export interface ErasedCheck {
+  erasedCustomers(ids: readonly string[]): Promise<Set<string>>;
+  erasedEmail(email: string): Promise<boolean>;
+}
+
+const erased = () => erasedCustomer();
+
 export interface CustomerServiceDeps {
   region: Region;
   customers: CustomerRepository;
   idempotency: IdempotencyRegistry;
+  erased: ErasedCheck;
   consent: ConsentEffects;
   now: () => number;
 }
@@ -43,6 +52,7 @@ export class CustomerService {
     }
     // The residency guard sent it here because it belongs here; anything else is a routing bug.
     if (residency !== this.deps.region.jurisdiction) throw new Problem(421, 'routing.misdirected', `This deployment does not serve ${residency} customers`);
+    if (input.contact?.email && (await this.deps.erased.erasedEmail(input.contact.email))) throw erased();
     if (!idempotency) {
       const customer = newCustomer(newCustomerId(residency), residency, input, this.iso());
       await this.deps.customers.create(customer);
@@ -53,6 +63,7 @@ export class CustomerService {
       throw new Problem(409, 'customers.idempotencyConflict', 'This idempotency key created a customer in the other jurisdiction');
     }
     const id = await idempotentCustomerId(residency, idempotency.scope, idempotency.key);
+    if ((await this.deps.erased.erasedCustomers([id])).size > 0) throw erased();
     const requestHash = await sha256Hex(JSON.stringify({ ...input, residency }));
     try {
       const customer = newCustomer(id, residency, input, this.iso());
@@ -68,15 +79,16 @@ export class CustomerService {
 
   async get(id: string): Promise<Customer> {
     const customer = await this.deps.customers.get(id);
-    if (!customer) throw notFound('customer');
-    return customer;
+    if (customer) return customer;
+    throw (await this.deps.erased.erasedCustomers([id])).size > 0 ? erased() : notFound('customer');
   }
 
   /** Applies a PATCH with optimistic concurrency, then the consent's effects. */
   async update(id: string, patch: UpdateCustomerInput): Promise<Customer> {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const current = await this.deps.customers.getVersioned(id);
-      if (!current) throw notFound('customer');
+      if (!current) throw (await this.deps.erased.erasedCustomers([id])).size > 0 ? erased() : notFound('customer');
+      if (patch.contact?.email && (await this.deps.erased.erasedEmail(patch.contact.email))) throw erased();
       const next = applyUpdate(current.customer, patch, this.iso());
       try {
         await this.deps.customers.replace(next, current.version, current.requestHash);

@@ -1,5 +1,6 @@
 import type { Fetcher } from '../residency/peers.ts';
 import { Problem } from '../http/problem.ts';
+import type { FastPath } from '../storefront/fast-path.ts';
 
 /**
  * Local stand-in for Cloudflare's anycast: in production a request enters at the nearest data center and
@@ -7,6 +8,11 @@ import { Problem } from '../http/problem.ts';
  * every region; `cadence-edge-region` picks the one a request "arrives" at, else the default.
  */
 export const EDGE_REGION_HEADER = 'cadence-edge-region';
+
+/** The fast path of the region a request enters at (the edge header names it locally). */
+export function edgeFastPath(regionsById: ReadonlyMap<string, { fastPath: FastPath }>, defaultRegion: string): FastPath {
+  return (req) => regionsById.get(req.header(EDGE_REGION_HEADER) ?? defaultRegion)?.fastPath(req);
+}
 
 export function edgeRouter(regionsById: ReadonlyMap<string, Fetcher>, defaultRegion: string) {
   return async (request: Request): Promise<Response> => {

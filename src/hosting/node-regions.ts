@@ -1,6 +1,7 @@
 import { regions as allRegions } from '../../regions/index.ts';
 import { createApp, FEATURES } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
+import { fromRequest, toResponse, type FastPath } from '../storefront/fast-path.ts';
 import { packagedDocsAsset } from './docs-asset.ts';
 import type { Fetcher, Peers } from '../residency/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
@@ -13,6 +14,8 @@ export interface NodeRegionsOptions {
   regions?: readonly Region[];
   connections: (region: Region) => { personal: DynamoConnection; global: DynamoConnection };
   jwtSecret: string;
+  /** The key of the suppression list's keyed hashes. */
+  privacyKey: string;
   corsOrigins?: readonly string[];
   /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
   remotePeers?: Partial<Record<Jurisdiction, string>>;
@@ -39,9 +42,14 @@ export function httpFetcher(baseUrl: string): Fetcher {
  * Several region deployments in one Node process, each with only its own jurisdiction's stores, talking to
  * each other through `fetch` exactly as Workers do through service bindings.
  */
-export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
+/** A region's app in this process: its fetch (warm storefront reads first through the fast path), and the fast path itself. */
+export interface RegionApp extends Fetcher {
+  fastPath: FastPath;
+}
+
+export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp> {
   const served = options.regions ?? allRegions;
-  const apps = new Map<string, Fetcher>();
+  const apps = new Map<string, RegionApp>();
   const peersFor = (region: Region): Peers => {
     const peers: Peers = {};
     for (const jurisdiction of ['EU', 'ROW'] as const) {
@@ -56,22 +64,28 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, Fetcher> {
   };
   const docsAsset = packagedDocsAsset();
   for (const region of served) {
-    const app = createApp(
-      deploymentDeps({
-        region,
-        ...options.connections(region),
-        peers: peersFor(region),
-        jwtSecret: options.jwtSecret,
-        ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-        ...(options.now ? { now: options.now } : {}),
-        ...(options.ai ? { ai: options.ai } : {}),
-        ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
-        ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
-        docsAsset,
-      }),
-      options.features ?? FEATURES,
-    );
-    apps.set(region.id, { fetch: (req) => Promise.resolve(app.fetch(req)) });
+    const deployment = deploymentDeps({
+      region,
+      ...options.connections(region),
+      peers: peersFor(region),
+      jwtSecret: options.jwtSecret,
+      privacyKey: options.privacyKey,
+      ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.ai ? { ai: options.ai } : {}),
+      ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
+      ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
+      docsAsset,
+    });
+    const app = createApp(deployment, options.features ?? FEATURES);
+    const { fastPath } = deployment;
+    apps.set(region.id, {
+      fastPath,
+      fetch: (req) => {
+        const hit = fastPath(fromRequest(req));
+        return hit ? Promise.resolve(toResponse(hit)) : Promise.resolve(app.fetch(req));
+      },
+    });
   }
   return apps;
 }

@@ -4,6 +4,7 @@ import { verifyCustomerToken } from '../auth/customer-tokens.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { AppEnv, Principal } from './context.ts';
+import type { CredentialCache } from './credentials.ts';
 import { notFound, Problem } from './problem.ts';
 
 /** Key records are cached per isolate for this long: a revoked key stops working within a minute. */
@@ -12,6 +13,8 @@ const KEY_CACHE_MS = 60_000;
 export interface AuthDeps {
   apiKeys: ApiKeyRepository;
   jwtSecret: string;
+  /** Verified credentials, shared with the storefront fast path. */
+  credentials: CredentialCache;
   now: () => number;
 }
 
@@ -21,25 +24,18 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   const keys = new TtlCache<ApiKeyRecord | null>(KEY_CACHE_MS, 10_000, deps.now);
   const lookup = async (keyId: string) => (await readThrough(keys, keyId, async () => (await deps.apiKeys.get(keyId)) ?? null, deps.now))?.value ?? undefined;
 
-  // Verified credentials, so a busy storefront key or token is hashed (WebCrypto) once a minute, not on
-  // every request. Only successes are kept, never longer than the key-record cache or the token's expiry.
-  const verified = new Map<string, { principal: Principal; until: number }>();
-
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) throw new Problem(401, 'auth.missing', 'Authorization: Bearer <API key or customer token> is required');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new Problem(401, 'auth.invalid', 'Authorization must be "Bearer <credential>"');
     const credential = m[1]!;
-    const hit = verified.get(credential);
-    if (hit && hit.until > deps.now()) {
-      c.set('principal', hit.principal);
-    } else {
-      const principal = await principalOf(credential, lookup, deps.jwtSecret);
-      if (verified.size > 10_000) verified.clear();
-      verified.set(credential, { principal, until: Math.min(deps.now() + KEY_CACHE_MS, expiryOf(principal)) });
-      c.set('principal', principal);
+    let principal = deps.credentials.get(credential);
+    if (!principal) {
+      principal = await principalOf(credential, lookup, deps.jwtSecret);
+      deps.credentials.set(credential, principal);
     }
+    c.set('principal', principal);
     await next();
   };
 }
@@ -58,14 +54,13 @@ async function principalOf(
     if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid();
     return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) };
   }
+  // Token times are checked against the real clock, as hono/jwt checks `exp` against it.
   const token = await verifyCustomerToken(jwtSecret, credential);
   if (!token) throw invalid();
   return { kind: 'customer', customerId: token.customerId, expiresAt: token.expiresAt };
 }
 
-const expiryOf = (p: Principal) => (p.kind === 'customer' ? p.expiresAt : Number.POSITIVE_INFINITY);
-
-function hasScope(principal: Principal, scope: Scope): boolean {
+export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.kind === 'apiKey' && (principal.scopes.has(scope) || principal.scopes.has('admin'));
 }
 

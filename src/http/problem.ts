@@ -34,3 +34,7 @@ export class Problem extends Error {
 
 export const notFound = (what: 'customer' | 'product' | 'route') =>
   new Problem(404, `${what === 'route' ? 'request' : `${what}s`}.notFound`, `${what[0]!.toUpperCase()}${what.slice(1)} not found`);
+
+/** Anything about a customer who was erased at their request (the suppression list knows the id or email). */
+export const erasedCustomer = (extra: Record<string, unknown> = {}) =>
+  new Problem(410, 'customers.erased', 'This customer was erased at their request; nothing about them is stored or accepted', extra);

@@ -1,5 +1,6 @@
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import type { CustomerRepository } from '../customers/customers.repository.ts';
-import type { PredictionRepository } from '../predictions/predictions.repository.ts';
+import { viewOf, type PredictionRepository } from '../predictions/predictions.repository.ts';
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { etagOf } from '../shared/etag.ts';
@@ -82,6 +83,7 @@ export class Analyses {
     };
     const customer = await this.consentNow(customerId);
     if (!customer) return skip('customer_gone');
+    if (objectsToProfiling(customer)) return skip('objected');
     const predictions = await this.deps.predictions.get(customerId);
     if (!predictions) return skip('no_purchases');
     const existing = await this.deps.analyses.get(customerId);
@@ -89,8 +91,9 @@ export class Analyses {
       return skip('unchanged', existing.source);
     }
     const segment = await this.deps.segmentName(customerId);
-    const { input, name } = await this.deps.inputs.forModel(customerId, predictions.view, customer, segment);
-    const work: Work = { job, view: predictions.view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
+    const view = viewOf(predictions);
+    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment);
+    const work: Work = { job, view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
 
     if (recorded) {
       if (recorded.outcome !== 'answer') return this.fallback(work, recorded.outcome, spent);
@@ -126,7 +129,7 @@ export class Analyses {
     }
     const record = (usage: Usage, outcome: LedgerLine['outcome'], answer?: AnalysisAnswer) => {
       pacer.settle(TOKEN_ESTIMATE, usage.inputTokens + usage.outputTokens);
-      return this.deps.ledger.record(customerId, jobId, analyzer.modelId, usage, outcome, answer);
+      return this.deps.ledger.record(customerId, jobId, analyzer.modelId, usage, outcome, work.input, answer);
     };
     let result;
     try {

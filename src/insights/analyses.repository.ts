@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { batchGetAll } from '../storage/batch.ts';
 import { deleteIf } from '../storage/conditional.ts';
-import { insightItemKeys, insightKey } from '../storage/keys.ts';
+import { expired, expiresAt, insightItemKeys, insightKey, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { AnalysisAnswer } from './analysis.schema.ts';
 import { FALLBACK_REASONS, type StoredAnalysis } from './insights.model.ts';
 
@@ -26,6 +26,8 @@ export interface AnalysisRepository {
   put(a: StoredAnalysis): Promise<void>;
   /** Deletes the stored analysis if the model wrote it (consent withdrawn); a statistical one may stay. */
   deleteModelAnalysis(customerId: string): Promise<boolean>;
+  /** Deletes the stored analysis whatever produced it (an objection to profiling). */
+  delete(customerId: string): Promise<void>;
   /** Several customers' analyses at once (BatchGetItem). */
   many(customerIds: readonly string[]): Promise<Map<string, StoredAnalysis>>;
 }
@@ -37,15 +39,17 @@ export class DynamoAnalysisRepository implements AnalysisRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** An analysis not renewed this long expires (TTL): active customers' are renewed at least weekly. */
+    private readonly inactiveDays = 2 * 365,
   ) {}
 
   async get(customerId: string) {
     const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(customerId), ConsistentRead: true }))).Item;
-    return item ? parse(item) : undefined;
+    return item && !expired(item, Date.now()) ? parse(item) : undefined;
   }
 
   async put(a: StoredAnalysis) {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...a, ...key(a.customerId) } }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...a, ...key(a.customerId), [TTL_ATTRIBUTE]: expiresAt(Date.parse(a.computedAt), this.inactiveDays) } }));
   }
 
   deleteModelAnalysis(customerId: string) {
@@ -56,6 +60,10 @@ export class DynamoAnalysisRepository implements AnalysisRepository {
       ExpressionAttributeNames: { '#s': 'source' },
       ExpressionAttributeValues: { ':b': 'bedrock' },
     });
+  }
+
+  async delete(customerId: string) {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key(customerId) }));
   }
 
   async many(customerIds: readonly string[]) {

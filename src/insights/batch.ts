@@ -53,7 +53,7 @@ export class DailyBatch {
     for (const customer of customers) {
       const p = predictions.get(customer.id);
       const analysis = analyses.get(customer.id);
-      if (!p || p.view.data.lastPurchase < activeSince) counts.inactive++;
+      if (!p || p.lastPurchase < activeSince) counts.inactive++;
       else if (!customer.consents.profiling.granted) counts.noConsent++;
       else if (analysis && unchanged(analysis, p.lineCount, true, deps.modelId)) counts.unchanged++;
       else if ((await deps.refresh.request(customer.id, 'batch')).created) counts.enqueued++;

@@ -1,3 +1,4 @@
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import type { ConsentEffects } from '../customers/customers.service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -28,7 +29,7 @@ export class InsightConsent implements ConsentEffects {
   constructor(private readonly deps: InsightConsentDeps) {}
 
   async profilingWithdrawn(customerId: string): Promise<void> {
-    await this.purge(customerId);
+    await this.purge(customerId, true);
     await this.deps.queue.send({ kind: 'insights.purge', customerId }, { delaySeconds: PURGE_AFTER_SECONDS });
   }
 
@@ -39,11 +40,13 @@ export class InsightConsent implements ConsentEffects {
   /** The delayed purge: only if consent is still withdrawn. */
   async purgeIfWithdrawn(customerId: string): Promise<void> {
     const customer = (await this.deps.customers.getVersioned(customerId))?.customer;
-    if (!customer?.consents.profiling.granted) await this.purge(customerId);
+    if (!customer?.consents.profiling.granted) await this.purge(customerId, customer === undefined || objectsToProfiling(customer));
   }
 
-  private async purge(customerId: string): Promise<void> {
-    await this.deps.analyses.deleteModelAnalysis(customerId);
+  /** The model's analyses go; after an objection the statistical one too (nothing derived stays). */
+  private async purge(customerId: string, objected: boolean): Promise<void> {
+    if (objected) await this.deps.analyses.delete(customerId);
+    else await this.deps.analyses.deleteModelAnalysis(customerId);
     await this.deps.ledger.dropAllPendingAnswers(customerId);
     this.deps.changed(customerId);
   }

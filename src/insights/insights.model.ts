@@ -1,6 +1,6 @@
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 import type { AnalysisAnswer } from './analysis.schema.ts';
-import { PROMPT_VERSION } from './prompt.ts';
+import { PROMPT_VERSION, type PseudonymousInput } from './prompt.ts';
 
 /** Why an analysis is statistical rather than the model's. */
 export type FallbackReason = 'no_consent' | 'unconfigured' | 'over_budget' | 'circuit_open' | 'unavailable' | 'timeout' | 'invalid_answer' | 'refused';
@@ -28,7 +28,7 @@ export interface StoredAnalysis {
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
 export type JobReason = 'on_demand' | 'stale' | 'batch' | 'pattern_change';
-export type JobResult = { source: StoredAnalysis['source']; fallbackReason?: FallbackReason; costUsd: number; skipped?: 'unchanged' | 'customer_gone' | 'no_purchases' };
+export type JobResult = { source: StoredAnalysis['source']; fallbackReason?: FallbackReason; costUsd: number; skipped?: 'unchanged' | 'customer_gone' | 'no_purchases' | 'objected' };
 
 export interface AnalysisJob {
   jobId: string;
@@ -60,6 +60,8 @@ export interface LedgerLine {
   outcome: 'answer' | FallbackReason;
   /** The model's answer until the analysis is stored: a redelivered job uses it instead of calling again. */
   pendingAnswer?: AnalysisAnswer;
+  /** What was sent to the model (pseudonymous: purchases and figures, no name, no id): a customer's export shows it. */
+  input?: PseudonymousInput;
 }
 
 export type CountedLedgerLine = LedgerLine & { counted: { day: boolean; month: boolean } };

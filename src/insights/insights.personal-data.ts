@@ -1,11 +1,17 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PersonalData } from '../privacy/personal-data.ts';
-import { insightItemKeys } from '../storage/keys.ts';
+import { anonymousLedgerKey, insightItemKeys } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import { StoredAnalysisItem } from './analyses.repository.ts';
 import { AnalysisJobItem } from './jobs.repository.ts';
 import { LedgerItem } from './ledger.repository.ts';
+
+/** A key for an anonymised ledger line: the same for the same line (retries do not copy twice), unlinkable. */
+async function unlinkable(jobId: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`ledger-anon\u0000${jobId}`));
+  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** One record of the insights table, by kind (what an export lists). */
 export type InsightRecord =
@@ -38,7 +44,19 @@ export class InsightsPersonalData implements PersonalData {
     }
   }
 
-  eraseOf(customerId: string): Promise<number> {
+  /**
+   * Erases the customer's partition; the cost-ledger lines are kept first without the customer: a copy
+   * of each line's figures (model, region, tokens, price, cost, outcome, time; not the answer, not the
+   * input, not the job id) goes to the month's anonymous partition under a key no one can link back.
+   */
+  async eraseOf(customerId: string): Promise<number> {
+    for await (const page of partitionPages(this.doc, this.tableName, customerId)) {
+      for (const item of page.filter((i) => String(i.itemKey).startsWith(insightItemKeys.ledgerPrefix))) {
+        const line = LedgerItem.parse(item);
+        const anonymous = { at: line.at, modelId: line.modelId, region: line.region, calls: line.calls, inputTokens: line.inputTokens, outputTokens: line.outputTokens, pricePerMillion: line.pricePerMillion, costUsd: line.costUsd, outcome: line.outcome };
+        await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...anonymousLedgerKey(line.at.slice(0, 7), await unlinkable(line.jobId)), ...anonymous } }));
+      }
+    }
     return erasePartition(this.doc, this.tableName, keyAttributes(this.table), customerId);
   }
 }

@@ -7,13 +7,19 @@ import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { JURISDICTION_PREFIXED_ID } from '../residency/jurisdiction.ts';
 import { BatchSchema, CostsSchema, Day, InsightsSchema, insightView, JobSchema, jobView, MAX_REPORT_DAYS } from './insights.schemas.ts';
+import { jsonBytes } from '../http/json-bytes.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
+import { variantFor } from '../storefront/fast-path.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import type { InsightsService } from './insights.service.ts';
 
 export interface InsightRoutesDeps {
   insights: InsightsService;
+  views: ViewCache;
   now: () => number;
 }
+
+const encoder = new TextEncoder();
 
 const getInsights = createRoute({
   method: 'get',
@@ -78,12 +84,20 @@ const getCosts = createRoute({
 export function insightRoutes(deps: InsightRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(getInsights, async (c) => {
-      const read = await deps.insights.serve(c.req.valid('param').id);
+      const { id } = c.req.valid('param');
+      const generation = deps.views.mark();
+      const read = await deps.insights.serve(id);
       const asCustomer = c.var.principal.kind === 'customer';
       const etag = `W/"${read.analysis.etag.replaceAll('"', '')}-${read.status[0]}${asCustomer ? 'c' : 'o'}"`;
       const headers = { etag, ...cacheHeaders({ ageSeconds: read.ageSeconds, stale: read.stale === true }) };
+      const view = insightView(read, asCustomer);
+      const body = JSON.stringify(view);
+      // Only a fresh analysis is served by the fast path: a stale one must go through the read that asks for a refresh.
+      if (read.status === 'fresh' && !read.stale) {
+        deps.views.put(id, 'insights', variantFor('insights', asCustomer), { body: encoder.encode(body), etag, computedAt: Date.parse(read.analysis.computedAt) }, generation);
+      }
       if ((c.req.header('if-none-match') ?? '').split(',').some((t) => t.trim() === etag)) return c.body(null, 304, headers);
-      return c.json(insightView(read, asCustomer), 200, headers);
+      return jsonBytes<typeof view, 200>(c, body, 200, headers);
     })
     .openapi(refresh, async (c) => {
       const job = await deps.insights.refreshNow(c.req.valid('param').id);

@@ -40,7 +40,7 @@ export const JobSchema = z
         source: z.enum(['bedrock', 'statistical']),
         fallbackReason: FallbackReason.optional(),
         costUsd: z.number(),
-        skipped: z.enum(['unchanged', 'customer_gone', 'no_purchases']).optional(),
+        skipped: z.enum(['unchanged', 'customer_gone', 'no_purchases', 'objected']).optional(),
       })
       .optional(),
     error: z.string().optional(),

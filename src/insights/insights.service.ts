@@ -1,5 +1,8 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
+import type { Customer } from '../customers/customers.schemas.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { JobHandlers } from '../jobs/messages.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
@@ -25,6 +28,7 @@ import { patternChanged, type JobReason } from './insights.model.ts';
 import { InsightReads, type InsightRead } from './read.ts';
 import { customerOfJob } from '../residency/jurisdiction.ts';
 import { RefreshRequests } from './refresh.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 
 export interface InsightsDeps {
   region: Region;
@@ -45,6 +49,8 @@ export interface InsightsDeps {
   analyzer?: Analyzer;
   /** Global budgets; the region's own are in its region file. */
   budgets: Budgets;
+  /** The storefront's serialized views, forgotten with the analysis they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
@@ -70,7 +76,10 @@ export class InsightsService {
     this.refresh = new RefreshRequests({ jobs: store.jobs, queue: deps.queue, now });
     const inputs = new AnalysisInputs({ purchases: deps.purchases, catalog: deps.catalog });
     this.reads = new InsightReads({ analyses: store.analyses, predictions: deps.predictions, refresh: this.refresh, inputs, now });
-    const changed = (customerId: string) => this.reads.forget(customerId);
+    const changed = (customerId: string) => {
+      this.reads.forget(customerId);
+      deps.views?.forget(customerId);
+    };
     const ledger = new CostLedger({ region: deps.region, ledger: store.ledger, costs: store.costs, spent: () => this.budget.invalidate(), now });
     const analyses = new Analyses({
       region: deps.region,
@@ -106,7 +115,9 @@ export class InsightsService {
   async serve(customerId: string): Promise<InsightRead> {
     const read = await this.reads.read(customerId, await this.deps.currentLineCount(customerId));
     if (read) return read;
-    if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+    const customer = await this.deps.customers.get(customerId);
+    if (!customer) throw notFound('customer');
+    if (objectsToProfiling(customer)) throw profilingObjected();
     throw new Problem(404, 'insights.noPurchases', 'Nothing to analyse yet: the customer has no purchases');
   }
 
@@ -136,7 +147,10 @@ export class InsightsService {
   }
 
   /** After a recompute: a purchase that changes the pattern materially asks for a new analysis. */
-  async afterRecompute(customerId: string, prediction: CustomerPrediction): Promise<void> {
+  async afterRecompute(customerId: string, prediction: CustomerPrediction, customer: Customer | undefined): Promise<void> {
+    // Without consent the analysis is the statistical one, made when it is first read (and when the
+    // purchases have moved past it): no job per purchase batch for the customers who did not consent.
+    if (!customer?.consents.profiling.granted) return;
     const analysis = await this.deps.store.analyses.get(customerId);
     if (!analysis?.basis || patternChanged(analysis.basis, prediction.products)) await this.refresh.request(customerId, 'pattern_change');
   }

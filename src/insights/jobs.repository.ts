@@ -19,7 +19,7 @@ export const AnalysisJobItem = z.object({
       source: z.enum(['bedrock', 'statistical']),
       fallbackReason: z.enum(FALLBACK_REASONS).optional(),
       costUsd: z.number(),
-      skipped: z.enum(['unchanged', 'customer_gone', 'no_purchases']).optional(),
+      skipped: z.enum(['unchanged', 'customer_gone', 'no_purchases', 'objected']).optional(),
     })
     .optional(),
   error: z.string().optional(),

@@ -4,6 +4,7 @@ import { putIf, updateIf } from '../storage/conditional.ts';
 import { insightItemKeys, insightKey } from '../storage/keys.ts';
 import { AnalysisAnswer } from './analysis.schema.ts';
 import { FALLBACK_REASONS, type CountedLedgerLine, type LedgerLine } from './insights.model.ts';
+import type { PseudonymousInput } from './prompt.ts';
 
 export const LedgerItem = z.object({
   customerId: z.string(),
@@ -18,6 +19,7 @@ export const LedgerItem = z.object({
   costUsd: z.number(),
   outcome: z.union([z.literal('answer'), z.enum(FALLBACK_REASONS)]),
   pendingAnswer: AnalysisAnswer.optional(),
+  input: z.custom<PseudonymousInput>((v) => typeof v === 'object' && v !== null).optional(),
   countedDay: z.boolean().default(false),
   countedMonth: z.boolean().default(false),
 });

@@ -5,6 +5,7 @@ import type { CostStore } from './costs.repository.ts';
 import type { CountedLedgerLine, LedgerLine } from './insights.model.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
 import { costOf, priceOf } from './pricing.ts';
+import type { PseudonymousInput } from './prompt.ts';
 
 export interface CostLedgerDeps {
   region: Region;
@@ -25,7 +26,7 @@ export class CostLedger {
   constructor(private readonly deps: CostLedgerDeps) {}
 
   /** The line of a call that was made (not written when no call went out). */
-  async record(customerId: string, jobId: string, modelId: string, usage: Usage, outcome: LedgerLine['outcome'], answer?: AnalysisAnswer): Promise<LedgerLine> {
+  async record(customerId: string, jobId: string, modelId: string, usage: Usage, outcome: LedgerLine['outcome'], input: PseudonymousInput, answer?: AnalysisAnswer): Promise<LedgerLine> {
     const line: LedgerLine = {
       customerId,
       jobId,
@@ -36,6 +37,7 @@ export class CostLedger {
       pricePerMillion: priceOf(modelId)!,
       costUsd: costOf(modelId, usage),
       outcome,
+      input,
       ...(answer ? { pendingAnswer: answer } : {}),
     };
     if (usage.calls > 0) await this.deps.ledger.put(line);

@@ -1,4 +1,4 @@
-import type { PredictionRepository } from '../predictions/predictions.repository.ts';
+import { viewOf, type PredictionRepository } from '../predictions/predictions.repository.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { analysisEtag } from './analyse.ts';
@@ -58,7 +58,7 @@ export class InsightReads {
     const refreshJobId = this.deps.refresh.recent(customerId) ?? (await this.requestQuietly(customerId, analysis ? 'stale' : 'on_demand'));
     const job = refreshJobId ? { refreshJobId } : {};
     if (analysis) return { analysis, status: 'stale', ...job, ageSeconds: age(analysis) };
-    const answer = await this.deps.inputs.statistical(customerId, predictions!.view);
+    const answer = await this.deps.inputs.statistical(customerId, viewOf(predictions!));
     const computedAt = new Date(now).toISOString();
     const provisional: StoredAnalysis = {
       customerId,

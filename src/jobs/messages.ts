@@ -15,6 +15,10 @@ export const JobMessage = z.discriminatedUnion('kind', [
     .refine((m) => customerOfJob(m.jobId) === m.customerId, { message: 'the job id does not name the customer', path: ['jobId'] }),
   /** Delete the model's analyses of a customer who withdrew consent (again, after replication). */
   z.object({ kind: z.literal('insights.purge'), customerId: CustomerId }).strict(),
+  /** Erase a customer (the request record is in the privacy table; a second pass verifies). */
+  z.object({ kind: z.literal('privacy.erase'), requestId: z.string().regex(/^prq_(eu|row)_[0-9a-f]{24}$/), customerId: CustomerId, verify: z.boolean().optional() }).strict(),
+  /** Recompute these customers' predictions from their stored lines (after a bulk ingest). */
+  z.object({ kind: z.literal('predictions.recompute'), customerIds: z.array(CustomerId).min(1).max(100) }).strict(),
   /** One page of a daily analysis batch. */
   z
     .object({ kind: z.literal('insights.batch'), batchId: z.string().regex(JURISDICTION_PREFIXED_ID), page: z.number().int().min(0), cursor: z.string().min(1).optional() })

@@ -2,7 +2,7 @@ import { regions } from '../../regions/index.ts';
 import { apiKeyRecord, DynamoApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import { documentClient, dynamoClient, type DynamoConnection } from '../storage/client.ts';
-import { ensureTables, globalTableDefinitions, personalTableDefinitions } from '../storage/tables.ts';
+import { ensureTables, globalTableDefinitions, jurisdictionTableDefinitions } from '../storage/tables.ts';
 import type { StoreName } from './dynamo-stores.ts';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -19,7 +19,7 @@ export function homeRegion(jurisdiction: Jurisdiction): Region {
 /** Creates every table in the store that holds it: personal tables per jurisdiction, global ones once. */
 export async function createLocalTables(endpoints: Record<StoreName, string>): Promise<void> {
   for (const jurisdiction of ['EU', 'ROW'] as const) {
-    await ensureTables(dynamoClient(localConnection(endpoints[jurisdiction])), personalTableDefinitions(homeRegion(jurisdiction)));
+    await ensureTables(dynamoClient(localConnection(endpoints[jurisdiction])), jurisdictionTableDefinitions(homeRegion(jurisdiction)));
   }
   await ensureTables(dynamoClient(localConnection(endpoints.GLOBAL)), globalTableDefinitions(regions[0]!));
 }

@@ -5,6 +5,7 @@ import { generateApiKey } from '../auth/api-keys.ts';
 export interface LocalSecrets {
   adminKey: string;
   jwtSecret: string;
+  privacyKey: string;
 }
 
 /** The local stack's generated secrets, if it has run with this data folder before. */
@@ -17,7 +18,7 @@ export function readLocalSecrets(dataDir: string): Partial<LocalSecrets> {
 export function localSecrets(dataDir: string | undefined, given: Partial<LocalSecrets>): LocalSecrets {
   const file = dataDir ? join(dataDir, 'local-secrets.json') : undefined;
   const stored = dataDir ? readLocalSecrets(dataDir) : {};
-  const generated = { adminKey: stored.adminKey ?? generateApiKey(), jwtSecret: stored.jwtSecret ?? generateApiKey().slice(4) };
+  const generated = { adminKey: stored.adminKey ?? generateApiKey(), jwtSecret: stored.jwtSecret ?? generateApiKey().slice(4), privacyKey: stored.privacyKey ?? generateApiKey().slice(4) };
   if (file) writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
   return { ...generated, ...given };
 }

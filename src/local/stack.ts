@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AiEnv, aiSettings } from '../config/env.ts';
-import { edgeRouter } from '../hosting/edge-router.ts';
+import { edgeFastPath, edgeRouter } from '../hosting/edge-router.ts';
 import { serveFetch } from '../node.ts';
 import { createLocalTables, localConnection, registerApiKey } from './bootstrap.ts';
 import { generateDemoData } from './demo-data.ts';
@@ -75,10 +75,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
         }),
         jwtSecret: secrets.jwtSecret,
+        privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
         ai: aiSettings(AiEnv.parse(options.aiEnv ?? {})),
       });
-      const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port);
+      const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port, '127.0.0.1', {}, edgeFastPath(apps, options.edgeRegion));
       url = server.url;
       stopServer = server.close;
     } else {
@@ -89,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: options.port,
         endpoints: stores.endpoints,
         jwtSecret: secrets.jwtSecret,
+        privacyKey: secrets.privacyKey,
         defaultRegion: options.edgeRegion,
         corsOrigins: options.corsOrigins ?? [],
         bundlePath,

@@ -51,6 +51,7 @@ export interface WorkerdStackOptions {
   port: number;
   endpoints: Record<StoreName, string>;
   jwtSecret: string;
+  privacyKey: string;
   defaultRegion: string;
   corsOrigins?: string[];
   bundlePath: string;
@@ -82,6 +83,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
     bindings: {
       CADENCE_REGION: region.id,
       CADENCE_JWT_SECRET: options.jwtSecret,
+      CADENCE_PRIVACY_KEY: options.privacyKey,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],

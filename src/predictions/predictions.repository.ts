@@ -4,28 +4,51 @@ import type { PersonalData } from '../privacy/personal-data.ts';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 import { batchGetAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import { modelKeys, predictionKey } from '../storage/keys.ts';
+import { expired, expiresAt, modelKeys, predictionKey, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import type { PopulationModel } from './model/population.ts';
 import { NO_CURRENCY } from './model/history.ts';
-import { PredictionDataSchema, PredictionsViewSchema } from './predictions.schemas.ts';
+import { PredictionDataSchema, PredictionsViewSchema, type PredictionsView } from './predictions.schemas.ts';
 
 /** Predictions stored before spend was kept per currency read as "no currency" until recomputed. */
 const StoredView = PredictionsViewSchema.extend({
   data: PredictionDataSchema.extend({ currency: z.string().default(NO_CURRENCY), spendByCurrency: z.record(z.string(), z.number()).default({}) }),
 });
 
-/** A customer's stored predictions: the served JSON as is, with its validator. */
+/**
+ * A customer's stored predictions: the served JSON as it goes on the wire (`body`, serialized once when
+ * computed, validated then), with its validator. A read parses only this envelope, never the body.
+ */
 const StoredPredictionsSchema = z.object({
   customerId: z.string(),
   etag: z.string(),
   computedAt: z.string(),
   /** How many purchase lines it was computed from; lines are never removed, so more is newer. */
   lineCount: z.number().int(),
-  view: StoredView,
+  /** The last purchase day (for retention: derived data of inactive customers expires). */
+  lastPurchase: z.string(),
+  body: z.string(),
 });
 export type StoredPredictions = z.infer<typeof StoredPredictionsSchema>;
+
+const views = new WeakMap<StoredPredictions, PredictionsView>();
+/** The predictions as an object, for code that works with them (parsed once per stored item). */
+export function viewOf(stored: StoredPredictions): PredictionsView {
+  let view = views.get(stored);
+  if (!view) {
+    view = JSON.parse(stored.body) as PredictionsView;
+    views.set(stored, view);
+  }
+  return view;
+}
+
+/** An item written before bodies were stored serialized: its view map becomes the body, checked once. */
+function fromItem(item: Record<string, unknown>): StoredPredictions {
+  if (typeof item.body === 'string') return StoredPredictionsSchema.parse(item);
+  const view = StoredView.parse(item.view);
+  return StoredPredictionsSchema.parse({ ...item, lastPurchase: view.data.lastPurchase, body: JSON.stringify(view) });
+}
 
 export interface PredictionRepository extends PersonalData {
   get(customerId: string): Promise<StoredPredictions | undefined>;
@@ -49,17 +72,20 @@ export class DynamoPredictionRepository implements PredictionRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Predictions of a customer inactive this long expire (TTL). */
+    private readonly inactiveDays = 2 * 365,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(customerId: string) {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: predictionKey(customerId) }));
-    return res.Item ? StoredPredictionsSchema.parse(res.Item) : undefined;
+    return res.Item && !expired(res.Item, this.now()) ? fromItem(res.Item) : undefined;
   }
 
   putIfNotOlder(p: StoredPredictions) {
     return putIf(this.doc, {
       TableName: this.tableName,
-      Item: { ...p, ...predictionKey(p.customerId) },
+      Item: { ...p, ...predictionKey(p.customerId), [TTL_ATTRIBUTE]: expiresAt(Date.parse(p.lastPurchase), this.inactiveDays) },
       ConditionExpression: 'attribute_not_exists(customerId) OR lineCount <= :n',
       ExpressionAttributeValues: { ':n': p.lineCount },
     });
@@ -68,13 +94,13 @@ export class DynamoPredictionRepository implements PredictionRepository {
   async many(customerIds: readonly string[]) {
     const items = await batchGetAll(this.doc, this.tableName, [...new Set(customerIds)].map(predictionKey));
     return new Map(items.map((i) => {
-      const p = StoredPredictionsSchema.parse(i);
+      const p = fromItem(i);
       return [p.customerId, p] as const;
     }));
   }
 
-  async *exportOf(customerId: string): AsyncIterable<StoredPredictions> {
-    for await (const page of partitionPages(this.doc, this.tableName, customerId)) yield* page.map((i) => StoredPredictionsSchema.parse(i));
+  async *exportOf(customerId: string): AsyncIterable<PredictionsView> {
+    for await (const page of partitionPages(this.doc, this.tableName, customerId)) yield* page.map((i) => viewOf(fromItem(i)));
   }
 
   eraseOf(customerId: string): Promise<number> {

@@ -7,12 +7,18 @@ import { validationHook } from '../http/validation.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
 import { matchesEtag } from '../shared/etag.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
-import { PredictionsViewSchema } from './predictions.schemas.ts';
+import { jsonBytes } from '../http/json-bytes.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
+import { PredictionsViewSchema, type PredictionsView } from './predictions.schemas.ts';
 import type { PredictionService } from './predictions.service.ts';
 
 export interface PredictionRoutesDeps {
   predictions: PredictionService;
+  views: ViewCache;
+  now: () => number;
 }
+
+const encoder = new TextEncoder();
 
 const getPredictions = createRoute({
   method: 'get',
@@ -59,10 +65,15 @@ const refit = createRoute({
 export function predictionRoutes(deps: PredictionRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(getPredictions, async (c) => {
-      const found = await deps.predictions.serve(c.req.valid('param').id);
-      const headers = { etag: found.stored.etag, ...cacheHeaders(found) };
-      if (matchesEtag(c.req.header('if-none-match'), found.stored.etag)) return c.body(null, 304, headers);
-      return c.json(found.stored.view, 200, headers);
+      const { id } = c.req.valid('param');
+      const generation = deps.views.mark();
+      const found = await deps.predictions.serve(id);
+      const { stored } = found;
+      // The fast path serves the next reads of this isolate from these bytes (a stale answer is not kept).
+      if (!found.stale) deps.views.put(id, 'predictions', '', { body: encoder.encode(stored.body), etag: stored.etag, computedAt: deps.now() - found.ageSeconds * 1000 }, generation);
+      const headers = { etag: stored.etag, ...cacheHeaders(found) };
+      if (matchesEtag(c.req.header('if-none-match'), stored.etag)) return c.body(null, 304, headers);
+      return jsonBytes<PredictionsView, 200>(c, stored.body, 200, headers);
     })
     // The residency guard sent a request for another jurisdiction there: this one refits its own.
     .openapi(refit, async (c) => c.json(await deps.predictions.refit(), 200));

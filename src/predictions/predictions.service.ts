@@ -1,5 +1,8 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
+import type { Customer } from '../customers/customers.schemas.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { ProductRepository } from '../products/products.repository.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
@@ -10,24 +13,28 @@ import { etagOf } from '../shared/etag.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
-import { buildHistory, type CustomerHistory, type PurchaseEvent } from './model/history.ts';
+import { buildHistory, type CustomerHistory } from './model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
+import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
 import { toView } from './view.ts';
 
 export interface PredictionServiceDeps {
   region: Region;
   purchases: PurchaseRepository;
-  customers: Pick<CustomerRepository, 'get'>;
+  customers: Pick<CustomerRepository, 'get' | 'objectors'>;
   catalog: Pick<ProductRepository, 'many'>;
   predictions: PredictionRepository;
   models: ModelRepository;
+  /** The storefront's serialized views, forgotten with the predictions they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
 /** Told about every customer whose predictions were just computed (segments assign, insights look for changes). */
-export type ComputedListener = (customerId: string, history: CustomerHistory, prediction: CustomerPrediction) => Promise<void>;
+export type ComputedListener = (customerId: string, history: CustomerHistory, prediction: CustomerPrediction, customer: Customer | undefined) => Promise<void>;
 
 export interface RefitReport {
   jurisdiction: string;
@@ -52,7 +59,6 @@ export interface CustomerSnapshot {
 }
 
 type CurrentModel = { model: PopulationModel; fittedAt?: string };
-type CatalogFacts = Map<string, { category: string; consumable: boolean }>;
 
 const MODEL_CACHE_MS = 5 * 60_000;
 const READ_CACHE_MS = 60_000;
@@ -67,8 +73,11 @@ export class PredictionService {
   private model: { value: CurrentModel; until: number } | undefined;
   private readonly listeners: ComputedListener[] = [];
 
+  private readonly source: HistorySource;
+
   constructor(private readonly deps: PredictionServiceDeps) {
     this.reads = new TtlCache(READ_CACHE_MS, 10_000, deps.now);
+    this.source = new HistorySource(deps);
   }
 
   /** Adds a listener told about every recomputed customer (best effort: its failure is logged). */
@@ -89,7 +98,9 @@ export class PredictionService {
   async serve(customerId: string): Promise<PredictionsRead> {
     const found = await this.read(customerId);
     if (found) return found;
-    if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+    const customer = await this.deps.customers.get(customerId);
+    if (!customer) throw notFound('customer');
+    if (objectsToProfiling(customer)) throw profilingObjected();
     throw new Problem(404, 'predictions.notFound', 'No predictions yet: the customer has no purchases');
   }
 
@@ -97,14 +108,19 @@ export class PredictionService {
   async recompute(customerIds: readonly string[]): Promise<number> {
     const m = await this.currentModel();
     const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
+      const customer = await this.deps.customers.get(id);
+      if (customer && objectsToProfiling(customer)) {
+        await this.profilingWithdrawn(id); // a stray one from before the objection goes too
+        return 0;
+      }
       const lines = await this.deps.purchases.allOf(id);
       if (lines.length === 0) return 0;
-      const { stored, history, prediction } = await this.compute(id, lines, await this.catalogFacts(lines), m);
+      const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m);
       await this.deps.predictions.putIfNotOlder(stored);
-      this.reads.delete(id);
+      this.invalidate(id);
       for (const listener of this.listeners) {
         // Best effort: a listener's failure (segment assignment) must not fail the recompute.
-        await listener(id, history, prediction).catch((err: unknown) => {
+        await listener(id, history, prediction, customer).catch((err: unknown) => {
           console.error(JSON.stringify({ level: 'error', msg: 'after-recompute listener failed', error: String(err) }));
         });
       }
@@ -116,9 +132,9 @@ export class PredictionService {
   /** Every customer's history and predictions under the current model, from a scan (nothing is stored). */
   async snapshot(): Promise<CustomerSnapshot[]> {
     const m = await this.currentModel();
-    const { byCustomer, catalog } = await this.loadAll();
+    const { byCustomer, catalog } = await this.source.all();
     return [...byCustomer].map(([customerId, lines]) => {
-      const history = buildHistory(this.events(lines, catalog));
+      const history = buildHistory(eventsOf(lines, catalog));
       return { customerId, history, prediction: predictCustomer(history, m.model, this.asOfDay()) };
     });
   }
@@ -129,8 +145,8 @@ export class PredictionService {
    */
   async refit(): Promise<RefitReport> {
     const started = this.deps.now();
-    const { byCustomer, catalog, count } = await this.loadAll();
-    const histories = [...byCustomer.values()].map((lines) => buildHistory(this.events(lines, catalog)));
+    const { byCustomer, catalog, count } = await this.source.all();
+    const histories = [...byCustomer.values()].map((lines) => buildHistory(eventsOf(lines, catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
     const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
     const m = { model: fitted, fittedAt };
@@ -142,7 +158,7 @@ export class PredictionService {
     // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
     await mapLimit(computed, 16, async (stored) => {
       await this.deps.predictions.putIfNotOlder(stored);
-      this.reads.delete(stored.customerId);
+      this.invalidate(stored.customerId);
     });
     return {
       jurisdiction: this.deps.region.jurisdiction,
@@ -157,7 +173,23 @@ export class PredictionService {
 
   /** Forgets a customer's cached predictions in this isolate. */
   forget(customerId: string): void {
+    this.invalidate(customerId);
+  }
+
+  /** The customer's predictions changed: this isolate's read cache and serialized views forget them. */
+  private invalidate(customerId: string): void {
     this.reads.delete(customerId);
+    this.deps.views?.forget(customerId);
+  }
+
+  /** An objection to profiling: the customer's predictions go, and are not made again until consent. */
+  async profilingWithdrawn(customerId: string): Promise<void> {
+    await this.deps.predictions.eraseOf(customerId);
+    this.invalidate(customerId);
+  }
+
+  async profilingGranted(customerId: string): Promise<void> {
+    await this.recompute([customerId]);
   }
 
   /** Predictions are "as of the end of today": today's purchases count, and those a little ahead of our clock. */
@@ -175,41 +207,13 @@ export class PredictionService {
     return value;
   }
 
-  private async catalogFacts(lines: readonly PurchaseLine[]): Promise<CatalogFacts> {
-    const products = await this.deps.catalog.many(lines.map((l) => l.productId));
-    return new Map([...products].map(([id, p]) => [id, { category: p.category, consumable: p.consumable }]));
-  }
-
-  /** Products missing from the catalog are accepted and predicted as consumables without a category. */
-  private events(lines: readonly PurchaseLine[], catalog: CatalogFacts): PurchaseEvent[] {
-    return lines.map((l) => {
-      const facts = catalog.get(l.productId);
-      return { day: dayOf(l.purchasedAt), productId: l.productId, quantity: l.quantity, amount: l.quantity * l.unitPrice, currency: l.currency, ...(facts ? { category: facts.category, consumable: facts.consumable } : { catalogued: false }) };
-    });
-  }
-
   private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel) {
     const computedAt = new Date(this.deps.now()).toISOString();
-    const history = buildHistory(this.events(lines, catalog));
+    const history = buildHistory(eventsOf(lines, catalog));
     const prediction = predictCustomer(history, m.model, this.asOfDay());
     const view = toView(customerId, prediction, m, lines.length, computedAt);
-    const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, etag: await etagOf(JSON.stringify(view)), view };
+    const body = JSON.stringify(view);
+    const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, lastPurchase: view.data.lastPurchase, etag: await etagOf(body), body };
     return { stored, history, prediction };
-  }
-
-  /** Every customer of the jurisdiction with their stored lines (a scan of the purchases table). */
-  private async loadAll() {
-    const byCustomer = new Map<string, PurchaseLine[]>();
-    let count = 0;
-    for await (const page of this.deps.purchases.scan()) {
-      for (const line of page) {
-        const list = byCustomer.get(line.customerId);
-        if (list) list.push(line);
-        else byCustomer.set(line.customerId, [line]);
-        count++;
-      }
-    }
-    const catalog = await this.catalogFacts([...byCustomer.values()].flat());
-    return { byCustomer, catalog, count };
   }
 }

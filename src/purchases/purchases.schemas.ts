@@ -59,7 +59,8 @@ export const PurchasesResult = z
     created: z.number().int(),
     duplicates: z.number().int(),
     conflicts: z.number().int(),
-    predictionsUpdated: z.number().int().openapi({ description: 'Customers whose predictions were recomputed' }),
+    predictionsUpdated: z.number().int().openapi({ description: 'Customers whose predictions were recomputed before this answer' }),
+    predictionsQueued: z.number().int().optional().openapi({ description: 'Customers whose predictions a queue job recomputes (a request about more than 20 customers): they are current within seconds' }),
   })
   .openapi('PurchaseIngestResult');
 

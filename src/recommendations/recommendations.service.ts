@@ -123,6 +123,9 @@ export class RecommendationService {
     this.reads.delete(customerId);
   }
 
+  /** Consent given again: the predictions' recompute tells `afterRecompute`, which makes the entry personal. */
+  async profilingGranted(): Promise<void> {}
+
   /** The population job: aggregates, weights, then every entry (see rebuild.ts). */
   async rebuild(): Promise<RebuildReport> {
     const { report, build } = await rebuild({ ...this.deps, catalog: () => this.catalog.get(), aggregates: this.deps.aggregates });

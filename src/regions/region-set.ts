@@ -1,4 +1,4 @@
-import { PERSONAL_TABLES } from '../storage/tables.ts';
+import { JURISDICTION_TABLES } from '../storage/tables.ts';
 import type { Jurisdiction, Region } from './region.schema.ts';
 
 /**
@@ -22,7 +22,7 @@ export function checkRegionSet(list: readonly Region[]): readonly Region[] {
       if (f === r.id) problems.push(`${r.id}: fails over to itself`);
     }
   }
-  for (const table of PERSONAL_TABLES) {
+  for (const table of JURISDICTION_TABLES) {
     const owner = new Map<string, Jurisdiction>();
     for (const r of list) {
       const name = r.tables[table];

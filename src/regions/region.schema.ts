@@ -9,7 +9,13 @@ const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table 
  * A table of personal data: it holds one jurisdiction's customers only, every item is reachable from the
  * customer id, and some repository exports and erases it (a test holds every such table to that).
  */
-const personalTable = tableName.meta({ personal: true });
+const personalTable = tableName.meta({ personal: true, scope: 'jurisdiction' });
+/**
+ * A table of one jurisdiction that holds no personal data by design (keyed hashes and counts only: the
+ * privacy requests' audit and the suppression list). It stays in the jurisdiction, and is not erased with
+ * a customer: suppression must outlive the erasure.
+ */
+const jurisdictionTable = tableName.meta({ scope: 'jurisdiction' });
 
 export const RegionSchema = z
   .object({
@@ -34,10 +40,16 @@ export const RegionSchema = z
          * its purchases (co-purchases, segment favourites, best sellers) under `agg#` partitions of no customer.
          */
         recommendations: personalTable,
+        /** Privacy requests (audit) and the erasure suppression list: keyed hashes, no personal data. */
+        privacy: jurisdictionTable,
+        /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */
+        exposures: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
         models: tableName,
+        /** Experiment definitions (variations, weights, status, phases): not personal, replicated everywhere. */
+        experiments: tableName,
       })
       .strict(),
     bedrock: z
@@ -53,6 +65,15 @@ export const RegionSchema = z
         monthlyBudgetUsd: z.number().nonnegative().default(400),
       })
       .strict(),
+    /**
+     * How long personal data is kept (DynamoDB TTL on `expiresAt`, filtered on read because TTL deletes
+     * lazily): purchase lines after the purchase; what is derived from them (predictions, segment
+     * assignments, analyses) after the customer's last activity.
+     */
+    retention: z
+      .object({ purchasesDays: z.number().int().positive().default(3 * 365), inactiveDerivedDays: z.number().int().positive().default(2 * 365) })
+      .strict()
+      .default({ purchasesDays: 3 * 365, inactiveDerivedDays: 2 * 365 }),
     /** Other regions of the same jurisdiction, in the order they take over when this one is down. */
     failover: z.array(z.string()),
     /** Smart Placement hint: run the Worker next to this AWS region. */
@@ -63,10 +84,18 @@ export const RegionSchema = z
 export type Region = z.infer<typeof RegionSchema>;
 export type TableKind = keyof Region['tables'];
 
+const tableMeta = (schema: z.ZodType) => (schema.meta() ?? {}) as { personal?: boolean; scope?: 'jurisdiction' };
+const kindsWhere = (test: (meta: ReturnType<typeof tableMeta>) => boolean): readonly TableKind[] =>
+  Object.entries(RegionSchema.shape.tables.shape)
+    .filter(([, schema]) => test(tableMeta(schema)))
+    .map(([kind]) => kind as TableKind);
+
 /** The tables the region schema marks personal, in the order it lists them. */
-export const PERSONAL_TABLE_KINDS: readonly TableKind[] = Object.entries(RegionSchema.shape.tables.shape)
-  .filter(([, schema]) => (schema.meta() as { personal?: boolean } | undefined)?.personal === true)
-  .map(([kind]) => kind as TableKind);
+export const PERSONAL_TABLE_KINDS = kindsWhere((m) => m.personal === true);
+/** Every table of one jurisdiction (personal or not): never shared between jurisdictions. */
+export const JURISDICTION_TABLE_KINDS = kindsWhere((m) => m.scope === 'jurisdiction');
+/** The rest: global tables replicated to every region, holding nothing personal. */
+export const GLOBAL_TABLE_KINDS = kindsWhere((m) => m.scope !== 'jurisdiction');
 
 export function defineRegion(input: z.input<typeof RegionSchema>): Region {
   return RegionSchema.parse(input);

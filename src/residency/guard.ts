@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/context.ts';
 import { Problem } from '../http/problem.ts';
 import { Jurisdiction, type Region } from '../regions/region.schema.ts';
-import { customerOfJob, jurisdictionOfCustomerId, jurisdictionOfPrefixedId } from './jurisdiction.ts';
+import { customerOfJob, jurisdictionOfCustomerId, jurisdictionOfPrefixedId, jurisdictionOfRequestId } from './jurisdiction.ts';
 import { forwardToJurisdiction, type Peers } from './peers.ts';
 
 /** A route whose jurisdiction is in its body (creating a customer): decided before the route runs. */
@@ -46,6 +46,7 @@ function jurisdictionOfPath(path: string): Jurisdiction | 'invalid' | undefined 
     return customerId ? jurisdictionOfCustomerId(customerId) : undefined;
   }
   if (parts[2] === 'ops' && parts[3] === 'insight-batches' && parts.length === 5) return jurisdictionOfPrefixedId(parts[4]!);
+  if (parts[2] === 'privacy-requests' && parts.length === 4) return jurisdictionOfRequestId(parts[3]!);
   return undefined;
 }
 

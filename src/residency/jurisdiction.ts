@@ -34,3 +34,10 @@ export function jurisdictionOfPrefixedId(id: string): Jurisdiction | undefined {
 }
 
 export const otherJurisdiction = (j: Jurisdiction): Jurisdiction => (j === 'EU' ? 'ROW' : 'EU');
+
+/** Privacy requests carry their jurisdiction: `prq_eu_…`, `prq_row_…`. */
+export function jurisdictionOfRequestId(id: string): Jurisdiction | undefined {
+  const m = /^prq_(eu|row)_/.exec(id);
+  if (!m) return undefined;
+  return m[1] === 'eu' ? 'EU' : 'ROW';
+}

@@ -46,7 +46,8 @@ export function purchaseSplit(deps: PurchaseSplitDeps): BatchSplitter {
       }
       const sum = (k: 'created' | 'duplicates' | 'conflicts' | 'predictionsUpdated') => [...parsed.values()].reduce((s, a) => s + a[k], 0);
       const unconfirmed = results.filter((r) => r.status === 'unconfirmed').length;
-      return { results, created: sum('created'), duplicates: sum('duplicates'), conflicts: sum('conflicts'), ...(unconfirmed > 0 ? { unconfirmed } : {}), predictionsUpdated: sum('predictionsUpdated') };
+      const queued = [...parsed.values()].reduce((s, a) => s + (a.predictionsQueued ?? 0), 0);
+      return { results, created: sum('created'), duplicates: sum('duplicates'), conflicts: sum('conflicts'), ...(unconfirmed > 0 ? { unconfirmed } : {}), predictionsUpdated: sum('predictionsUpdated'), ...(queued > 0 ? { predictionsQueued: queued } : {}) };
     },
   };
 }

@@ -4,7 +4,7 @@ import type { PersonalData } from '../privacy/personal-data.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
 import { batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import { assignmentKey, modelKeys } from '../storage/keys.ts';
+import { assignmentKey, expired, expiresAt, modelKeys, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import type { Segment, SegmentModel } from './model/run.ts';
@@ -70,24 +70,28 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** An assignment not renewed this long (runs renew active customers' daily) expires (TTL). */
+    private readonly inactiveDays = 2 * 365,
   ) {}
+
+  private ttl = (a: Assignment) => ({ [TTL_ATTRIBUTE]: expiresAt(Date.parse(a.assignedAt), this.inactiveDays) });
 
   async get(customerId: string) {
     const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: assignmentKey(customerId) }))).Item;
-    return item ? AssignmentSchema.parse(item) : undefined;
+    return item && !expired(item, Date.now()) ? AssignmentSchema.parse(item) : undefined;
   }
 
   putIfSameRun(a: Assignment) {
     return putIf(this.doc, {
       TableName: this.tableName,
-      Item: { ...a, ...assignmentKey(a.customerId) },
+      Item: { ...a, ...assignmentKey(a.customerId), ...this.ttl(a) },
       ConditionExpression: 'attribute_not_exists(customerId) OR runId = :run',
       ExpressionAttributeValues: { ':run': a.runId },
     });
   }
 
   async putMany(list: readonly Assignment[]) {
-    await batchWriteAll(this.doc, this.tableName, list.map((a) => ({ ...a, ...assignmentKey(a.customerId) })));
+    await batchWriteAll(this.doc, this.tableName, list.map((a) => ({ ...a, ...assignmentKey(a.customerId), ...this.ttl(a) })));
   }
 
   async all() {

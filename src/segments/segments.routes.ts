@@ -6,12 +6,19 @@ import { commonErrors, json, jsonBody, notFoundError, security, unprocessableErr
 import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
 import { CustomerSegmentSchema, JurisdictionQuery, RUN_ID_PATTERN, RunBody, RunSchema, SegmentsSchema } from './segments.schemas.ts';
+import { jsonBytes } from '../http/json-bytes.ts';
+import { etagOf, matchesEtag } from '../shared/etag.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import type { SegmentService } from './segments.service.ts';
 
 export interface SegmentRoutesDeps {
   segments: SegmentService;
+  views: ViewCache;
+  now: () => number;
 }
+
+const encoder = new TextEncoder();
 
 const customerSegment = createRoute({
   method: 'get',
@@ -21,7 +28,7 @@ const customerSegment = createRoute({
   security,
   middleware: [allow.scopeOrSelf('segments:read')] as const,
   request: { params: CustomerIdParam },
-  responses: { 200: json(CustomerSegmentSchema, 'The segment'), ...commonErrors, ...notFoundError },
+  responses: { 200: json(CustomerSegmentSchema, 'The segment'), 304: { description: 'Not modified' }, ...commonErrors, ...notFoundError },
 });
 
 const currentSegments = createRoute({
@@ -62,8 +69,15 @@ const runRecord = createRoute({
 export function segmentRoutes(deps: SegmentRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(customerSegment, async (c) => {
-      const { view, ...read } = await deps.segments.serve(c.req.valid('param').id);
-      return c.json(view, 200, cacheHeaders(read));
+      const { id } = c.req.valid('param');
+      const generation = deps.views.mark();
+      const { view, ...read } = await deps.segments.serve(id);
+      const body = JSON.stringify(view);
+      const etag = await etagOf(body);
+      if (!read.stale) deps.views.put(id, 'segment', '', { body: encoder.encode(body), etag, computedAt: deps.now() - read.ageSeconds * 1000 }, generation);
+      const headers = { etag, ...cacheHeaders(read) };
+      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+      return jsonBytes<typeof view, 200>(c, body, 200, headers);
     })
     .openapi(currentSegments, async (c) => {
       const def = await deps.segments.current();

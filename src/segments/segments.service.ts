@@ -1,11 +1,14 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
 import { notFound, Problem } from '../http/problem.ts';
+import { profilingObjected } from '../privacy/objection.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
 import type { CustomerHistory } from '../predictions/model/history.ts';
 import type { CustomerSnapshot } from '../predictions/predictions.service.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
 import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
 import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
@@ -19,6 +22,8 @@ export interface SegmentServiceDeps {
   customers: Pick<CustomerRepository, 'get'>;
   assignments: AssignmentRepository;
   store: SegmentStore;
+  /** The storefront's serialized views, forgotten with the assignment they include. */
+  views?: ViewCache;
   now: () => number;
 }
 
@@ -104,7 +109,7 @@ export class SegmentService {
     await this.deps.store.putCurrent(def);
     this.currentCache.set('current', def);
     this.definitions.set(run.id, def);
-    for (const a of assignments) this.reads.delete(a.customerId);
+    for (const a of assignments) this.invalidate(a.customerId);
     return {
       status: 'succeeded',
       progress: { done: 1, phase: 'finished' },
@@ -144,7 +149,7 @@ export class SegmentService {
       const before = await this.deps.assignments.get(customerId);
       const previousSegmentId = before && before.segmentId !== segmentId ? before.segmentId : before?.previousSegmentId;
       const stored = await this.deps.assignments.putIfSameRun({ customerId, segmentId, distance, runId: def.runId, assignedAt: this.iso(), ...(previousSegmentId ? { previousSegmentId } : {}) });
-      this.reads.delete(customerId);
+      this.invalidate(customerId);
       if (stored) return;
     }
   }
@@ -161,7 +166,9 @@ export class SegmentService {
   async serve(customerId: string) {
     const found = await this.read(customerId);
     if (!found) {
-      if (!(await this.deps.customers.get(customerId))) throw notFound('customer');
+      const customer = await this.deps.customers.get(customerId);
+      if (!customer) throw notFound('customer');
+      if (objectsToProfiling(customer)) throw profilingObjected();
       throw new Problem(404, 'segments.notAssigned', 'The customer is not in a segment yet (no purchases, or no segment run)');
     }
     const { assignment: a, definition } = found;
@@ -182,6 +189,24 @@ export class SegmentService {
   async segmentName(customerId: string): Promise<string | undefined> {
     const found = await this.read(customerId).catch(() => undefined);
     return found?.definition.segments.find((s) => s.id === found.assignment.segmentId)?.name;
+  }
+
+  /** An objection to profiling: the customer's assignment goes (runs leave them out: they have no predictions). */
+  async profilingWithdrawn(customerId: string): Promise<void> {
+    await this.deps.assignments.eraseOf(customerId);
+    this.invalidate(customerId);
+  }
+
+  /** Consent given again: the recompute that follows assigns the customer. */
+  async profilingGranted(): Promise<void> {}
+
+  forget(customerId: string): void {
+    this.invalidate(customerId);
+  }
+
+  private invalidate(customerId: string): void {
+    this.reads.delete(customerId);
+    this.deps.views?.forget(customerId);
   }
 
   runRecord(id: string): Promise<SegmentRun | undefined> {

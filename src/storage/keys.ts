@@ -32,6 +32,8 @@ export const insightKey = (customerId: string, itemKey: string) => ({ customerId
  * partition of their own so that a batch's report is one query.
  */
 export const batchPartition = (batchId: string) => `batch#${batchId}`;
+/** Ledger lines of erased customers, kept for the accounts without anything that names them. */
+export const anonymousLedgerKey = (month: string, lineKey: string) => insightKey(`ledger-anon#${month}`, `line#${lineKey}`);
 export const batchPageKey = (batchId: string, page: number) => insightKey(batchPartition(batchId), `page#${String(page).padStart(6, '0')}`);
 
 /** A customer's precomputed recommendations: one item in the customer's partition of the recommendations table. */
@@ -46,10 +48,29 @@ export const aggregateKeys = {
   buildPartition: (buildId: string) => `agg#${buildId}`,
   chunk: (buildId: string, chunk: string) => ({ customerId: `agg#${buildId}`, itemKey: chunk }),
 } as const;
+// The privacy table of a jurisdiction: requests and the suppression list, by keyed hash.
+export const privacyRequestKey = (requestId: string) => ({ recordKey: `request#${requestId}` });
+export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${keyedHash}` });
+/**
+ * The exposures table holds, per customer, one exposure per experiment phase (the first lookup's) and the
+ * purchase lines attributed to it; `experimentPhase` (the index's key) gathers a phase's items.
+ */
+export const exposureItemKeys = {
+  exposure: (experimentKey: string, phase: number) => `exp#${experimentKey}#${phase}`,
+  exposurePrefix: 'exp#',
+  conversion: (experimentKey: string, phase: number, orderId: string, lineId: string) => `conv#${experimentKey}#${phase}#${purchaseLineKey(orderId, lineId)}`,
+} as const;
+export const exposureKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
+export const experimentPhaseKey = (experimentKey: string, phase: number) => `${experimentKey}#${phase}`;
 
 // Global tables (replicated everywhere; nothing personal).
 export const productKey = (productId: string) => ({ productId });
 export const apiKeyKey = (keyId: string) => ({ keyId });
+
+/** An experiment definition by its key; keys have no `#`, so the per-surface claims below cannot collide. */
+export const experimentKey = (key: string) => ({ experimentKey: key });
+/** Which experiment runs on a surface (at most one at a time): a claim item in the experiments table. */
+export const surfaceClaimKey = (surface: string) => ({ experimentKey: `surface#${surface}` });
 
 /** The models table: population fits, segment definitions and runs, AI spend counters. */
 export const modelKeys = {
@@ -61,3 +82,9 @@ export const modelKeys = {
   /** Which jurisdiction an idempotency key created its customer in (a hash of the key, nothing personal). */
   idempotency: (keyHash: string) => ({ modelKey: `idem#${keyHash}` }),
 } as const;
+
+/** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+export const expiresAt = (fromMs: number, days: number) => Math.floor(fromMs / 1000) + days * 86_400;
+/** TTL deletes lazily (within days): an item past its expiry is treated as gone on read. */
+export const expired = (item: Record<string, unknown>, nowMs: number) => typeof item[TTL_ATTRIBUTE] === 'number' && (item[TTL_ATTRIBUTE] as number) * 1000 <= nowMs;

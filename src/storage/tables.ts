@@ -6,7 +6,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { PERSONAL_TABLE_KINDS, type Region, type TableKind } from '../regions/region.schema.ts';
+import { GLOBAL_TABLE_KINDS, JURISDICTION_TABLE_KINDS, PERSONAL_TABLE_KINDS, type Region, type TableKind } from '../regions/region.schema.ts';
 
 /**
  * Key design, shared by the local stack, the tests and infra/ (which builds the same keys in CDK).
@@ -94,20 +94,50 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           { AttributeName: 'itemKey', KeyType: 'RANGE' },
         ],
       };
+    case 'exposures':
+      // One partition per customer (exposures and attributed purchase lines); the index gathers one
+      // experiment phase's items in the jurisdiction, customer by customer, for its sufficient statistics.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+          { AttributeName: 'experimentPhase', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byExperiment',
+            KeySchema: [
+              { AttributeName: 'experimentPhase', KeyType: 'HASH' },
+              { AttributeName: 'customerId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
     case 'customers':
     case 'predictions':
     case 'segments':
       return hashOnly(base, 'customerId');
     case 'models':
       return hashOnly(base, 'modelKey');
+    case 'privacy':
+      return hashOnly(base, 'recordKey');
     case 'apiKeys':
       return hashOnly(base, 'keyId');
+    case 'experiments':
+      return hashOnly(base, 'experimentKey');
   }
 }
 
-/** Personal tables are the ones the region schema marks so; every other table is global (non-personal). */
+/** The region schema says which tables are personal, which belong to one jurisdiction, which are global. */
 export const PERSONAL_TABLES: readonly TableKind[] = PERSONAL_TABLE_KINDS;
-export const GLOBAL_TABLES: readonly TableKind[] = (['catalog', 'apiKeys', 'models'] as const).filter((k) => !PERSONAL_TABLES.includes(k));
+export const JURISDICTION_TABLES: readonly TableKind[] = JURISDICTION_TABLE_KINDS;
+export const GLOBAL_TABLES: readonly TableKind[] = GLOBAL_TABLE_KINDS;
 
 /** The key attributes of a table (partition key first), from its definition. */
 export const keyAttributes = (kind: TableKind): string[] => (tableDefinition(kind, 'x').KeySchema ?? []).map((k) => k.AttributeName!);
@@ -135,8 +165,9 @@ export async function ensureTables(client: DynamoDBClient, defs: readonly Create
   }
 }
 
-export function personalTableDefinitions(region: Region): CreateTableCommandInput[] {
-  return PERSONAL_TABLES.map((kind) => tableDefinition(kind, region.tables[kind]));
+/** Every table of the region's jurisdiction (personal and not), as the local stack creates them. */
+export function jurisdictionTableDefinitions(region: Region): CreateTableCommandInput[] {
+  return JURISDICTION_TABLES.map((kind) => tableDefinition(kind, region.tables[kind]));
 }
 
 export function globalTableDefinitions(region: Region): CreateTableCommandInput[] {

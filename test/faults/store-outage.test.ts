@@ -120,4 +120,59 @@ describe('a personal store that goes away under load', () => {
     expect(again.body.created + again.body.duplicates).toBe(800);
     expect((await linesOf(id)).size).toBe(800);
   }, 90_000);
+
+  it('says the same of a bulk sync written in batches: what the store acknowledged is created, the rest unconfirmed', async () => {
+    const ids = await Promise.all(Array.from({ length: 25 }, async () => (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'DE' } })).body.id as string));
+    const batch = { orders: ids.map((id, n) => order(id, `bulk-${n}`, 1 + n, 80)) }; // 2,000 lines, customer by customer
+    const sent = api.call('POST', '/v1/purchases', { key: stores.adminKey, body: batch });
+    while ((await linesOf(ids[0]!).catch(() => new Set())).size < 50) await new Promise((r) => setTimeout(r, 5));
+    await eu.stop();
+    const res = await sent;
+    expect([res.status, res.body.code]).toEqual([503, 'purchases.partiallyStored']);
+    const results = res.body.results as { customerId: string; orderId: string; lineId: string; status: string }[];
+    expect(results).toHaveLength(2000);
+    expect(results.filter((r) => r.status === 'unconfirmed').length).toBeGreaterThan(0);
+    await eu.start();
+    for (const r of results.filter((x) => x.status === 'created')) expect(await linesOf(r.customerId)).toContain(`${r.orderId}#${r.lineId}`);
+    const again = await api.call('POST', '/v1/purchases', { key: stores.adminKey, body: batch });
+    expect(again.status).toBe(200);
+    expect(again.body.created + again.body.duplicates).toBe(2000);
+    for (const id of ids) expect((await linesOf(id)).size).toBe(80);
+  }, 90_000);
+});
+
+describe('an erasure when the store goes away half-way', () => {
+  let eu: StoreProcess;
+  let stores: TestStores;
+  let api: Client;
+  beforeAll(async () => {
+    eu = await startStoreProcess();
+    const local = await startLocalStores();
+    stores = await withTables({ EU: eu.endpoint, ROW: local.endpoints.ROW, GLOBAL: local.endpoints.GLOBAL }, async () => {
+      await local.close();
+      await eu.stop();
+    });
+    api = client(stores);
+  });
+  afterAll(async () => stores?.close());
+
+  it('never claims completed while an item remains, and finishes when asked again after the store is back', async () => {
+    const id = (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'DE', contact: { email: 'dora@example.com' } } })).body.id as string;
+    await api.call('POST', '/v1/purchases', { key: stores.adminKey, body: { orderId: 'e1', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] } });
+    const erase = await api.call('DELETE', `/v1/customers/${id}`, { key: stores.adminKey });
+    expect(erase.status).toBe(202);
+    await eu.stop();
+    const queue = api.queues.get('eu-central-1')!;
+    await queue.drain(); // every delivery fails: the store is down
+    await eu.start();
+    const status = await api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: stores.adminKey });
+    expect(status.body.status).not.toBe('completed');
+    const again = await api.call('DELETE', `/v1/customers/${id}`, { key: stores.adminKey });
+    expect([again.status, again.body.id]).toEqual([202, erase.body.id]);
+    await queue.drain();
+    const done = await api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: stores.adminKey });
+    expect(done.body.status).toBe('completed');
+    const left = (await stores.scanAll('EU')).filter((i) => JSON.stringify(i).includes(id) || JSON.stringify(i).includes('dora@example.com'));
+    expect(left).toEqual([]);
+  }, 90_000);
 });

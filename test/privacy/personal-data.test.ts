@@ -5,7 +5,7 @@ import { localConnection } from '../../src/local/bootstrap.ts';
 import { uncoveredTables, type PersonalData } from '../../src/privacy/personal-data.ts';
 import { PERSONAL_TABLE_KINDS } from '../../src/regions/region.schema.ts';
 import { useApi } from '../support/api.ts';
-import { JWT_SECRET } from '../support/app.ts';
+import { JWT_SECRET, PRIVACY_KEY } from '../support/app.ts';
 
 const collect = async (it: AsyncIterable<unknown>) => {
   const out: unknown[] = [];
@@ -23,10 +23,11 @@ describe('the PersonalData port', () => {
       global: localConnection(t.stores.endpoints.GLOBAL, euHome.awsRegion),
       peers: {},
       jwtSecret: JWT_SECRET,
+      privacyKey: PRIVACY_KEY,
     }).personalData;
 
   it('has an owner for every table the region schema marks personal, and the check fails without one', () => {
-    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights', 'recommendations']);
+    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights', 'recommendations', 'exposures']);
     expect(uncoveredTables(owners())).toEqual([]);
     expect(uncoveredTables(owners().filter((o) => o.table !== 'segments'))).toEqual(['segments']);
   });
@@ -44,16 +45,17 @@ describe('the PersonalData port', () => {
       await t.api.call('POST', `/v1/customers/${id}/insights/refresh`, { key: t.admin });
     }
     await t.stores.put('EU', 'segments', { customerId: anna, segmentId: 'seg_1', distance: 0.5, runId: 'eu-x', assignedAt: '2026-11-01T00:00:00.000Z' });
+    await t.stores.put('EU', 'exposures', { kind: 'exposure', customerId: anna, itemKey: 'exp#hero#1', experimentPhase: 'hero#1', experimentKey: 'hero', phase: 1, variationId: 1, variationKey: 'b', hashAttribute: 'deviceId', hashValue: 'device-of-anna', exposedAt: '2026-10-01T00:00:00.000Z' });
 
     const exported = Object.fromEntries(await Promise.all(owners().map(async (o) => [o.table, await collect(o.exportOf(anna))] as const)));
-    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number), recommendations: 1 });
+    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number), recommendations: 1, exposures: 1 });
     expect(exported.insights!.length).toBeGreaterThanOrEqual(2); // the job and its refresh marker at least
     expect(JSON.stringify(exported)).toContain('anna@example.com');
 
     const mentions = async (id: string) => (await t.stores.scanAll('EU')).filter((i) => JSON.stringify(i).includes(id)).length;
     const otherBefore = await mentions(other);
     const erased = await Promise.all(owners().map((o) => o.eraseOf(anna)));
-    expect(erased.reduce((s, n) => s + n, 0)).toBeGreaterThanOrEqual(8);
+    expect(erased.reduce((s, n) => s + n, 0)).toBeGreaterThanOrEqual(9);
     expect(await mentions(anna)).toBe(0);
     expect(await mentions(other)).toBe(otherBefore);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateKeys, apiKeyKey, assignmentKey, batchPageKey, customerKey, insightItemKeys, insightKey, modelKeys, predictionKey, productKey, purchaseKey, purchaseTimeKey, recommendationKey } from '../../src/storage/keys.ts';
+import { aggregateKeys, apiKeyKey, assignmentKey, batchPageKey, customerKey, experimentKey, exposureItemKeys, exposureKey, insightItemKeys, insightKey, modelKeys, predictionKey, productKey, purchaseKey, purchaseTimeKey, recommendationKey, surfaceClaimKey } from '../../src/storage/keys.ts';
 import { keyAttributes, type TableKind } from '../../src/storage/tables.ts';
 
 const c = 'cus_eu_7k2m9q4x1c8v3b6n0p5r';
@@ -17,6 +17,10 @@ describe('item keys', () => {
     ['a recommendations entry', 'recommendations', recommendationKey(c), { customerId: c, itemKey: 'entry' }],
     ['the current aggregates build (no customer)', 'recommendations', aggregateKeys.current, { customerId: 'agg#current', itemKey: 'current' }],
     ['an aggregates chunk (no customer)', 'recommendations', aggregateKeys.chunk('eu-1', 'part#0000'), { customerId: 'agg#eu-1', itemKey: 'part#0000' }],
+    ['an exposure', 'exposures', exposureKey(c, exposureItemKeys.exposure('hero-banner', 2)), { customerId: c, itemKey: 'exp#hero-banner#2' }],
+    ['an attributed purchase line', 'exposures', exposureKey(c, exposureItemKeys.conversion('hero-banner', 2, 'o-1', 'l-2')), { customerId: c, itemKey: 'conv#hero-banner#2#o-1#l-2' }],
+    ['an experiment definition', 'experiments', experimentKey('hero-banner'), { experimentKey: 'hero-banner' }],
+    ['a surface claim', 'experiments', surfaceClaimKey('recommendations'), { experimentKey: 'surface#recommendations' }],
     ['a product', 'catalog', productKey('sku-1'), { productId: 'sku-1' }],
     ['an API key', 'apiKeys', apiKeyKey('abc12345'), { keyId: 'abc12345' }],
     ['a population fit', 'models', modelKeys.population('EU'), { modelKey: 'EU#population' }],

@@ -81,6 +81,18 @@ describe.each(backends)('repositories on %s', (_name, start) => {
     expect([...found.keys()]).toEqual([`${id}#o-0#sku-1`]);
   });
 
+  it('writes a bulk of lines in batches and reads them back consistently, the last content winning', async () => {
+    const repo = new DynamoPurchaseRepository(eu(), tables.purchases);
+    const id = newCustomerId('EU');
+    const lines = Array.from({ length: 60 }, (_, n) => line(id, n, n % 28));
+    await repo.putAll(lines);
+    await repo.putAll([{ ...line(id, 0, 0), quantity: 3 }]);
+    const found = await repo.find(lines, true);
+    expect(found.size).toBe(60);
+    expect(found.get(`${id}#o-0#sku-1`)?.quantity).toBe(3);
+    expect((await repo.allOf(id)).length).toBe(60);
+  });
+
   it('lists the catalog by category with pagination', async () => {
     const repo = new DynamoProductRepository(documentClient(localConnection(stores.endpoints.GLOBAL)), regions[0]!.tables.catalog);
     for (let i = 0; i < 7; i++) {
@@ -109,11 +121,16 @@ describe.each(backends)('repositories on %s', (_name, start) => {
   it('keeps the predictions computed from more lines when two recomputes overlap', async () => {
     const repo = new DynamoPredictionRepository(eu(), tables.predictions);
     const id = newCustomerId('EU');
-    const stored = (lineCount: number): StoredPredictions => ({ customerId: id, etag: `"e${lineCount}"`, computedAt: '2026-01-01T00:00:00.000Z', lineCount, view: view(id) });
+    const stored = (lineCount: number): StoredPredictions => ({ customerId: id, etag: `"e${lineCount}"`, computedAt: '2026-01-01T00:00:00.000Z', lineCount, lastPurchase: '2026-01-01', body: JSON.stringify(view(id)) });
     expect(await repo.putIfNotOlder(stored(5))).toBe(true);
     expect(await repo.putIfNotOlder(stored(3))).toBe(false);
     expect(await repo.putIfNotOlder(stored(5))).toBe(true);
     expect((await repo.get(id))?.etag).toBe('"e5"');
+    // The body is served as stored, byte for byte; an item written before bodies were stored still reads.
+    expect((await repo.get(id))?.body).toBe(JSON.stringify(view(id)));
+    const old = newCustomerId('EU');
+    await stores.put('EU', 'predictions', { customerId: old, etag: '"o"', computedAt: '2026-01-01T00:00:00.000Z', lineCount: 1, view: { ...view(old), data: { firstPurchase: '2026-01-01', lastPurchase: '2026-01-01', purchaseDays: 1, purchaseLines: 1, totalSpend: 1 } } });
+    expect(JSON.parse((await repo.get(old))!.body).data).toMatchObject({ currency: 'XXX', spendByCurrency: {} });
     expect([...(await repo.many([id, newCustomerId('EU')])).keys()]).toEqual([id]);
   });
 

@@ -1,4 +1,4 @@
-import type { Fetcher } from '../../src/residency/peers.ts';
+import type { RegionApp } from '../../src/hosting/node-regions.ts';
 import { edgeRouter, EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import { nodeRegions, type NodeRegionsOptions } from '../../src/hosting/node-regions.ts';
@@ -9,12 +9,13 @@ import type { Region } from '../../src/regions/region.schema.ts';
 import { regions as allRegions } from '../../regions/index.ts';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+export const PRIVACY_KEY = 'test-privacy-key-that-is-long-enough-98765';
 
 export interface Client {
   /** A request entering at `region` (default us-east-1), as JSON when `body` is an object. */
   call(method: string, path: string, options?: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string>; region?: string }): Promise<{ status: number; type: string; body: any }>;
   fetch: (request: Request) => Promise<Response>;
-  regions: Map<string, Fetcher>;
+  regions: Map<string, RegionApp>;
   /** The default job queues by region id (one per jurisdiction, shared): nothing runs until a test drains them. */
   queues: Map<string, InProcessQueue>;
 }
@@ -41,6 +42,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
       global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
     }),
     jwtSecret: JWT_SECRET,
+    privacyKey: PRIVACY_KEY,
     ...(options.now ? { now: options.now } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.ai ? { ai: options.ai } : {}),

@@ -7,7 +7,7 @@ import { generateApiKey, type Scope } from '../../src/auth/api-keys.ts';
 import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../../src/local/bootstrap.ts';
 import { startLocalStores, type StoreName } from '../../src/local/dynamo-stores.ts';
 import { documentClient } from '../../src/storage/client.ts';
-import { GLOBAL_TABLES, PERSONAL_TABLES } from '../../src/storage/tables.ts';
+import { GLOBAL_TABLES, JURISDICTION_TABLES } from '../../src/storage/tables.ts';
 
 export interface TestStores {
   endpoints: Record<StoreName, string>;
@@ -38,7 +38,7 @@ export async function withTables(endpoints: Record<StoreName, string>, close: ()
       const tables =
         store === 'GLOBAL'
           ? GLOBAL_TABLES.map((k) => regions[0]!.tables[k])
-          : PERSONAL_TABLES.map((k) => homeRegion(store).tables[k]);
+          : JURISDICTION_TABLES.map((k) => homeRegion(store).tables[k]);
       const items: Record<string, unknown>[] = [];
       for (const TableName of tables) {
         let ExclusiveStartKey: Record<string, unknown> | undefined;

@@ -5,7 +5,7 @@ import { EDGE_REGION_HEADER } from '../../src/hosting/edge-router.ts';
 import { mapLimit } from '../../src/shared/map-limit.ts';
 import { buildWorkerBundle, startWorkerdStack } from '../../src/local/workerd.ts';
 import { prng } from '../../src/local/demo-data.ts';
-import { JWT_SECRET } from '../support/app.ts';
+import { JWT_SECRET, PRIVACY_KEY } from '../support/app.ts';
 import { startDynaliteStores, type TestStores } from '../support/stores.ts';
 import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
 
@@ -22,6 +22,7 @@ beforeAll(async () => {
     port: 0,
     endpoints: stores.endpoints,
     jwtSecret: JWT_SECRET,
+    privacyKey: PRIVACY_KEY,
     defaultRegion: 'us-east-1',
     bundlePath,
     // The Workers call the local Converse stand-in through the real SDK client (as bundled for workerd).
@@ -262,3 +263,23 @@ describe('AI analysis through Cloudflare Queues in workerd', () => {
   }, 60_000);
 });
 
+describe('privacy requests in workerd', () => {
+  it("exports and erases an EU customer whose requests enter through us-east-1, leaving nothing in any store", async () => {
+    const created = await call('us-east-1', 'POST', '/v1/customers', { country: 'DE', contact: { email: 'erin@example.com' } });
+    const id = created.body.id as string;
+    expect(created.servedBy).toBe('eu-central-1');
+    await call('us-east-1', 'POST', '/v1/purchases', { orderId: 'w1', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] });
+    const exported = await call('us-east-1', 'GET', `/v1/customers/${id}/export`);
+    expect([exported.status, exported.body.sections.purchases.length]).toEqual([200, 1]);
+    const erase = await call('us-east-1', 'DELETE', `/v1/customers/${id}`);
+    expect([erase.status, erase.servedBy]).toEqual([202, 'eu-central-1']);
+    const done = await until('the erasure', async () => {
+      const r = (await call('ap-southeast-2', 'GET', `/v1/privacy-requests/${erase.body.id}`)).body;
+      return r.status === 'completed' ? r : undefined;
+    }, 45_000);
+    expect(done.erased.purchases).toBe(1);
+    const everywhere = [...(await stores.scanAll('EU')), ...(await stores.scanAll('ROW')), ...(await stores.scanAll('GLOBAL'))];
+    expect(everywhere.filter((i) => JSON.stringify(i).includes(id) || JSON.stringify(i).includes('erin@example.com'))).toEqual([]);
+    expect((await call('us-east-1', 'POST', '/v1/purchases', { orderId: 'w2', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] })).status).toBe(410);
+  }, 60_000);
+});

@@ -1,0 +1,93 @@
+import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { notFound } from '../http/problem.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Region } from '../regions/region.schema.ts';
+import type { KeyedHasher } from './keyed-hash.ts';
+import type { PersonalData } from './personal-data.ts';
+import { requestIdFor, type PrivacyRequest } from './privacy.model.ts';
+import type { PrivacyRepository } from './privacy.repository.ts';
+import type { Suppression } from './suppression.ts';
+
+export interface ErasureDeps {
+  region: Region;
+  /** Every holder of the jurisdiction's personal data; the profile's owner last. */
+  owners: readonly PersonalData[];
+  customers: Pick<CustomerRepository, 'getVersioned'>;
+  privacy: PrivacyRepository;
+  suppression: Suppression;
+  hasher: KeyedHasher;
+  queue: JobQueue;
+  /** Forgets the customer in this isolate's caches (others expire within their TTL: 60 s). */
+  forget(customerId: string): void;
+  now: () => number;
+}
+
+/** The second pass after an erasure: anything that raced the first one (an order in flight) goes too. */
+const VERIFY_AFTER_SECONDS = 60;
+
+/**
+ * Erasure (GDPR Art. 17) in the customer's jurisdiction. The request is recorded and the id and email are
+ * put on the suppression list first, so nothing for the customer is accepted while the erasure runs; then
+ * every owner erases its items, a check counts what is left, and the request is `completed` only when
+ * nothing is. A failed pass (a store down) is `failed` with what is left and resumes on the queue's retry.
+ */
+export class Erasure {
+  constructor(private readonly deps: ErasureDeps) {}
+
+  private iso = () => new Date(this.deps.now()).toISOString();
+
+  /** Starts (or finds) the customer's erasure. A second request answers the first one's record. */
+  async request(customerId: string, requestedBy: string): Promise<PrivacyRequest> {
+    const subject = await this.deps.hasher.hash('customer', customerId);
+    const id = requestIdFor(this.deps.region.jurisdiction, subject);
+    const existing = await this.deps.privacy.getRequest(id);
+    if (existing?.status === 'completed') return existing;
+    if (existing) {
+      // Not finished (it failed, or its job was lost with a store outage): send the job again; it is idempotent.
+      await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+      return existing;
+    }
+    const profile = await this.deps.customers.getVersioned(customerId);
+    if (!profile) throw notFound('customer');
+    await this.deps.suppression.suppress(customerId, profile.customer.contact.email, this.iso());
+    const request: PrivacyRequest = { id, type: 'erasure', jurisdiction: this.deps.region.jurisdiction, subject, status: 'received', requestedBy, createdAt: this.iso(), updatedAt: this.iso(), erased: {}, remaining: {}, attempts: 0 };
+    await this.deps.privacy.createRequest(request);
+    await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+    this.deps.forget(customerId);
+    return request;
+  }
+
+  /** One pass of the erasure job (at least once: every step is idempotent). */
+  async run(requestId: string, customerId: string, verify = false): Promise<void> {
+    const request = await this.deps.privacy.getRequest(requestId);
+    if (!request || request.subject !== (await this.deps.hasher.hash('customer', customerId))) return; // not ours
+    if (request.status === 'completed' && !verify) return;
+    if (request.status !== 'completed') await this.deps.privacy.putRequest({ ...request, status: 'running', attempts: request.attempts + 1, updatedAt: this.iso() });
+    const erased = { ...request.erased };
+    try {
+      for (const owner of this.deps.owners) erased[owner.table] = (erased[owner.table] ?? 0) + (await owner.eraseOf(customerId));
+      this.deps.forget(customerId);
+      const remaining = await this.remaining(customerId);
+      const done = Object.values(remaining).every((n) => n === 0);
+      await this.deps.privacy.putRequest({ ...request, status: done ? 'completed' : 'failed', erased, remaining, attempts: request.attempts + (request.status === 'completed' ? 0 : 1), updatedAt: this.iso(), ...(done ? {} : { error: 'items were left; the erasure is retried' }) });
+      if (!done) throw new Error('erasure left items behind');
+      if (!verify) await this.deps.queue.send({ kind: 'privacy.erase', requestId, customerId, verify: true }, { delaySeconds: VERIFY_AFTER_SECONDS });
+    } catch (err) {
+      // Never completed while an item remains: record what is known to be left, and let the queue retry.
+      const remaining = await this.remaining(customerId).catch(() => ({ unknown: -1 }));
+      await this.deps.privacy.putRequest({ ...request, status: 'failed', erased, remaining, attempts: request.attempts + 1, updatedAt: this.iso(), error: err instanceof Error ? err.message : String(err) }).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Items still found per table (one query each). */
+  private async remaining(customerId: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const owner of this.deps.owners) {
+      let n = 0;
+      for await (const _ of owner.exportOf(customerId)) n++;
+      out[owner.table] = n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Scope } from '../auth/api-keys.ts';
+import { hasScope } from '../http/auth.ts';
+import type { CredentialCache } from '../http/credentials.ts';
+import type { Region } from '../regions/region.schema.ts';
+import { jurisdictionOfCustomerId } from '../residency/jurisdiction.ts';
+import type { ViewCache, ViewName } from './view-cache.ts';
+
+/** What the fast path needs of a request: Node's IncomingMessage and a fetch Request both give it. */
+export interface MinimalRequest {
+  method: string;
+  /** Path and query, as in the request line. */
+  url: string;
+  header(name: string): string | undefined;
+}
+
+export interface FastAnswer {
+  status: 200 | 304;
+  headers: Record<string, string>;
+  body?: Uint8Array<ArrayBuffer>;
+}
+
+export type FastPath = (req: MinimalRequest) => FastAnswer | undefined;
+
+/** The storefront views the fast path answers, with the scope an API key needs for each. */
+export const STOREFRONT_VIEWS: Readonly<Record<string, { view: ViewName; scope: Scope }>> = {
+  predictions: { view: 'predictions', scope: 'predictions:read' },
+  segment: { view: 'segment', scope: 'segments:read' },
+  insights: { view: 'insights', scope: 'insights:read' },
+  intelligence: { view: 'intelligence', scope: 'customers:read' },
+};
+
+/** The variant of a view a principal sees: a customer's own token sees the storefront variant. */
+export const variantFor = (view: ViewName, customerToken: boolean) => (customerToken && (view === 'insights' || view === 'intelligence') ? 'customer' : '');
+
+/**
+ * The storefront's warm reads at the cost of writing bytes: a request whose credential this isolate has
+ * verified, for a customer of this jurisdiction, for a view this isolate has cached, is answered from the
+ * cache with no router, no middleware, no validation and no JSON. Anything else (first sight of a
+ * credential, a cold view, a foreign customer, a query, a browser's CORS request) returns undefined and
+ * goes through the full app, which answers exactly as before and fills the caches.
+ */
+/** Experiment lookups answered from memory (the experiments feature's warm lookup). */
+export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { views: unknown[]; ageSeconds: number } | undefined;
+
+const DEVICE_UNIT = /^device:[\x21-\x7e]{1,128}$/;
+
+export function storefrontFastPath(deps: { region: Region; views: ViewCache; credentials: CredentialCache; experiments?: WarmExperiments; now: () => number }): FastPath {
+  const servedBy = deps.region.id;
+  const cacheControl = `private, max-age=${Math.round(deps.views.ttlMs / 1000)}`;
+  const principalFor = (req: MinimalRequest, customerId: string, scope: Scope) => {
+    const auth = req.header('authorization');
+    const principal = auth?.startsWith('Bearer ') ? deps.credentials.get(auth.slice(7)) : undefined;
+    if (!principal || (principal.kind === 'customer' ? principal.customerId !== customerId : !hasScope(principal, scope))) return undefined;
+    return jurisdictionOfCustomerId(customerId) === deps.region.jurisdiction ? principal : undefined;
+  };
+  /** `/v1/customers/:id/experiments[/:key][?unit=device:…&expose=false]`, computed from memory. */
+  const experiments = (req: MinimalRequest, parts: string[], query: string): FastAnswer | undefined => {
+    if (!deps.experiments || req.header('origin') !== undefined) return undefined;
+    const customerId = parts[3]!;
+    const params = new URLSearchParams(query);
+    const unit = params.get('unit') ?? undefined;
+    const expose = params.get('expose') ?? 'true';
+    if ([...params.keys()].some((k) => k !== 'unit' && k !== 'expose') || (unit !== undefined && !DEVICE_UNIT.test(unit)) || (expose !== 'true' && expose !== 'false')) return undefined;
+    if (!principalFor(req, customerId, 'experiments:read')) return undefined;
+    const key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
+    const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
+    if (!warm) return undefined;
+    const body = JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]);
+    const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
+    return { status: 200, headers, ...(req.method === 'GET' ? { body: encoder.encode(body) } : {}) };
+  };
+  return (req) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/')) return undefined;
+    const q = req.url.indexOf('?');
+    const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/');
+    if (parts[4] === 'experiments' && (parts.length === 5 || parts.length === 6)) return experiments(req, parts, q < 0 ? '' : req.url.slice(q + 1));
+    if (q >= 0 || parts.length !== 5) return undefined;
+    const customerId = parts[3]!;
+    const route = STOREFRONT_VIEWS[parts[4]!];
+    if (!route || req.header('origin') !== undefined) return undefined;
+    const auth = req.header('authorization');
+    if (!auth || !auth.startsWith('Bearer ')) return undefined;
+    const principal = deps.credentials.get(auth.slice(7));
+    if (!principal) return undefined;
+    const asCustomer = principal.kind === 'customer';
+    if (asCustomer ? principal.customerId !== customerId : !hasScope(principal, route.scope)) return undefined;
+    if (jurisdictionOfCustomerId(customerId) !== deps.region.jurisdiction) return undefined;
+    const entry = deps.views.get(customerId, route.view, variantFor(route.view, asCustomer));
+    if (!entry) return undefined;
+    const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));
+    const headers = { etag: entry.etag, 'cache-control': cacheControl, age: String(age), 'cadence-served-by': servedBy };
+    const ifNoneMatch = req.header('if-none-match');
+    if (ifNoneMatch !== undefined && (ifNoneMatch === entry.etag || ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`))) {
+      return { status: 304, headers };
+    }
+    return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, ...(req.method === 'GET' ? { body: entry.body } : {}) };
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** A fetch Request as the fast path reads it. */
+export function fromRequest(request: Request): MinimalRequest {
+  const url = request.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  return { method: request.method, url: start < 0 ? '/' : url.slice(start), header: (name) => request.headers.get(name) ?? undefined };
+}
+
+/** The fast path's answer as a fetch Response. */
+export const toResponse = (answer: FastAnswer): Response => new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
