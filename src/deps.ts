@@ -115,7 +115,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const predictionStore = new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now);
   const assignments = new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays);
   const catalog = new DynamoProductRepository(global, tables.catalog);
-  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations);
+  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
@@ -153,15 +153,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
-    // The intelligence views carry running variations, and the recommendations views the algorithm an
-    // experiment picked: a definition change forgets both in this isolate.
-    definitionsChanged: () => {
-      views.forgetView('intelligence');
-      views.forgetView('recommendations');
-    },
+    // Views that carry a running variation (intelligence) or the algorithm it picked (recommendations, decision 86).
+    definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
     now,
   });
-  // A running experiment on the 'recommendations' surface picks the algorithm per variant.
   const recommendations = new RecommendationService({
     region,
     snapshot: () => predictions.snapshot(),
@@ -171,6 +166,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     products: catalog,
     entries: recommendationStore,
     aggregates: new DynamoAggregateStore(personal, tables.recommendations),
+    experiments,
+    views,
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
@@ -202,7 +199,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
   // After segments: the entry uses the customer's segment just assigned.
-  predictions.onComputed((id, history, prediction) => recommendations.afterRecompute(id, history, prediction));
+  predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.

@@ -10,16 +10,19 @@ import type { StoredAggregates } from './stored-aggregates.ts';
 /** At most this many items of one category on a served list (not when one category is asked for). */
 export const PER_CATEGORY = 3;
 
+/** The experiment variant that chose the algorithm (as `ExperimentService.variantFor` names it). */
 export interface Experiment {
-  key: string;
+  experimentKey: string;
   phase: number;
-  variation: string;
+  variationKey: string;
 }
 
 export interface AnswerInput {
   customerId: string;
-  /** The customer's entry; undefined for a customer with no purchases yet. */
+  /** The customer's entry; undefined for a customer with no purchases yet (or who objected). */
   entry: StoredEntry | undefined;
+  /** The customer objected to profiling: nothing personal, whatever the entry. */
+  objected?: boolean;
   aggregates: StoredAggregates | undefined;
   catalog: CatalogView;
   query: RecommendationsQuery;
@@ -77,12 +80,12 @@ function personalList(entry: StoredEntry, algorithm: string, cart: boolean): Pic
  */
 export function answer(a: AnswerInput): RecommendationsView {
   const { entry, query } = a;
-  const personal = entry?.personal === true;
+  const personal = a.objected !== true && entry?.personal === true;
   const wanted = a.assigned?.algorithm ?? DEFAULT_ALGORITHM;
   const algorithm = personal || !algorithmNamed(wanted)?.personal ? wanted : NON_PERSONAL_ALGORITHM;
   const experiment = a.assigned && a.assigned.algorithm === algorithm ? a.assigned.experiment : undefined;
   const main = personal && algorithm !== NON_PERSONAL_ALGORITHM ? personalList(entry, algorithm, query.context === 'cart') : bestSellers(a);
-  const blocked = new Set(entry?.blocked ?? []);
+  const blocked = new Set(personal ? (entry?.blocked ?? []) : []);
   const { catalog } = a.catalog;
   const around = query.productId ? contextual(a, query.productId) : [];
   const pool = [...(personal ? around.slice(0, Math.ceil(query.limit / 2)) : around), ...main];
@@ -103,10 +106,10 @@ export function answer(a: AnswerInput): RecommendationsView {
     algorithm,
     ...(experiment ? { experiment } : {}),
     personalised: personal,
-    ...(entry === undefined ? { notPersonalised: 'no_purchases' as const } : personal ? {} : { notPersonalised: 'profiling_objected' as const }),
+    ...(personal ? {} : { notPersonalised: a.objected === true || entry !== undefined ? ('profiling_objected' as const) : ('no_purchases' as const) }),
     context: query.context,
-    ...(entry ? { computedAt: entry.computedAt } : {}),
-    weights: entry?.weights ?? a.aggregates?.aggregates.weightsSource ?? 'default',
+    ...(entry && personal ? { computedAt: entry.computedAt } : {}),
+    weights: (personal ? entry?.weights : undefined) ?? a.aggregates?.aggregates.weightsSource ?? 'default',
     items,
     ...(empty ? { empty: { reason: empty } } : {}),
   };

@@ -23,25 +23,13 @@ const K = 10;
 export interface RebuildDeps {
   region: Region;
   snapshot(): Promise<CustomerSnapshot[]>;
-  customers: Pick<CustomerRepository, 'scanPage'>;
+  customers: Pick<CustomerRepository, 'objectors'>;
   /** Every customer's current segment (the segments feature's assignments). */
   segments(): Promise<Map<string, string>>;
   catalog(): Promise<CatalogView>;
   entries: RecommendationRepository;
   aggregates: AggregateStore;
   now: () => number;
-}
-
-/** Who objected to profiling: consent `profiling` withdrawn (or never given). */
-async function profilingOf(customers: RebuildDeps['customers']): Promise<Map<string, boolean>> {
-  const out = new Map<string, boolean>();
-  let cursor: string | undefined;
-  do {
-    const page = await customers.scanPage(500, cursor);
-    for (const c of page.customers) out.set(c.id, c.consents.profiling.granted);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 /** Sources as of a day from a build and the catalog (what every entry of the jurisdiction is computed from). */
@@ -64,18 +52,20 @@ export async function rebuild(d: RebuildDeps): Promise<{ report: RebuildReport; 
   const builtAt = new Date(started).toISOString();
   // Purchases up to the end of today count, as for the predictions.
   const asOfDay = dayOf(started) + 1;
-  const [snapshots, view, segments, profiling] = await Promise.all([d.snapshot(), d.catalog(), d.segments(), profilingOf(d.customers)]);
-  // Customers who objected to profiling are left out of the weights' inner split (it learns from each
-  // customer's own future), not out of the counts, which are aggregates of five customers or more.
-  const consenting = snapshots.filter((s) => profiling.get(s.customerId) === true);
+  // The snapshot leaves out customers who objected to profiling: nothing is derived from their purchases,
+  // neither the aggregates nor the weights' inner split.
+  const [snapshots, view, segments] = await Promise.all([d.snapshot(), d.catalog(), d.segments()]);
   const options = { catalog: view.catalog, content: view.content, segmenter: kMeansSegmenter(), horizonDays: INNER_SPLIT_DAYS, k: K };
-  const fitted = fitRecommender(snapshots, asOfDay, algorithmNamed(DEFAULT_ALGORITHM)!, options, (id) => segments.get(id), consenting);
+  const fitted = fitRecommender(snapshots, asOfDay, algorithmNamed(DEFAULT_ALGORITHM)!, options, (id) => segments.get(id), snapshots);
   const buildId = `${d.region.jurisdiction.toLowerCase()}-${builtAt.replace(/[-:.]/g, '').toLowerCase()}`;
   const build: StoredAggregates = { buildId, builtAt, aggregates: fitted.aggregates };
   await d.aggregates.put(build);
   const src = sourcesOf(fitted.aggregates, view, asOfDay);
+  // Read again just before the entries are written: a customer who objected while the build ran gets none.
+  const objectors = await d.customers.objectors();
   const entries = await mapLimit(snapshots, 16, async (s) => {
-    const entry = await entryWithEtag(computeEntry({ ...s, profiling: profiling.get(s.customerId) === true, ...(segments.has(s.customerId) ? { segmentId: segments.get(s.customerId)! } : {}), src, buildId, computedAt: builtAt }));
+    if (objectors.has(s.customerId)) return 0;
+    const entry = await entryWithEtag(computeEntry({ ...s, profiling: true, ...(segments.has(s.customerId) ? { segmentId: segments.get(s.customerId)! } : {}), src, buildId, computedAt: builtAt }));
     return (await d.entries.putIfNotOlder(entry)) ? 1 : 0;
   });
   const report: RebuildReport = {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { PersonalData } from '../privacy/personal-data.ts';
 import { batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
-import { aggregateKeys, recommendationKey } from '../storage/keys.ts';
+import { aggregateKeys, expired, expiresAt, recommendationKey, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
 import { keyAttributes } from '../storage/tables.ts';
 import { StoredEntrySchema, type StoredEntry } from './entry.ts';
@@ -27,17 +27,20 @@ export class DynamoRecommendationRepository implements RecommendationRepository 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** An entry not recomputed this long (a customer inactive, or left out of rebuilds) expires (TTL). */
+    private readonly inactiveDays = 730,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(customerId: string) {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: recommendationKey(customerId) }));
-    return res.Item ? StoredEntrySchema.parse(JSON.parse(EntryItem.parse(res.Item).entry)) : undefined;
+    return res.Item && !expired(res.Item, this.now()) ? StoredEntrySchema.parse(JSON.parse(EntryItem.parse(res.Item).entry)) : undefined;
   }
 
   putIfNotOlder(entry: StoredEntry) {
     return putIf(this.doc, {
       TableName: this.tableName,
-      Item: { ...recommendationKey(entry.customerId), computedAt: entry.computedAt, entry: JSON.stringify(entry) },
+      Item: { ...recommendationKey(entry.customerId), computedAt: entry.computedAt, entry: JSON.stringify(entry), [TTL_ATTRIBUTE]: expiresAt(Date.parse(entry.computedAt), this.inactiveDays) },
       ConditionExpression: 'attribute_not_exists(customerId) OR computedAt <= :t',
       ExpressionAttributeValues: { ':t': entry.computedAt },
     });

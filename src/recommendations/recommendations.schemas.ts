@@ -51,7 +51,10 @@ export const RecommendationsViewSchema = z
   .object({
     customerId: z.string(),
     algorithm: z.string().openapi({ example: 'replenish-blend-v1', description: 'The named, versioned algorithm that made the list' }),
-    experiment: z.object({ key: z.string(), phase: z.number().int(), variation: z.string() }).optional().openapi({ description: 'The experiment whose variant chose the algorithm' }),
+    experiment: z
+      .object({ experimentKey: z.string(), phase: z.number().int(), variationKey: z.string() })
+      .optional()
+      .openapi({ description: "The running 'recommendations' experiment whose variant chose the algorithm (absent: no experiment served this list)" }),
     personalised: z.boolean(),
     notPersonalised: z.enum(['profiling_objected', 'no_purchases']).optional().openapi({ description: 'Why the list uses nothing of the customer: they objected to profiling, or have no purchases yet' }),
     context: z.enum(['home', 'cart', 'product']),

@@ -1,4 +1,8 @@
+import { z } from 'zod';
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { objectsToProfiling } from '../customers/customers.model.ts';
+import type { Customer } from '../customers/customers.schemas.ts';
+import type { ExperimentService } from '../experiments/experiments.service.ts';
 import { notFound } from '../http/problem.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
 import type { CustomerHistory } from '../predictions/model/history.ts';
@@ -7,8 +11,9 @@ import { dayOf } from '../shared/days.ts';
 import { etagOf } from '../shared/etag.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { answer, type Experiment } from './answer.ts';
-import { computeEntry, nonPersonalEntry, type StoredEntry } from './entry.ts';
+import { computeEntry, type StoredEntry } from './entry.ts';
 import { algorithmNamed } from './model/algorithms.ts';
 import { similarProducts } from './model/content.ts';
 import { nameOf } from './model/explain.ts';
@@ -17,17 +22,26 @@ import type { RebuildReport, RecommendationsQuery } from './recommendations.sche
 import type { AggregateStore, RecommendationRepository } from './recommendations.repository.ts';
 import { AggregateSource, CatalogSource, emptyAggregates, type AggregateReader } from './sources.ts';
 
-/** The A/B seam: which algorithm an experiment serves this customer (wired where experiments live). */
-export type AlgorithmFor = (customerId: string) => Promise<{ algorithm: string; experiment: Experiment } | undefined>;
-
 export interface RecommendationServiceDeps extends Omit<RebuildDeps, 'catalog' | 'aggregates'> {
-  customers: Pick<CustomerRepository, 'get' | 'scanPage'>;
+  customers: Pick<CustomerRepository, 'get' | 'objectors'>;
   /** The customer's current segment, if any. */
   segmentOf(customerId: string): Promise<string | undefined>;
   products: ConstructorParameters<typeof CatalogSource>[0];
   entries: RecommendationRepository;
   aggregates: AggregateStore & AggregateReader;
-  algorithmFor?: AlgorithmFor;
+  /** The A/B seam: a running experiment on the 'recommendations' surface picks the algorithm per variant. */
+  experiments?: Pick<ExperimentService, 'variantFor'>;
+  /** The storefront's serialized views, forgotten whenever the customer's entry changes. */
+  views?: ViewCache;
+}
+
+/** What a recommendations variant's `value` names (docs/experiments.md, "The recommendations seam"). */
+const VariantValue = z.object({ algorithm: z.string() });
+
+/** A customer as a read sees them: their entry (if any) and whether they objected to profiling. */
+interface CustomerRead {
+  entry: StoredEntry | undefined;
+  objected: boolean;
 }
 
 /** A served answer: its bytes and validator, and how old the entry behind it is. */
@@ -49,7 +63,7 @@ const queryKey = (q: RecommendationsQuery) => JSON.stringify([q.limit, q.context
  * context, the experiment's algorithm) is rendered from the entry once and kept as bytes with its ETag.
  */
 export class RecommendationService {
-  private readonly reads: TtlCache<StoredEntry | null>;
+  private readonly reads: TtlCache<CustomerRead>;
   private readonly rendered: TtlCache<{ body: string; etag: string }>;
   readonly catalog: CatalogSource;
   private readonly builds: AggregateSource;
@@ -63,42 +77,74 @@ export class RecommendationService {
 
   private asOfDay = () => dayOf(this.deps.now() + MAX_CLOCK_SKEW_MS) + 1;
 
-  /** The experiment's algorithm when it names a known one; an unknown name or a failing lookup serves the default. */
-  private async assigned(customerId: string) {
-    if (!this.deps.algorithmFor) return undefined;
-    const a = await this.deps.algorithmFor(customerId).catch((err: unknown) => {
+  /**
+   * The algorithm the running 'recommendations' experiment gives this customer, when it names a known one
+   * that can serve them (a personal one cannot serve a customer with no personal list). The exposure is
+   * recorded only then, and only when `expose`: a variant that is not shown is not an exposure. Nothing
+   * running, the customer outside it, an unknown name or a failing lookup: the default serves.
+   */
+  private async assigned(customerId: string, personal: boolean, expose: boolean): Promise<{ algorithm: string; experiment: Experiment } | undefined> {
+    const experiments = this.deps.experiments;
+    if (!experiments) return undefined;
+    try {
+      const looked = await experiments.variantFor(customerId, 'recommendations', { expose: false });
+      if (!looked) return undefined;
+      const named = VariantValue.safeParse(looked.value);
+      const algorithm = named.success ? algorithmNamed(named.data.algorithm) : undefined;
+      if (!algorithm) {
+        console.error(JSON.stringify({ level: 'warn', msg: 'experiment names no known algorithm; the default serves', experimentKey: looked.experimentKey, variationKey: looked.variationKey }));
+        return undefined;
+      }
+      if (algorithm.personal && !personal) return undefined;
+      const shown = expose ? await experiments.variantFor(customerId, 'recommendations', { expose: true }) : looked;
+      if (!shown || shown.variationKey !== looked.variationKey || shown.phase !== looked.phase) return undefined;
+      return { algorithm: algorithm.name, experiment: { experimentKey: shown.experimentKey, phase: shown.phase, variationKey: shown.variationKey } };
+    } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'experiment lookup failed; the default algorithm serves', error: String(err) }));
       return undefined;
-    });
-    if (a && !algorithmNamed(a.algorithm)) console.error(JSON.stringify({ level: 'warn', msg: 'experiment names an unknown algorithm; the default serves', algorithm: a.algorithm }));
-    return a && algorithmNamed(a.algorithm) ? a : undefined;
+    }
   }
 
-  /** A customer's recommendations for a request; 404 `customers.notFound`, `products.notFound`. */
-  async serve(customerId: string, query: RecommendationsQuery): Promise<ServedRecommendations> {
-    const read = await readThrough(this.reads, customerId, async () => (await this.deps.entries.get(customerId)) ?? null, this.deps.now);
-    const entry = read?.value ?? undefined;
-    if (!entry && !(await this.deps.customers.get(customerId))) {
-      this.reads.delete(customerId);
-      throw notFound('customer');
-    }
-    const [view, build, assigned] = await Promise.all([this.catalog.get(), this.builds.get(), this.assigned(customerId)]);
+  /** The customer's entry and objection through the isolate cache; undefined for an unknown customer. */
+  private async customerRead(customerId: string) {
+    return readThrough(
+      this.reads,
+      customerId,
+      async () => {
+        const [entry, customer] = await Promise.all([this.deps.entries.get(customerId), this.deps.customers.get(customerId)]);
+        return customer ? { entry, objected: objectsToProfiling(customer) } : undefined;
+      },
+      this.deps.now,
+    );
+  }
+
+  /**
+   * A customer's recommendations for a request; 404 `customers.notFound`, `products.notFound`. A customer
+   * who objected to profiling gets the non-personal list whatever is stored for them. `expose: false`
+   * looks at the experiment's variant without recording an exposure (the intelligence view).
+   */
+  async serve(customerId: string, query: RecommendationsQuery, options: { expose?: boolean } = {}): Promise<ServedRecommendations> {
+    const read = await this.customerRead(customerId);
+    if (!read) throw notFound('customer');
+    const { objected } = read.value;
+    const entry = objected ? undefined : read.value.entry;
+    const [view, build, assigned] = await Promise.all([this.catalog.get(), this.builds.get(), this.assigned(customerId, entry?.personal === true, options.expose ?? true)]);
     if (query.productId && !view.catalog.items.has(query.productId)) throw notFound('product');
-    const key = [customerId, entry?.etag ?? '-', build?.buildId ?? '-', assigned ? JSON.stringify(assigned) : '-', queryKey(query)].join('|');
+    const key = [customerId, objected ? 'objected' : (entry?.etag ?? '-'), build?.buildId ?? '-', assigned ? JSON.stringify(assigned) : '-', queryKey(query)].join('|');
     let hit = this.rendered.get(key)?.value;
     if (!hit) {
-      const body = JSON.stringify(answer({ customerId, entry, aggregates: build, catalog: view, query, ...(assigned ? { assigned } : {}) }));
+      const body = JSON.stringify(answer({ customerId, entry, objected, aggregates: build, catalog: view, query, ...(assigned ? { assigned } : {}) }));
       hit = { body, etag: await etagOf(body) };
       this.rendered.set(key, hit);
     }
-    return { ...hit, ageSeconds: read?.ageSeconds ?? 0, stale: read?.stale ?? false };
+    return { ...hit, ageSeconds: read.ageSeconds, stale: read.stale };
   }
 
   /** Told by the predictions service after a customer's recompute: the entry follows their purchases. */
-  async afterRecompute(customerId: string, history: CustomerHistory, prediction: CustomerPrediction): Promise<void> {
-    const customer = await this.deps.customers.get(customerId);
+  async afterRecompute(customerId: string, history: CustomerHistory, prediction: CustomerPrediction, known?: Customer): Promise<void> {
+    const customer = known ?? (await this.deps.customers.get(customerId));
     if (!customer) return;
-    if (!customer.consents.profiling.granted) return this.profilingWithdrawn(customerId);
+    if (objectsToProfiling(customer)) return this.profilingWithdrawn(customerId);
     const [segmentId, view, build] = await Promise.all([this.deps.segmentOf(customerId), this.catalog.get(), this.builds.get()]);
     const asOfDay = this.asOfDay();
     const src = sourcesOf(build?.aggregates ?? emptyAggregates(asOfDay), view, asOfDay);
@@ -113,23 +159,28 @@ export class RecommendationService {
       computedAt: new Date(this.deps.now()).toISOString(),
     });
     await this.deps.entries.putIfNotOlder(await entryWithEtag(entry));
-    this.reads.delete(customerId);
+    this.forget(customerId);
   }
 
-  /** Consent withdrawn: the entry is replaced now by one with nothing personal in it. */
+  /** An objection to profiling: the entry goes, and is not made again until consent (reads serve best sellers). */
   async profilingWithdrawn(customerId: string): Promise<void> {
-    const entry = nonPersonalEntry(customerId, new Date(this.deps.now()).toISOString(), (await this.builds.get())?.aggregates.weightsSource ?? 'default');
-    await this.deps.entries.putIfNotOlder(await entryWithEtag(entry));
-    this.reads.delete(customerId);
+    await this.deps.entries.eraseOf(customerId);
+    this.forget(customerId);
   }
 
-  /** Consent given again: the predictions' recompute tells `afterRecompute`, which makes the entry personal. */
-  async profilingGranted(): Promise<void> {}
+  /** Consent given again: the predictions' recompute tells `afterRecompute`, which makes the entry again. */
+  async profilingGranted(customerId: string): Promise<void> {
+    this.forget(customerId);
+  }
 
   /** The population job: aggregates, weights, then every entry (see rebuild.ts). */
   async rebuild(): Promise<RebuildReport> {
     const { report, build } = await rebuild({ ...this.deps, catalog: () => this.catalog.get(), aggregates: this.deps.aggregates });
     this.builds.replaced(build);
+    // Every entry, and the lists of customers without one, changed with the build: this isolate forgets them.
+    this.reads.clear();
+    this.deps.views?.forgetView('recommendations');
+    this.deps.views?.forgetView('intelligence');
     return report;
   }
 
@@ -162,8 +213,9 @@ export class RecommendationService {
     return { productId, jurisdiction: this.deps.region.jurisdiction, ...(build ? { builtAt: build.builtAt } : {}), items, ...(empty ? { empty: { reason: empty } } : {}) };
   }
 
-  /** Forgets a customer's cached entry in this isolate. */
+  /** Forgets a customer's cached entry and serialized views in this isolate (their entry changed, or they were erased). */
   forget(customerId: string): void {
     this.reads.delete(customerId);
+    this.deps.views?.forget(customerId);
   }
 }

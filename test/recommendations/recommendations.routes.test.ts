@@ -1,13 +1,5 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { regions } from '../../regions/index.ts';
-import { DynamoCustomerRepository } from '../../src/customers/customers.repository.ts';
-import { localConnection } from '../../src/local/bootstrap.ts';
-import { DynamoProductRepository } from '../../src/products/products.repository.ts';
-import { DynamoAggregateStore, DynamoRecommendationRepository } from '../../src/recommendations/recommendations.repository.ts';
-import { RecommendationsQuery } from '../../src/recommendations/recommendations.schemas.ts';
-import { RecommendationService, type AlgorithmFor } from '../../src/recommendations/recommendations.service.ts';
-import { documentClient } from '../../src/storage/client.ts';
 import { useApi } from '../support/api.ts';
 
 const NOW = Date.parse('2026-06-30T12:00:00Z');
@@ -82,7 +74,8 @@ describe('a customer\u2019s recommendations', () => {
     const etag = (await t.api.fetch(new Request(`http://cadence.test/v1/customers/${due}/recommendations`, { headers: { authorization: `Bearer ${admin()}`, 'cadence-edge-region': 'eu-central-1' } }))).headers;
     expect(etag.get('etag')).toMatch(/^"[0-9a-f]{24}"$/);
     expect(etag.get('age')).toMatch(/^\d+$/);
-    expect(etag.get('cache-control')).toContain('stale-if-error=600');
+    // A warm read: the storefront fast path answers from the bytes the app kept (private, for the view cache's minute).
+    expect(etag.get('cache-control')).toMatch(/^private, max-age=60/);
     const again = await recs(due, '', admin(), { 'if-none-match': etag.get('etag')! });
     expect(again.status).toBe(304);
   });
@@ -122,11 +115,14 @@ describe('a customer\u2019s recommendations', () => {
     expect(ids(res)).toEqual(ids(await recs(fresh)));
     const product = await recs(objector, '?context=product&productId=coffee-beans');
     expect(product.body.items.every((i: { reason: string }) => ['similar', 'bought_together', 'popular'].includes(i.reason))).toBe(true);
-    const stored = (await t.stores.scanAll('EU')).find((i) => i.customerId === objector && String(i._table).endsWith('-recommendations'))!;
-    expect(JSON.parse(String(stored.entry))).toMatchObject({ personal: false, lists: {}, items: {}, blocked: [] });
-    // A rebuild keeps it so; consent given again makes the list personal again.
+    // The objection deleted their entry (nothing derived from them is kept), and neither a purchase nor a rebuild makes one.
+    const entryOf = async () => (await t.stores.scanAll('EU')).filter((i) => i.customerId === objector && String(i._table).endsWith('-recommendations'));
+    expect(await entryOf()).toEqual([]);
+    await t.api.call('POST', '/v1/purchases', { key: admin(), body: { orderId: 'after-objection', customerId: objector, purchasedAt: new Date(NOW - 120_000).toISOString(), lines: [{ productId: 'honey', quantity: 1, unitPrice: 5.5, currency: 'EUR' }] } });
     await t.api.call('POST', '/v1/ops/recommendations/rebuild?jurisdiction=EU', { key: admin() });
+    expect(await entryOf()).toEqual([]);
     expect((await recs(objector)).body.personalised).toBe(false);
+    // Consent given again makes the list personal again.
     await t.api.call('PATCH', `/v1/customers/${objector}`, { key: admin(), body: { consents: { profiling: true } } });
     expect((await recs(objector)).body.personalised).toBe(true);
   });
@@ -182,59 +178,56 @@ describe('product lists (non-personal)', () => {
   });
 });
 
-describe('the A/B seam', () => {
-  const experiment = { key: 'recs-algorithm', phase: 2, variation: 'b' };
-  const assigned = new Map<string, Awaited<ReturnType<AlgorithmFor>>>();
-  const service = () => {
-    const region = regions.find((r) => r.id === 'eu-central-1')!;
-    const personal = documentClient(localConnection(t.stores.endpoints.EU, region.awsRegion));
-    const global = documentClient(localConnection(t.stores.endpoints.GLOBAL, region.awsRegion));
-    return new RecommendationService({
-      region,
-      snapshot: async () => [],
-      customers: new DynamoCustomerRepository(personal, region.tables.customers),
-      segmentOf: async () => undefined,
-      segments: async () => new Map(),
-      products: new DynamoProductRepository(global, region.tables.catalog),
-      entries: new DynamoRecommendationRepository(personal, region.tables.recommendations),
-      aggregates: new DynamoAggregateStore(personal, region.tables.recommendations),
-      // A stand-in for the experiments feature: a variant per customer, or a lookup that fails.
-      algorithmFor: async (id) => {
-        if (id === fresh && assigned.get(id)?.algorithm === 'fail') throw new Error('experiments store down');
-        return assigned.get(id);
+describe('the A/B seam: a running recommendations experiment picks the algorithm', () => {
+  // All of a phase's weight on one variation: every customer in the experiment gets it (by hash, so exposed).
+  const run = (key: string, only: number, status = 'running') =>
+    t.api.call('PUT', `/v1/experiments/${key}`, {
+      key: admin(),
+      region: 'eu-central-1', // where the EU customers' lookups are cached
+      body: {
+        name: 'Recommendation algorithm',
+        surface: 'recommendations',
+        status,
+        variations: [{ key: 'blend', value: { algorithm: 'replenish-blend-v1' } }, { key: 'together', value: { algorithm: 'bought-together-v1' } }, { key: 'unknown', value: { algorithm: 'magic-v9' } }, { key: 'best', value: { algorithm: 'popular-v1' } }],
+        weights: [0, 1, 2, 3].map((i) => (i === only ? 1 : 0)),
       },
-      now: () => clock.now,
     });
-  };
-  const serve = async (s: RecommendationService, id: string) => {
-    const served = await s.serve(id, RecommendationsQuery.parse({}));
-    return { ...served, view: JSON.parse(served.body) };
-  };
+  const exposed = async (id: string) =>
+    (await t.stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-exposures') && i.customerId === id && String(i.itemKey).startsWith('exp#')).map((i) => [i.experimentKey, i.variationKey]);
 
-  it('serves the algorithm an experiment names, and says which algorithm and experiment served', async () => {
-    const s = service();
-    const before = await serve(s, justBought);
-    expect(before.view.algorithm).toBe('replenish-blend-v1');
-    expect(before.view.experiment).toBeUndefined();
-    assigned.set(justBought, { algorithm: 'bought-together-v1', experiment });
-    const variant = await serve(s, justBought);
-    expect(variant.view).toMatchObject({ algorithm: 'bought-together-v1', experiment, personalised: true });
-    expect(variant.view.items[0].reason).toBe('bought_together');
-    expect(variant.etag).not.toBe(before.etag);
+  it("serves the variant's algorithm, says which experiment served, records the exposure once, and serves the default again when it stops", async () => {
+    const before = await recs(justBought);
+    expect(before.body.algorithm).toBe('replenish-blend-v1');
+    expect(before.body.experiment).toBeUndefined();
+    expect((await run('recs-together', 1)).status).toBe(201);
+    const variant = await recs(justBought);
+    expect(variant.body).toMatchObject({ algorithm: 'bought-together-v1', experiment: { experimentKey: 'recs-together', phase: 1, variationKey: 'together' }, personalised: true });
+    expect(variant.body.items[0].reason).toBe('bought_together');
+    await recs(justBought, '?limit=5');
+    expect(await exposed(justBought)).toEqual([['recs-together', 'together']]);
+    // A personal algorithm cannot serve a customer with no purchases: best sellers do, no experiment, no exposure.
+    const newcomer = await recs(fresh);
+    expect(newcomer.body).toMatchObject({ algorithm: 'popular-v1', personalised: false });
+    expect(newcomer.body.experiment).toBeUndefined();
+    expect(await exposed(fresh)).toEqual([]);
+    expect((await run('recs-together', 1, 'stopped')).status).toBe(200);
+    const after = await recs(justBought);
+    expect(after.body.algorithm).toBe('replenish-blend-v1');
+    expect(after.body.experiment).toBeUndefined();
   });
 
-  it('serves the default when the experiment names an unknown algorithm or its lookup fails, and nothing personal to whom it may not', async () => {
-    const s = service();
-    assigned.set(justBought, { algorithm: 'magic-v9', experiment });
-    expect((await serve(s, justBought)).view).toMatchObject({ algorithm: 'replenish-blend-v1' });
-    expect((await serve(s, justBought)).view.experiment).toBeUndefined();
-    assigned.set(fresh, { algorithm: 'fail', experiment });
-    expect((await serve(s, fresh)).view).toMatchObject({ algorithm: 'popular-v1', personalised: false });
-    // A personal variant cannot serve a customer without purchases: the non-personal list does, without the experiment.
-    assigned.set(fresh, { algorithm: 'replenish-v1', experiment });
-    expect((await serve(s, fresh)).view.experiment).toBeUndefined();
-    assigned.set(fresh, { algorithm: 'popular-v1', experiment });
-    expect((await serve(s, fresh)).view).toMatchObject({ algorithm: 'popular-v1', experiment });
+  it('serves the default for a variant naming an unknown algorithm (no exposure), and a non-personal variant to anyone', async () => {
+    expect((await run('recs-unknown', 2)).status).toBe(201);
+    const unknown = await recs(due);
+    expect(unknown.body.algorithm).toBe('replenish-blend-v1');
+    expect(unknown.body.experiment).toBeUndefined();
+    expect(await exposed(due)).toEqual([]);
+    expect((await run('recs-unknown', 2, 'stopped')).status).toBe(200);
+    expect((await run('recs-popular', 3)).status).toBe(201);
+    const best = await recs(fresh);
+    expect(best.body).toMatchObject({ algorithm: 'popular-v1', experiment: { experimentKey: 'recs-popular', variationKey: 'best' } });
+    expect(await exposed(fresh)).toEqual([['recs-popular', 'best']]);
+    expect((await run('recs-popular', 3, 'stopped')).status).toBe(200);
   });
 });
 
