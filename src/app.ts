@@ -85,7 +85,7 @@ export const FEATURES = [
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
-  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations }),
+  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */

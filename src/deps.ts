@@ -228,7 +228,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       segments,
       insights,
       privacy,
-      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, recommendations, now }),
       experiments,
       recommendations,
     },

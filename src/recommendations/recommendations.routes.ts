@@ -9,12 +9,23 @@ import { ProductId } from '../products/products.schemas.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
 import { matchesEtag } from '../shared/etag.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
+import type { ViewCache } from '../storefront/view-cache.ts';
 import { BoughtTogetherViewSchema, ProductListQuery, RebuildReportSchema, RecommendationsQuery, RecommendationsViewSchema, SimilarQuery, SimilarViewSchema, type RecommendationsView } from './recommendations.schemas.ts';
 import type { RecommendationService } from './recommendations.service.ts';
 
 export interface RecommendationRoutesDeps {
   recommendations: RecommendationService;
+  views: ViewCache;
+  now: () => number;
 }
+
+const encoder = new TextEncoder();
+
+/** The request's query as it came (the fast path keys a recommendations view by it: one variant per query). */
+const rawQuery = (url: string) => {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+};
 
 const ProductParam = z.object({ id: ProductId.openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -24,7 +35,7 @@ const forCustomer = createRoute({
   tags: ['recommendations'],
   summary: "A customer's recommendations, each with its reason and evidence (served from cache)",
   description:
-    'Computed when purchases arrive and by the daily rebuild; a read is a cache lookup. Never a product just bought (within its interval and not due), a durable already owned, or one missing from the catalog. A customer who objected to profiling gets non-personal items (`personalised: false`, `notPersonalised: "profiling_objected"`). `algorithm` names the algorithm that served (an experiment may choose it: `experiment`). Send If-None-Match with the ETag to get 304; `Age` says how old the entry is.',
+    'Computed when purchases arrive and by the daily rebuild; a read is a cache lookup. Never a product just bought (within its interval and not due), a durable already owned, or one missing from the catalog. A customer who objected to profiling gets non-personal items (`personalised: false`, `notPersonalised: "profiling_objected"`). `algorithm` names the algorithm that served (an experiment may choose it: `experiment`). Send If-None-Match with the ETag to get 304; `Age` says how old the entry is. A warm read of the same query is answered by the storefront fast path from its serialized bytes.',
   security,
   middleware: [allow.scopeOrSelf('recommendations:read')] as const,
   request: { params: CustomerIdParam, query: RecommendationsQuery },
@@ -70,7 +81,11 @@ const rebuild = createRoute({
 export function recommendationRoutes(deps: RecommendationRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(forCustomer, async (c) => {
-      const served = await deps.recommendations.serve(c.req.valid('param').id, c.req.valid('query'));
+      const { id } = c.req.valid('param');
+      const generation = deps.views.mark();
+      const served = await deps.recommendations.serve(id, c.req.valid('query'));
+      // The fast path serves this isolate's next reads of the same query from these bytes (not a stale answer).
+      if (!served.stale) deps.views.put(id, 'recommendations', rawQuery(c.req.url), { body: encoder.encode(served.body), etag: served.etag, computedAt: deps.now() - served.ageSeconds * 1000 }, generation);
       const headers = { etag: served.etag, ...cacheHeaders(served) };
       if (matchesEtag(c.req.header('if-none-match'), served.etag)) return c.body(null, 304, headers);
       // The answer was rendered once for this entry and these parameters: its bytes are sent as they are.
