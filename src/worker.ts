@@ -60,7 +60,8 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
     const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${new Date().toISOString().slice(0, 10)}` });
     console.log(JSON.stringify({ level: run.status === 'failed' ? 'error' : 'info', msg: 'segment run', id: run.id, status: run.status, k: run.k }));
     // Then the recommendations: aggregates and weights from the day's purchases, every entry with the new segments.
-    console.log(JSON.stringify({ level: 'info', msg: 'recommendations rebuild', ...(await services.recommendations.rebuild()) }));
+    const rebuilt = await services.recommendations.dailyRebuild();
+    console.log(JSON.stringify({ level: 'info', msg: rebuilt ? 'recommendations rebuild' : 'recommendations already rebuilt today', ...rebuilt }));
   }
 }
 

@@ -184,6 +184,16 @@ export class RecommendationService {
     return report;
   }
 
+  /**
+   * The daily Cron Trigger's rebuild, once per jurisdiction and day: a repeated trigger (the segment run's
+   * returns the day's run) finds today's build and does nothing rather than fit everything again.
+   */
+  async dailyRebuild(): Promise<RebuildReport | undefined> {
+    const current = await this.builds.get();
+    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
+    return current?.builtAt.slice(0, 10) === today ? undefined : this.rebuild();
+  }
+
   /** Catalog products like this one (non-personal). */
   async similar(productId: string, limit: number) {
     const { catalog, content } = await this.catalog.get();

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { regions } from '../../regions/index.ts';
+import { deploymentDeps } from '../../src/deps.ts';
+import { localConnection } from '../../src/local/bootstrap.ts';
 import { useApi } from '../support/api.ts';
+import { JWT_SECRET, PRIVACY_KEY } from '../support/app.ts';
 
 const NOW = Date.parse('2026-06-30T12:00:00Z');
 const clock = { now: NOW };
@@ -244,4 +248,24 @@ describe('generated queries never cause a 5xx (fast-check)', () => {
       { numRuns: 300 },
     );
   }, 60_000);
+});
+
+describe('the daily rebuild', () => {
+  it('runs once per jurisdiction and day: a repeated trigger finds the day\'s build', async () => {
+    const euHome = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
+    const connect = (endpoint: string) => localConnection(endpoint, euHome.awsRegion);
+    const { services } = deploymentDeps({ region: euHome, personal: connect(t.stores.endpoints.EU), global: connect(t.stores.endpoints.GLOBAL), peers: {}, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, now: () => clock.now });
+    const builds = async () => (await t.stores.scanAll('EU')).filter((i) => i.customerId === 'agg#current').map((i) => i.buildId);
+    const before = await builds();
+    clock.now += 86_400_000; // the next day: the build of beforeAll is yesterday's (last in the file: entries move a day on)
+    try {
+      const first = await services.recommendations.dailyRebuild();
+      expect(first?.jurisdiction).toBe('EU');
+      expect(await builds()).not.toEqual(before);
+      expect(await services.recommendations.dailyRebuild()).toBeUndefined();
+      expect(await builds()).toEqual([first!.buildId]);
+    } finally {
+      clock.now -= 86_400_000;
+    }
+  });
 });
