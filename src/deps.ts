@@ -35,6 +35,8 @@ import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
+import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
+import { RecommendationService } from './recommendations/recommendations.service.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { CredentialCache } from './http/credentials.ts';
@@ -113,6 +115,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const predictionStore = new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now);
   const assignments = new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays);
   const catalog = new DynamoProductRepository(global, tables.catalog);
+  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
@@ -150,23 +153,37 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
-    // The intelligence views carry running variations: a definition change forgets them in this isolate.
-    definitionsChanged: () => views.forgetView('intelligence'),
+    // Views that carry a running variation (intelligence) or the algorithm it picked (recommendations, decision 86).
+    definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
+    now,
+  });
+  const recommendations = new RecommendationService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    segmentOf: async (id) => (await assignments.get(id))?.segmentId,
+    segments: () => assignments.all(),
+    products: catalog,
+    entries: recommendationStore,
+    aggregates: new DynamoAggregateStore(personal, tables.recommendations),
+    experiments,
+    views,
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, customers];
   const forget = (id: string) => {
     views.forget(id);
     experiments.forget(id);
     predictions.forget(id);
     segments.forget(id);
     insights.reads.forget(id);
+    recommendations.forget(id);
   };
-  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
+  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   const purchases = new PurchaseService({
     purchases: purchaseStore,
@@ -181,6 +198,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   purchases.onStored((lines) => experiments.afterPurchases(lines));
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
+  // After segments: the entry uses the customer's segment just assigned.
+  predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
@@ -209,8 +228,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       segments,
       insights,
       privacy,
-      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, recommendations, now }),
       experiments,
+      recommendations,
     },
     views,
     credentials,
