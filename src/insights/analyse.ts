@@ -21,7 +21,13 @@ const MAX_INLINE_WAIT_MS = 5_000;
 /** Cloudflare Queues delay a message by at most 12 hours. */
 const MAX_DEFERRAL_SECONDS = 12 * 3600;
 /** Tokens reserved from the pacer before the call reports its real use. */
-const TOKEN_ESTIMATE = 3_000;
+const TOKEN_ESTIMATE = 1_500;
+/**
+ * Below this many distinct purchase days the model is not asked: one purchase day has no interval, so the
+ * cadence figures are the population's prior (BG/NBD frequency 0, pooled intervals) and a basket of one day
+ * is all there is to read. The statistical answer says as much, at no cost (decision 73).
+ */
+export const MIN_PURCHASE_DAYS = 2;
 
 export type AnalysisOutcome = JobResult | { deferSeconds: number };
 
@@ -92,7 +98,7 @@ export class Analyses {
     }
     const segment = await this.deps.segmentName(customerId);
     const view = viewOf(predictions);
-    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment);
+    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment, this.iso().slice(0, 10));
     const work: Work = { job, view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
 
     if (recorded) {
@@ -102,6 +108,7 @@ export class Analyses {
       return { source: existing?.jobId === jobId ? existing.source : 'statistical', costUsd: spent };
     }
     if (!customer.consents.profiling.granted) return this.fallback(work, 'no_consent');
+    if (view.data.purchaseDays < MIN_PURCHASE_DAYS) return this.fallback(work, 'too_little_history');
     if (!this.deps.analyzer) return this.fallback(work, 'unconfigured');
     if (await this.deps.budget.over()) return this.fallback(work, 'over_budget');
     return this.callModel(work);

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { AnalysisAnswer } from './analysis.schema.ts';
-import type { AnalysisJob } from './insights.model.ts';
+import { FALLBACK_REASONS, type AnalysisJob } from './insights.model.ts';
 import type { InsightRead } from './read.ts';
 
 export const FallbackReason = z
-  .enum(['no_consent', 'unconfigured', 'over_budget', 'circuit_open', 'unavailable', 'timeout', 'invalid_answer', 'refused'])
-  .openapi({ description: 'Why the answer is statistical rather than the model\'s' });
+  .enum(FALLBACK_REASONS)
+  .openapi({ description: 'Why the answer is statistical rather than the model\'s (too_little_history: fewer than two purchase days, nothing a model could read beyond the figures)' });
 
 export const InsightsSchema = z
   .object({

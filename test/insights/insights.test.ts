@@ -391,7 +391,8 @@ describe('protections', () => {
       const id = (await paced.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
       await paced.call('POST', '/v1/purchases', {
         key: admin(),
-        body: { orders: [{ orderId: `q${i}`, customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+        // Two purchase days: with one, the model is not asked (too_little_history).
+        body: { orders: [1, 8].map((d) => ({ orderId: `q${i}-${d}`, customerId: id, purchasedAt: new Date(clock - d * 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] })) },
       });
       ids.push(id);
     }
@@ -452,7 +453,8 @@ describe('costs and budgets', () => {
     const id = (await tight.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
     await tight.call('POST', '/v1/purchases', {
       key: admin(),
-      body: { orders: [{ orderId: 'x1', customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+      // Two purchase days: with one, the model is not asked anyway (too_little_history).
+      body: { orders: [1, 8].map((d) => ({ orderId: `x1-${d}`, customerId: id, purchasedAt: new Date(clock - d * 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] })) },
     });
     await tight.queues.get('eu-central-1')!.drain();
     expect(server.requests).toHaveLength(0);
