@@ -3,22 +3,30 @@ import { AnalysisAnswer, HOUSEHOLD_SIZE_BANDS, LIFE_STAGES, PRICE_LEVELS } from 
 
 /**
  * The answer as the model writes it: short keys (explained once in the system prompt), products by their
- * number in the input's product table, empty lists left out. It holds exactly what the long answer holds;
- * `fromCompact` turns it into the stored and served `AnalysisAnswer`, `toCompact` back (tests, benchmarks).
+ * number in the input's product table, empty lists left out, confidences as whole percentages, and the
+ * lists of small records (patterns, needs) and the two plain readings as positional tuples, a need's timing
+ * as days when it is "within n days". It holds exactly what the long answer holds; `fromCompact` turns it
+ * into the stored and served `AnalysisAnswer`, `toCompact` back (tests, benchmarks).
  */
-const c = z.number().min(0).max(1);
+const c = z.number().min(0).max(100);
 const text = (max: number) => z.string().min(1).max(max);
-const evidence = z.array(z.string().max(300)).max(10).optional();
+const evidence = z.array(z.string().max(300)).max(10);
 /** A product: its number in the input's table, or a name (a model may write one). */
 const productRef = z.union([z.number().int().min(1), z.string().min(1).max(200)]);
+/** A need's timing: days from today ("within n days"), or words. */
+const timing = z.union([z.number().int().min(0).max(3650), text(100)]);
 
 export const CompactAnswer = z
   .object({
-    cp: z.array(z.object({ t: text(300), p: z.array(productRef).max(20).optional(), c }).strict()).max(10).optional(),
-    nd: z.array(z.object({ p: productRef.optional(), t: text(200).optional(), w: text(100), c }).strict().refine((n) => n.p !== undefined || n.t !== undefined, 'a need names a product (p) or says what (t)')).max(10).optional(),
-    hh: z.object({ r: text(300), e: evidence, c, sz: z.enum(HOUSEHOLD_SIZE_BANDS).optional(), ls: z.enum(LIFE_STAGES).optional() }).strict(),
-    se: z.object({ r: text(300), e: evidence, c }).strict(),
-    ps: z.object({ l: z.enum(PRICE_LEVELS), e: evidence, c: c.optional() }).strict(),
+    /** [pattern, confidence] or [pattern, confidence, products] when they are not the #n the text names. */
+    cp: z.array(z.union([z.tuple([text(300), c]), z.tuple([text(300), c, z.array(productRef).max(20)])])).max(10).optional(),
+    /** [product number or what, within days or when, confidence] */
+    nd: z.array(z.tuple([z.union([z.number().int().min(1), text(200)]), timing, c])).max(10).optional(),
+    hh: z.object({ r: text(300), e: evidence.optional(), c, sz: z.enum(HOUSEHOLD_SIZE_BANDS).optional(), ls: z.enum(LIFE_STAGES).optional() }).strict(),
+    /** [reading, evidence, confidence] */
+    se: z.tuple([text(300), evidence, c]),
+    /** [level, evidence, confidence] */
+    ps: z.union([z.tuple([z.enum(PRICE_LEVELS), evidence]), z.tuple([z.enum(PRICE_LEVELS), evidence, c])]),
     rc: z.array(text(100)).max(10).optional(),
     ch: z.array(text(300)).max(10).optional(),
     s: text(400),
@@ -27,23 +35,25 @@ export const CompactAnswer = z
 export type CompactAnswer = z.infer<typeof CompactAnswer>;
 
 /**
- * The tool's input schema: types, the top-level required keys and enums only. Lengths, ranges and nested
- * required keys are checked by zod after the call (a violation is sent back once as a repair), and the
- * system prompt says what each key holds, so the model is not made to read them here.
+ * The tool's input schema: types, the top-level required keys and enums only. Lengths, ranges, tuple
+ * positions and nested required keys are checked by zod after the call (a violation is sent back once as a
+ * repair), and the system prompt says what each key and position holds, so the model is not made to read
+ * them here.
  */
 export function compactToolSchema(): Record<string, unknown> {
   const s = { type: 'string' };
   const n = { type: 'number' };
   const texts = { type: 'array', items: s };
   const list = (items: unknown) => ({ type: 'array', items });
+  const tuple = { type: 'array' };
   const obj = (properties: Record<string, unknown>, required?: string[]) => ({ type: 'object', properties, ...(required ? { required } : {}) });
   return obj(
     {
-      cp: list(obj({ t: s, p: { type: 'array' }, c: n })),
-      nd: list(obj({ p: { type: 'integer' }, t: s, w: s, c: n })),
+      cp: list(tuple),
+      nd: list(tuple),
       hh: obj({ r: s, e: texts, c: n, sz: { enum: [...HOUSEHOLD_SIZE_BANDS] }, ls: { enum: [...LIFE_STAGES] } }),
-      se: obj({ r: s, e: texts, c: n }),
-      ps: obj({ l: { enum: [...PRICE_LEVELS] }, e: texts, c: n }),
+      se: tuple,
+      ps: tuple,
       rc: texts,
       ch: texts,
       s,
@@ -52,25 +62,31 @@ export function compactToolSchema(): Record<string, unknown> {
   );
 }
 
-/** The tool the model fills (a short name: the model writes it in every answer). */
-export const COMPACT_TOOL_NAME = 'analysis';
+/** The tool the model fills (a one-letter name: the model writes it in every answer). */
+export const COMPACT_TOOL_NAME = 'a';
 
 const nameOf = (ref: number | string, products: readonly { name: string }[]) => (typeof ref === 'number' ? (products[ref - 1]?.name ?? `product ${ref}`) : ref);
 /** `#n` in a text is product n of the table. */
 const REF = /#(\d+)/g;
 const expand = (text: string, products: readonly { name: string }[]) => text.replace(REF, (m, n: string) => products[Number(n) - 1]?.name ?? m);
 const mentioned = (text: string) => [...text.matchAll(REF)].map((m) => Number(m[1]));
+/** Percent to the answer's 0-1 scale and back, exact for whole percentages. */
+const unit = (percent: number) => Math.round(percent * 100) / 10_000;
+const percent = (confidence: number) => Math.round(confidence * 10_000) / 100;
+const WITHIN = /^within (\d+) days?$/;
+const withinDays = (days: number) => `within ${days} day${days === 1 ? '' : 's'}`;
 
 /** The long answer from the compact one; products by number (and `#n` in texts) become their names. */
 export function fromCompact(a: CompactAnswer, products: readonly { name: string }[]): AnalysisAnswer {
   const t = (text: string) => expand(text, products);
+  const [psLevel, psEvidence, psC] = a.ps;
   return {
     // A pattern's products are those it names, unless it lists them.
-    consumptionPatterns: (a.cp ?? []).map((p) => ({ pattern: t(p.t), products: (p.p ?? mentioned(p.t)).map((r) => nameOf(r, products)), confidence: p.c })),
-    predictedNeeds: (a.nd ?? []).map((n) => ({ need: n.p !== undefined ? nameOf(n.p, products) : t(n.t!), timing: t(n.w), confidence: n.c })),
-    household: { reading: t(a.hh.r), evidence: (a.hh.e ?? []).map(t), confidence: a.hh.c, ...(a.hh.sz ? { sizeBand: a.hh.sz } : {}), ...(a.hh.ls ? { lifeStage: a.hh.ls } : {}) },
-    socioeconomic: { reading: t(a.se.r), evidence: (a.se.e ?? []).map(t), confidence: a.se.c },
-    priceSensitivity: { level: a.ps.l, evidence: (a.ps.e ?? []).map(t), ...(a.ps.c !== undefined ? { confidence: a.ps.c } : {}) },
+    consumptionPatterns: (a.cp ?? []).map(([pattern, conf, listed]) => ({ pattern: t(pattern), products: (listed ?? mentioned(pattern)).map((r) => nameOf(r, products)), confidence: unit(conf) })),
+    predictedNeeds: (a.nd ?? []).map(([need, when, conf]) => ({ need: typeof need === 'number' ? nameOf(need, products) : t(need), timing: typeof when === 'number' ? withinDays(when) : t(when), confidence: unit(conf) })),
+    household: { reading: t(a.hh.r), evidence: (a.hh.e ?? []).map(t), confidence: unit(a.hh.c), ...(a.hh.sz ? { sizeBand: a.hh.sz } : {}), ...(a.hh.ls ? { lifeStage: a.hh.ls } : {}) },
+    socioeconomic: { reading: t(a.se[0]), evidence: a.se[1].map(t), confidence: unit(a.se[2]) },
+    priceSensitivity: { level: psLevel, evidence: psEvidence.map(t), ...(psC !== undefined ? { confidence: unit(psC) } : {}) },
     recommendedCategories: (a.rc ?? []).map(t),
     churnSignals: (a.ch ?? []).map(t),
     summary: t(a.s),
@@ -86,17 +102,22 @@ export function toCompact(a: AnalysisAnswer, products: readonly { name: string }
   const t = (text: string) => byLength.reduce((s, name) => s.split(name).join(`#${index.get(name)}`), text);
   const some = <T>(xs: T[]) => (xs.length > 0 ? xs : undefined);
   const drop = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  const patternProducts = (p: AnalysisAnswer['consumptionPatterns'][number]) => {
+  const pattern = (p: AnalysisAnswer['consumptionPatterns'][number]): NonNullable<CompactAnswer['cp']>[number] => {
     const refs = p.products.map(ref);
     const implied = mentioned(t(p.pattern));
-    return JSON.stringify(refs) === JSON.stringify(implied) ? undefined : refs;
+    return JSON.stringify(refs) === JSON.stringify(implied) ? [t(p.pattern), percent(p.confidence)] : [t(p.pattern), percent(p.confidence), refs];
   };
+  const when = (timing: string) => {
+    const m = WITHIN.exec(timing);
+    return m && withinDays(Number(m[1])) === timing ? Number(m[1]) : t(timing);
+  };
+  const ps = a.priceSensitivity;
   return drop({
-    cp: some(a.consumptionPatterns.map((p) => drop({ t: t(p.pattern), p: patternProducts(p), c: p.confidence }))),
-    nd: some(a.predictedNeeds.map((n) => (index.has(n.need) ? { p: index.get(n.need)!, w: t(n.timing), c: n.confidence } : { t: t(n.need), w: t(n.timing), c: n.confidence }))),
-    hh: drop({ r: t(a.household.reading), e: some(a.household.evidence.map(t)), c: a.household.confidence, sz: a.household.sizeBand, ls: a.household.lifeStage }),
-    se: drop({ r: t(a.socioeconomic.reading), e: some(a.socioeconomic.evidence.map(t)), c: a.socioeconomic.confidence }),
-    ps: drop({ l: a.priceSensitivity.level, e: some(a.priceSensitivity.evidence.map(t)), c: a.priceSensitivity.confidence }),
+    cp: some(a.consumptionPatterns.map(pattern)),
+    nd: some(a.predictedNeeds.map((n): NonNullable<CompactAnswer['nd']>[number] => [index.get(n.need) ?? t(n.need), when(n.timing), percent(n.confidence)])),
+    hh: drop({ r: t(a.household.reading), e: some(a.household.evidence.map(t)), c: percent(a.household.confidence), sz: a.household.sizeBand, ls: a.household.lifeStage }),
+    se: [t(a.socioeconomic.reading), a.socioeconomic.evidence.map(t), percent(a.socioeconomic.confidence)] as CompactAnswer['se'],
+    ps: (ps.confidence !== undefined ? [ps.level, ps.evidence.map(t), percent(ps.confidence)] : [ps.level, ps.evidence.map(t)]) as CompactAnswer['ps'],
     rc: some(a.recommendedCategories.map(t)),
     ch: some(a.churnSignals.map(t)),
     s: t(a.summary),

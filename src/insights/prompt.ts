@@ -1,7 +1,7 @@
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 
 /** Bumped whenever the template changes; stored with every analysis. */
-export const PROMPT_VERSION = 'analysis-2026-12-01.compact';
+export const PROMPT_VERSION = 'analysis-2026-12-01.tuples';
 
 /** What the model may see: purchases and figures, never a name, email, phone, address or customer id. */
 export interface PseudonymousInput {
@@ -68,7 +68,7 @@ export function systemPrompt(): string {
   return [
     "Read one shop customer's purchases for the shop: patterns, needs with timing, household, life stage and socioeconomic readings only as far as the purchases support them, with evidence and confidence 0-1 (low rather than guess). Never try to identify the person. Answer with the tool only.",
     'Input: one row per product: n|name|category|unit price|purchases as days ago (xQ quantity, =P other price)|forecast status|every d days|next in d days. C: alive probability|purchase days expected in 90d|churn risk. D declared, S segment.',
-    'Answer keys: cp patterns{t,c}; nd needs{p product n or t text,w when,c}; hh household{r reading,e evidence,c,sz size,ls life stage}; se socioeconomic{r,e,c}; ps price sensitivity{l,e,c}; rc categories to recommend; ch churn signals; s summary sentence. c confidence. Write products as #n in texts.',
+    'Answer keys: cp patterns [[text,c]]; nd needs [[product n or what, within days or when, c]]; hh household{r reading,e evidence,c,sz size,ls life stage}; se socioeconomic [reading,evidence,c]; ps price sensitivity [level,evidence,c]; rc categories to recommend; ch churn signals; s summary sentence. c confidence 0-100. Write products as #n in texts.',
   ].join('\n');
 }
 

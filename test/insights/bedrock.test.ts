@@ -2,7 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnalysisAnswer } from '../../src/insights/analysis.schema.ts';
-import { compactToolSchema } from '../../src/insights/compact-answer.ts';
+import { COMPACT_TOOL_NAME, compactToolSchema } from '../../src/insights/compact-answer.ts';
 import { AnalysisUnavailable } from '../../src/insights/analyzer.ts';
 import { analyzeWithBedrock } from '../../src/insights/bedrock.ts';
 import { PROMPT_VERSION, type PseudonymousInput } from '../../src/insights/prompt.ts';
@@ -62,7 +62,7 @@ describe('AI analysis through the Bedrock Converse API', () => {
     expect(result.usage).toEqual({ inputTokens: server.reported[0]!.inputTokens, outputTokens: server.reported[0]!.outputTokens, calls: 1 });
     const sent = server.requests[0]!;
     expect(sent.modelId).toBe(MODEL);
-    expect(sent.body.toolConfig).toMatchObject({ toolChoice: { tool: { name: 'analysis' } } });
+    expect(sent.body.toolConfig).toMatchObject({ toolChoice: { tool: { name: COMPACT_TOOL_NAME } } });
     expect((sent.body.toolConfig as { tools: { toolSpec: { inputSchema: { json: unknown } } }[] }).tools[0]!.toolSpec.inputSchema.json).toEqual(compactToolSchema());
   });
 
