@@ -1,4 +1,6 @@
+import { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { S3Client } from '@aws-sdk/client-s3';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
@@ -15,7 +17,7 @@ import { DynamoBatchRepository } from './insights/batches.repository.ts';
 import { BedrockAnalyzer } from './insights/bedrock.ts';
 import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
-import { InsightsService } from './insights/insights.service.ts';
+import { InsightsService, type InsightsDeps } from './insights/insights.service.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import { priceOf } from './insights/pricing.ts';
@@ -96,6 +98,26 @@ function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
   return new BedrockAnalyzer(client, modelId);
 }
 
+/** Batch inference's clients, in the deployment's Bedrock region (so the jurisdiction's data stays there). */
+function inferenceFor(config: DeploymentConfig, analyzer: BedrockAnalyzer | undefined): InsightsDeps['inference'] {
+  const batch = config.ai?.batch;
+  const bedrock = config.ai?.bedrock;
+  if (!batch || !bedrock || !analyzer) return undefined;
+  const region = config.region.bedrock.region;
+  const common = { region, credentials: bedrock.credentials, maxAttempts: 4, retryMode: 'standard', ...config.bedrockClientOptions };
+  const s3 = new S3Client({
+    ...common,
+    ...(batch.s3Credentials ? { credentials: batch.s3Credentials } : {}),
+    ...(batch.s3Endpoint ? { endpoint: batch.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+  });
+  const control = new BedrockClient({ ...common, ...(batch.controlEndpoint ? { endpoint: batch.controlEndpoint } : {}) });
+  return {
+    s3,
+    bedrock: control,
+    settings: { bucket: batch.bucket.replaceAll('{region}', region), roleArn: batch.roleArn, minRecords: batch.minRecords, deadlineMs: batch.deadlineHours * 3600_000, pollSeconds: batch.pollSeconds },
+  };
+}
+
 /**
  * Builds a deployment's dependencies once per isolate or process: SDK clients, repositories, then the
  * services in the order they depend on each other (no forward references); handlers never build clients.
@@ -121,6 +143,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
   const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), views, now });
   const analyzer = analyzerFor(config);
+  const inference = inferenceFor(config, analyzer);
   const insights = new InsightsService({
     region,
     allRegions: regions,
@@ -139,6 +162,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     queue,
     ...(analyzer ? { analyzer } : {}),
+    ...(inference ? { inference } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     views,
     now,

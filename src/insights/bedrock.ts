@@ -125,3 +125,44 @@ export async function callTool(client: BedrockRuntimeClient, modelId: string, re
   if (!toolUse) throw new AnalysisUnavailable('refused', usage, `no tool call (stop reason ${output.stopReason})`);
   return { input: toolUse.input, usage };
 }
+
+/**
+ * One analysis as a batch inference record's `modelInput`. Bedrock's Converse-format batch jobs refuse
+ * tools, so batch records use the InvokeModel format, Anthropic's Messages body, with the same system
+ * prompt, the same compact tool forced, and the same user text as an on-demand call.
+ */
+export function batchModelInput(input: PseudonymousInput, maxTokens = 800): Record<string, unknown> {
+  return {
+    anthropic_version: 'bedrock-2023-05-31',
+    max_tokens: maxTokens,
+    temperature: 0,
+    system: [{ type: 'text', text: systemPrompt() }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: userPrompt(input) }] }],
+    tools: [{ name: COMPACT_TOOL_NAME, input_schema: compactToolSchema() }],
+    tool_choice: { type: 'tool', name: COMPACT_TOOL_NAME },
+  };
+}
+
+/**
+ * A batch record's `modelOutput` (an Anthropic Messages response) read with the same schema as an on-demand
+ * answer: the answer, or why there is none (`refused`: no tool call; `invalid_answer`: it did not validate,
+ * with the problems). The usage is what the record was billed for.
+ */
+export function readBatchOutput(
+  modelOutput: unknown,
+  input: PseudonymousInput,
+): { usage: Usage; answer: ModelAnalysis['answer'] } | { usage: Usage; reason: 'refused' | 'invalid_answer'; problems: string[] } {
+  const out = (modelOutput ?? {}) as { content?: { type?: string; name?: string; input?: unknown }[]; usage?: Record<string, number | undefined> };
+  const u = out.usage ?? {};
+  const usage: Usage = {
+    inputTokens: u.input_tokens ?? 0,
+    outputTokens: u.output_tokens ?? 0,
+    calls: 1,
+    ...(u.cache_read_input_tokens ? { cacheReadTokens: u.cache_read_input_tokens } : {}),
+    ...(u.cache_creation_input_tokens ? { cacheWriteTokens: u.cache_creation_input_tokens } : {}),
+  };
+  const toolUse = (out.content ?? []).find((c) => c.type === 'tool_use' && c.name === COMPACT_TOOL_NAME);
+  if (!toolUse) return { usage, reason: 'refused', problems: ['no tool call'] };
+  const read = readAnswer(toolUse.input, productTable(input));
+  return 'answer' in read ? { usage, answer: read.answer } : { usage, reason: 'invalid_answer', problems: read.problems };
+}

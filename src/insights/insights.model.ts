@@ -81,10 +81,30 @@ export interface BatchCounts {
   alreadyPending: number;
 }
 
+/**
+ * How a daily batch's analyses were bought: one Bedrock batch inference job (`mode: 'batch'`), or on demand
+ * when the batch was below the service's minimum record count. Counts and ids only.
+ */
+export interface InferenceRecord {
+  mode: 'batch' | 'on_demand';
+  /** Bedrock's status (Submitted, InProgress, Completed, PartiallyCompleted, Failed, Stopped, Expired), or `queued` on demand. */
+  status: string;
+  jobArn?: string;
+  records: number;
+  submittedAt: string;
+  /** Records answered and stored at batch prices; answers that did not validate; jobs sent on demand. */
+  answered: number;
+  invalid: number;
+  onDemand: number;
+  costUsd: number;
+  finishedAt?: string;
+}
+
 export interface BatchReport extends BatchCounts {
   batchId: string;
   pages: number;
   finished: boolean;
+  inference?: InferenceRecord;
   /** Share of the active, consenting customers skipped because nothing changed since their analysis. */
   unchangedShare: number;
 }

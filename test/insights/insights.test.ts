@@ -515,9 +515,9 @@ describe('prompt caching', () => {
     expect(second).toMatchObject({ inputTokens: read!.inputTokens, outputTokens: read!.outputTokens, cacheReadTokens: read!.cacheReadInputTokens });
     // Haiku 4.5: $1 input, $5 output, $1.25 cache write, $0.10 cache read per million tokens.
     const dollars = (r: (typeof reported)[number]) => Math.round(r.inputTokens * 1 + r.outputTokens * 5 + (r.cacheWriteInputTokens ?? 0) * 1.25 + (r.cacheReadInputTokens ?? 0) * 0.1) / 1e6;
-    expect(first!.costUsd).toBeCloseTo(dollars(write!), 6);
-    expect(second!.costUsd).toBeCloseTo(dollars(read!), 6);
-    expect(second!.costUsd).toBeLessThan(first!.costUsd);
+    expect(first!.costUsd as number).toBeCloseTo(dollars(write!), 6);
+    expect(second!.costUsd as number).toBeCloseTo(dollars(read!), 6);
+    expect(second!.costUsd as number).toBeLessThan(first!.costUsd as number);
     const after = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body;
     expect(after.total.costUsd - before.total.costUsd).toBeCloseTo(dollars(write!) + dollars(read!), 6);
     // The totals count every input token the calls carried, at whatever price.
