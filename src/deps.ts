@@ -18,9 +18,10 @@ import { BedrockAnalyzer } from './insights/bedrock.ts';
 import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
 import { InsightsService, type InsightsDeps } from './insights/insights.service.ts';
+import { readingsOf, type AiReadings } from './segments/model/readings.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import { priceOf } from './insights/pricing.ts';
+import { costOf, priceOf } from './insights/pricing.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
@@ -141,9 +142,39 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
-  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), views, now });
+  const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
+  const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);
   const inference = inferenceFor(config, analyzer);
+  const segments = new SegmentService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    assignments,
+    store: new DynamoSegmentStore(global, tables.models),
+    views,
+    // The AI readings of the customers' model analyses (a model analysis exists only with profiling consent).
+    readings: async (ids) => {
+      const out = new Map<string, AiReadings>();
+      for (const [id, a] of await analysisStore.many(ids)) if (a.source === 'bedrock') out.set(id, readingsOf(a.answer));
+      return out;
+    },
+    ...(analyzer
+      ? {
+          naming: {
+            modelId: analyzer.modelId,
+            callTool: (request) => analyzer.callTool(request),
+            // A naming call names no customer: it goes to the totals only (no ledger line in a customer's partition).
+            charge: async (usage) => {
+              const call = { modelId: analyzer.modelId, calls: usage.calls, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: costOf(analyzer.modelId, usage), analysed: false };
+              for (const period of ['day', 'month'] as const) await costStore.record(region.id, now(), call, period);
+            },
+            queue,
+          },
+        }
+      : {}),
+    now,
+  });
   const insights = new InsightsService({
     region,
     allRegions: regions,
@@ -154,11 +185,11 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     currentLineCount: async (id) => (await predictions.read(id))?.stored.lineCount,
     segmentName: (id) => segments.segmentName(id),
     store: {
-      analyses: new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays),
+      analyses: analysisStore,
       jobs: new DynamoJobRepository(personal, tables.insights),
       ledger: new DynamoLedgerRepository(personal, tables.insights),
       batches: new DynamoBatchRepository(personal, tables.insights),
-      costs: new DynamoCostStore(global, tables.models),
+      costs: costStore,
     },
     queue,
     ...(analyzer ? { analyzer } : {}),
@@ -209,6 +240,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     ...insights.handlers,
     'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
     'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
+    'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
   };
   const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
   if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {

@@ -12,8 +12,14 @@ import type { ViewCache } from '../storefront/view-cache.ts';
 import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
 import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
 import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
+import { readingValues, withReadings, type AiReadings } from './model/readings.ts';
 import type { Assignment, AssignmentRepository, SegmentDefinition, SegmentStore } from './segments.repository.ts';
 import type { SegmentRun } from './segments.schemas.ts';
+import type { Usage } from '../insights/analyzer.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { contradictions, NAMING_SYSTEM, NAMING_TOOL, NamingAnswer, namingToolSchema, segmentProfile } from './model/naming.ts';
+import type { Segment } from './model/run.ts';
+import type { SegmentNameEntry, SegmentNames } from './segments.repository.ts';
 
 export interface SegmentServiceDeps {
   region: Region;
@@ -24,6 +30,18 @@ export interface SegmentServiceDeps {
   store: SegmentStore;
   /** The storefront's serialized views, forgotten with the assignment they include. */
   views?: ViewCache;
+  /**
+   * With Bedrock configured: the model that proposes segment names (one forced-tool call per new or changed
+   * segment), what a call cost is charged to, and the queue that takes naming off the run's path.
+   */
+  naming?: {
+    modelId: string;
+    callTool(request: { system: string; user: string; tool: { name: string; schema: Record<string, unknown> }; maxTokens?: number }): Promise<{ input: unknown; usage: Usage }>;
+    charge(usage: Usage): Promise<void>;
+    queue: Pick<JobQueue, 'send'>;
+  };
+  /** The customers' AI readings (their model analyses); unset: segments use no AI reading. */
+  readings?(customerIds: readonly string[]): Promise<Map<string, AiReadings>>;
   now: () => number;
 }
 
@@ -46,6 +64,81 @@ export class SegmentService {
     this.currentCache = new TtlCache(CACHE_MS, 1, deps.now);
     this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now);
     this.reads = new TtlCache(CACHE_MS, 10_000, deps.now);
+    this.namesCache = new TtlCache(CACHE_MS, 1, deps.now);
+  }
+
+  private readonly namesCache: TtlCache<SegmentNames>;
+
+  /** The jurisdiction's segment names (operator renames, model proposals), cached 60 s per isolate. */
+  async names(fresh = false): Promise<SegmentNames> {
+    const hit = fresh ? undefined : this.namesCache.get('names');
+    if (hit) return hit.value;
+    const names = await this.deps.store.names(this.deps.region.jurisdiction);
+    this.namesCache.set('names', names);
+    return names;
+  }
+
+  /** A segment as served: an operator's name first, then the model's, then the statistical (RFM) one. */
+  named(segment: Segment, names: SegmentNames): Segment & { statisticalName: string; nameSource: 'operator' | 'model' | 'statistical'; description?: string } {
+    const entry = names[segment.id];
+    const usable = entry && entry.source !== 'refused' && entry.name && (entry.source === 'operator' || entry.basis === segment.name);
+    if (!usable) return { ...segment, statisticalName: segment.name, nameSource: 'statistical' };
+    return { ...segment, name: entry.name!, statisticalName: segment.name, nameSource: entry.source as 'operator' | 'model', ...(entry.description ? { description: entry.description } : {}) };
+  }
+
+  /** An operator's name (and description) for a current segment; it stays while the segment keeps its id. */
+  async rename(segmentId: string, body: { name: string; description?: string }): Promise<ReturnType<SegmentService['named']>> {
+    const def = await this.current(true);
+    const segment = def?.segments.find((x) => x.id === segmentId);
+    if (!segment) throw new Problem(404, 'segments.notFound', 'No current segment has this id');
+    const names = await this.names(true);
+    names[segmentId] = { source: 'operator', name: body.name, ...(body.description ? { description: body.description } : {}), basis: segment.name, at: this.iso() };
+    await this.deps.store.putNames(this.deps.region.jurisdiction, names);
+    this.namesCache.set('names', names);
+    // Other isolates, and cached customer views, show the new name within their 60-second caches.
+    return this.named(segment, names);
+  }
+
+  /**
+   * The model's names for a run's new or changed segments (a segment whose statistical name moved has
+   * changed character): one call each, from the aggregate profile; a proposal whose numbers contradict the
+   * segment's data is refused and the statistical name stays. Operator renames are never replaced.
+   */
+  async nameSegments(runId: string): Promise<{ named: number; refused: number; kept: number }> {
+    const naming = this.deps.naming;
+    const def = await this.deps.store.definition(runId);
+    const out = { named: 0, refused: 0, kept: 0 };
+    if (!naming || !def) return out;
+    const names = await this.names(true);
+    for (const segment of def.segments) {
+      const entry: SegmentNameEntry | undefined = names[segment.id];
+      if (entry && (entry.source === 'operator' || entry.basis === segment.name)) {
+        out.kept++;
+        continue;
+      }
+      let answer: { input: unknown; usage: Usage };
+      try {
+        answer = await naming.callTool({ system: NAMING_SYSTEM, user: segmentProfile(segment), tool: { name: NAMING_TOOL, schema: namingToolSchema() }, maxTokens: 200 });
+      } catch (err) {
+        const usage = (err as { usage?: Usage }).usage;
+        if (usage && usage.calls > 0) await naming.charge(usage);
+        console.error(JSON.stringify({ level: 'warn', msg: 'segment naming failed', runId, segmentId: segment.id, error: String(err) }));
+        continue;
+      }
+      await naming.charge(answer.usage);
+      const parsed = NamingAnswer.safeParse(answer.input);
+      const problems = parsed.success ? contradictions(`${parsed.data.n}. ${parsed.data.d}`, segment) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      if (parsed.success && problems.length === 0) {
+        names[segment.id] = { source: 'model', name: parsed.data.n, description: parsed.data.d, basis: segment.name, at: this.iso(), modelId: naming.modelId };
+        out.named++;
+      } else {
+        names[segment.id] = { source: 'refused', basis: segment.name, at: this.iso(), modelId: naming.modelId, problems: problems.slice(0, 5) };
+        out.refused++;
+      }
+    }
+    await this.deps.store.putNames(this.deps.region.jurisdiction, names);
+    this.namesCache.set('names', names);
+    return out;
   }
 
   private iso = () => new Date(this.deps.now()).toISOString();
@@ -87,9 +180,11 @@ export class SegmentService {
     };
     const snapshot = await this.deps.snapshot();
     await step(0.4, 'clustering');
-    const set = featureSet(snapshot.map((s) => s.history));
+    const base = featureSet(snapshot.map((s) => s.history));
+    const readings = this.deps.readings ? await this.deps.readings(snapshot.map((s) => s.customerId)) : new Map<string, AiReadings>();
+    const { set, inputs, share } = withReadings(base, segmentInputs(base, snapshot), readings);
     const { previous, usedIds } = await this.previousRun(set.defs.map((d) => d.name));
-    const result = runSegmentation(set, segmentInputs(set, snapshot), options, previous);
+    const result = runSegmentation(set, inputs, options, previous);
     await step(0.7, 'assigning');
     const now = this.iso();
     const def: SegmentDefinition = {
@@ -110,6 +205,8 @@ export class SegmentService {
     this.currentCache.set('current', def);
     this.definitions.set(run.id, def);
     for (const a of assignments) this.invalidate(a.customerId);
+    // Names from the model off the run's path: the statistical names serve until they are in.
+    if (this.deps.naming) await this.deps.naming.queue.send({ kind: 'segments.name', runId: run.id });
     return {
       status: 'succeeded',
       progress: { done: 1, phase: 'finished' },
@@ -120,6 +217,7 @@ export class SegmentService {
       ...(result.agreement !== undefined ? { agreement: result.agreement } : {}),
       moves: result.moves,
       featureSetVersion: set.version,
+      aiReadings: { share: Number(share.toFixed(4)), used: set.readings !== undefined },
     };
   }
 
@@ -143,7 +241,10 @@ export class SegmentService {
     for (const fresh of [false, true]) {
       const def = await this.current(fresh);
       if (!def) return;
-      const raw = customerFeatures(def.model.featureSet, history, prediction);
+      const fs = def.model.featureSet;
+      const raw = customerFeatures(fs, history, prediction);
+      // A run with AI readings places the customer with theirs (or the population's means without).
+      if (fs.readings) raw.push(...readingValues((await this.deps.readings?.([customerId]))?.get(customerId), fs.readings.means));
       if (raw.some((v) => !Number.isFinite(v))) return;
       const { segmentId, distance } = assignOne(def.model, raw);
       const before = await this.deps.assignments.get(customerId);
@@ -172,8 +273,9 @@ export class SegmentService {
       throw new Problem(404, 'segments.notAssigned', 'The customer is not in a segment yet (no purchases, or no segment run)');
     }
     const { assignment: a, definition } = found;
-    const segment = definition.segments.find((s) => s.id === a.segmentId);
-    if (!segment) throw new Problem(404, 'segments.notAssigned', 'The customer is not in a current segment yet');
+    const found_ = definition.segments.find((s) => s.id === a.segmentId);
+    if (!found_) throw new Problem(404, 'segments.notAssigned', 'The customer is not in a current segment yet');
+    const segment = this.named(found_, await this.names().catch(() => ({}) as SegmentNames));
     const view = {
       customerId,
       segment: { id: segment.id, name: segment.name, summary: segment.summary },
@@ -188,7 +290,8 @@ export class SegmentService {
   /** The name of the customer's current segment, if any (for the AI analysis's input). */
   async segmentName(customerId: string): Promise<string | undefined> {
     const found = await this.read(customerId).catch(() => undefined);
-    return found?.definition.segments.find((s) => s.id === found.assignment.segmentId)?.name;
+    const segment = found?.definition.segments.find((s) => s.id === found.assignment.segmentId);
+    return segment ? this.named(segment, await this.names().catch(() => ({}) as SegmentNames)).name : undefined;
   }
 
   /** An objection to profiling: the customer's assignment goes (runs leave them out: they have no predictions). */
