@@ -205,6 +205,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    // The intelligence views carry running variations: a definition change forgets them in this isolate.
+    definitionsChanged: () => views.forgetView('intelligence'),
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
@@ -214,6 +216,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
   const forget = (id: string) => {
     views.forget(id);
+    experiments.forget(id);
     predictions.forget(id);
     segments.forget(id);
     insights.reads.forget(id);
@@ -262,12 +265,12 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       segments,
       insights,
       privacy,
-      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, now }),
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
       experiments,
     },
     views,
     credentials,
-    fastPath: storefrontFastPath({ region, views, credentials, now }),
+    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
     queue,
     handlers,
     deadLettered,

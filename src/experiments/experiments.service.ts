@@ -17,6 +17,8 @@ export interface ExperimentServiceDeps {
   exposures: ExposureRepository;
   customers: Pick<CustomerRepository, 'get'>;
   segmentOf(customerId: string): Promise<string | undefined>;
+  /** Called after a definition is stored (views that embed assignments forget them). */
+  definitionsChanged?: () => void;
   now: () => number;
 }
 
@@ -62,6 +64,7 @@ export class ExperimentService {
     // Released only after the definition says it no longer runs there, so two never run on one surface.
     if (existing?.surface && existing.surface !== claimed) await this.deps.store.releaseSurface(existing.surface, key);
     this.lookup.invalidate(key);
+    this.deps.definitionsChanged?.();
     return { experiment: next, created: existing === undefined };
   }
 
@@ -74,6 +77,15 @@ export class ExperimentService {
 
   list(): Promise<Experiment[]> {
     return this.deps.store.list();
+  }
+
+  forget(customerId: string): void {
+    this.lookup.forget(customerId);
+  }
+
+  /** A lookup from isolate memory alone (the storefront fast path), or undefined. */
+  warm(customerId: string, key: string | undefined, options: LookupOptions) {
+    return this.lookup.warm(customerId, key, options);
   }
 
   assignment(customerId: string, key: string, options: LookupOptions) {

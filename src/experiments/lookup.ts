@@ -60,6 +60,12 @@ export class ExperimentLookup {
     return (await readThrough(this.definitions, 'all', () => this.deps.store.list(), this.deps.now))!;
   }
 
+  /** The customer changed or was erased: their targeting facts are read again (and no warm lookup serves them). */
+  forget(customerId: string): void {
+    this.facts.delete(customerId);
+    this.segments.delete(customerId);
+  }
+
   /** A definition changed here: the next lookup reads them again. */
   invalidate(key: string): void {
     this.definitions.delete('all');
@@ -86,8 +92,40 @@ export class ExperimentLookup {
     return { views: await Promise.all(running.map((def) => this.evaluate(customerId, def, options))), read };
   }
 
+  /**
+   * The lookup answered from this isolate's memory alone (definitions, targeting facts and the exposure
+   * memo all fresh), synchronously, for the storefront fast path; undefined when anything must be read or
+   * an exposure written (the full path does that and fills the memory).
+   */
+  warm(customerId: string, key: string | undefined, options: LookupOptions): { views: AssignmentView[]; ageSeconds: number } | undefined {
+    const cached = this.definitions.get('all');
+    const defs = cached?.value;
+    const facts = this.facts.get(customerId)?.value;
+    if (!cached || !defs || !facts) return undefined;
+    const chosen = key === undefined ? defs.filter((e) => e.status === 'running') : defs.filter((e) => e.key === key);
+    if (key !== undefined && chosen.length === 0) return undefined;
+    const views: AssignmentView[] = [];
+    for (const def of chosen) {
+      const t = def.targeting;
+      const segment = t?.segmentIds ? this.segments.get(customerId) : undefined;
+      if (t?.segmentIds && !segment) return undefined;
+      const active = !t || ((!t.jurisdictions || t.jurisdictions.includes(jurisdictionOfCustomerId(customerId)!)) && (!t.countries || (facts.country !== null && t.countries.includes(facts.country))) && (!t.segmentIds || (segment!.value !== null && t.segmentIds.includes(segment!.value))));
+      const { view, exposes } = this.assign(customerId, def, options, active);
+      if (exposes && !this.recorded.get(`${customerId}#${def.key}#${def.phase}`)?.value.has(view.variationId)) return undefined;
+      views.push(view);
+    }
+    return { views, ageSeconds: Math.floor((this.deps.now() - cached.storedAt) / 1000) };
+  }
+
   async evaluate(customerId: string, def: Experiment, options: LookupOptions): Promise<AssignmentView> {
     const facts = await this.factsOf(customerId);
+    const { view, exposes, hashValue } = this.assign(customerId, def, options, await this.targeted(customerId, def, facts));
+    if (exposes) await this.expose(customerId, def, view.variationId, view.key, view.hashAttribute as 'id' | 'deviceId', hashValue);
+    return view;
+  }
+
+  /** GrowthBook's evaluation of one experiment for one unit (pure), and whether it makes an exposure. */
+  private assign(customerId: string, def: Experiment, options: LookupOptions, active: boolean) {
     const device = options.unit?.startsWith('device:') ? options.unit.slice('device:'.length) : undefined;
     const hashAttribute = device !== undefined ? 'deviceId' : 'id';
     const hashValue = device ?? customerId;
@@ -104,13 +142,12 @@ export class ExperimentLookup {
       hashAttribute,
       ...(def.namespace ? { namespace: [def.namespace.id, def.namespace.range[0], def.namespace.range[1]] as const } : {}),
       status: def.status,
-      active: await this.targeted(customerId, def, facts),
+      active,
     };
     const result = runExperiment(spec, { attributes: { [hashAttribute]: hashValue }, ...(forcedIndex >= 0 ? { forcedVariations: { [def.key]: forcedIndex } } : {}) });
-    if (result.inExperiment && result.hashUsed && def.status === 'running' && options.expose !== false) {
-      await this.expose(customerId, def, result.variationId, result.key, hashAttribute, hashValue);
-    }
-    return { experimentKey: def.key, phase: def.phase, ...result, hashAttribute };
+    const exposes = result.inExperiment && result.hashUsed && def.status === 'running' && options.expose !== false;
+    const view: AssignmentView = { experimentKey: def.key, phase: def.phase, ...result, hashAttribute };
+    return { view, exposes, hashValue };
   }
 
   private async targeted(customerId: string, def: Experiment, facts: Facts): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PersonalData } from '../privacy/personal-data.ts';
-import { batchGetAll } from '../storage/batch.ts';
+import { batchGetAll, batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
 import { expired, expiresAt, purchaseKey, purchaseLineKey, purchaseTimeKey, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
@@ -10,8 +10,10 @@ import type { PurchaseLine } from './purchases.model.ts';
 import type { Purchase } from './purchases.schemas.ts';
 
 export interface PurchaseRepository extends PersonalData {
-  /** The stored lines among `lines`, keyed by `customerId#orderId#lineId`. */
-  find(lines: readonly PurchaseLine[]): Promise<Map<string, Purchase>>;
+  /** The stored lines among `lines`, keyed by `customerId#orderId#lineId`; `consistent` reads after a write. */
+  find(lines: readonly PurchaseLine[], consistent?: boolean): Promise<Map<string, Purchase>>;
+  /** Stores the lines whatever is stored under their keys (the caller reads back what stuck). */
+  putAll(lines: readonly PurchaseLine[]): Promise<void>;
   /** Stores the line unless its key exists; `false` means it existed (the stored line is returned). */
   putIfAbsent(line: PurchaseLine): Promise<{ created: true } | { created: false; stored: Purchase | undefined }>;
   newestFirst(customerId: string, limit: number, beforeTimeKey?: string): Promise<{ items: Purchase[]; lastTimeKey?: string }>;
@@ -65,14 +67,19 @@ export class DynamoPurchaseRepository implements PurchaseRepository {
   /** Items past their retention are gone, whether or not TTL has deleted them yet. */
   private live = (items: Record<string, unknown>[] | undefined) => (items ?? []).filter((i) => !expired(i, this.now()));
 
-  async find(lines: readonly PurchaseLine[]) {
+  async find(lines: readonly PurchaseLine[], consistent = false) {
     const keys = new Map<string, Record<string, string>>();
     for (const l of lines) keys.set(`${l.customerId}#${l.orderId}#${l.lineId}`, purchaseKey(l.customerId, l.orderId, l.lineId));
-    const items = this.live(await batchGetAll(this.doc, this.tableName, [...keys.values()]));
+    const items = this.live(await batchGetAll(this.doc, this.tableName, [...keys.values()], undefined, consistent));
     return new Map(items.map((i) => {
       const line = toLine(i);
       return [`${line.customerId}#${line.orderId}#${line.lineId}`, toPurchase(i)] as const;
     }));
+  }
+
+  /** Stores lines without a condition, 25 per call (the bulk path: PurchaseService checks what stuck). */
+  async putAll(lines: readonly PurchaseLine[]): Promise<void> {
+    await batchWriteAll(this.doc, this.tableName, lines.map((l) => purchaseItem(l, this.retentionDays)));
   }
 
   async putIfAbsent(line: PurchaseLine): Promise<{ created: true } | { created: false; stored: Purchase | undefined }> {

@@ -39,13 +39,42 @@ export const variantFor = (view: ViewName, customerToken: boolean) => (customerT
  * credential, a cold view, a foreign customer, a query, a browser's CORS request) returns undefined and
  * goes through the full app, which answers exactly as before and fills the caches.
  */
-export function storefrontFastPath(deps: { region: Region; views: ViewCache; credentials: CredentialCache; now: () => number }): FastPath {
+/** Experiment lookups answered from memory (the experiments feature's warm lookup). */
+export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { views: unknown[]; ageSeconds: number } | undefined;
+
+const DEVICE_UNIT = /^device:[\x21-\x7e]{1,128}$/;
+
+export function storefrontFastPath(deps: { region: Region; views: ViewCache; credentials: CredentialCache; experiments?: WarmExperiments; now: () => number }): FastPath {
   const servedBy = deps.region.id;
   const cacheControl = `private, max-age=${Math.round(deps.views.ttlMs / 1000)}`;
+  const principalFor = (req: MinimalRequest, customerId: string, scope: Scope) => {
+    const auth = req.header('authorization');
+    const principal = auth?.startsWith('Bearer ') ? deps.credentials.get(auth.slice(7)) : undefined;
+    if (!principal || (principal.kind === 'customer' ? principal.customerId !== customerId : !hasScope(principal, scope))) return undefined;
+    return jurisdictionOfCustomerId(customerId) === deps.region.jurisdiction ? principal : undefined;
+  };
+  /** `/v1/customers/:id/experiments[/:key][?unit=device:…&expose=false]`, computed from memory. */
+  const experiments = (req: MinimalRequest, parts: string[], query: string): FastAnswer | undefined => {
+    if (!deps.experiments || req.header('origin') !== undefined) return undefined;
+    const customerId = parts[3]!;
+    const params = new URLSearchParams(query);
+    const unit = params.get('unit') ?? undefined;
+    const expose = params.get('expose') ?? 'true';
+    if ([...params.keys()].some((k) => k !== 'unit' && k !== 'expose') || (unit !== undefined && !DEVICE_UNIT.test(unit)) || (expose !== 'true' && expose !== 'false')) return undefined;
+    if (!principalFor(req, customerId, 'experiments:read')) return undefined;
+    const key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
+    const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
+    if (!warm) return undefined;
+    const body = JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]);
+    const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
+    return { status: 200, headers, ...(req.method === 'GET' ? { body: encoder.encode(body) } : {}) };
+  };
   return (req) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/') || req.url.includes('?')) return undefined;
-    const parts = req.url.split('/');
-    if (parts.length !== 5) return undefined;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/')) return undefined;
+    const q = req.url.indexOf('?');
+    const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/');
+    if (parts[4] === 'experiments' && (parts.length === 5 || parts.length === 6)) return experiments(req, parts, q < 0 ? '' : req.url.slice(q + 1));
+    if (q >= 0 || parts.length !== 5) return undefined;
     const customerId = parts[3]!;
     const route = STOREFRONT_VIEWS[parts[4]!];
     if (!route || req.header('origin') !== undefined) return undefined;
@@ -67,6 +96,8 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, ...(req.method === 'GET' ? { body: entry.body } : {}) };
   };
 }
+
+const encoder = new TextEncoder();
 
 /** A fetch Request as the fast path reads it. */
 export function fromRequest(request: Request): MinimalRequest {

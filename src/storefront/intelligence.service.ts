@@ -1,4 +1,5 @@
 import type { CustomerService } from '../customers/customers.service.ts';
+import type { ExperimentService } from '../experiments/experiments.service.ts';
 import { Problem } from '../http/problem.ts';
 import type { InsightsService } from '../insights/insights.service.ts';
 import { insightView } from '../insights/insights.schemas.ts';
@@ -11,6 +12,7 @@ export interface IntelligenceDeps {
   predictions: Pick<PredictionService, 'serve'>;
   segments: Pick<SegmentService, 'serve'>;
   insights: Pick<InsightsService, 'serve'>;
+  experiments: Pick<ExperimentService, 'assignments'>;
   now: () => number;
 }
 
@@ -29,7 +31,8 @@ async function part<T>(load: () => Promise<{ ageSeconds: number; stale: boolean;
 /**
  * The customer intelligence view, the seed system's "customer intelligence engine" in one answer: a
  * profile summary without contact data, predictions, the latest analysis, the segment, each with its age
- * (and, as they land, top recommendations and running experiment variants). Every part comes from the
+ * and the customer's variation in every running experiment (looked at without recording an exposure).
+ * Every part comes from the
  * same caches its own endpoint reads; a part that has nothing says why instead of failing the whole.
  */
 export class IntelligenceService {
@@ -37,7 +40,7 @@ export class IntelligenceService {
 
   async view(customerId: string, asCustomer: boolean) {
     const customer = await this.deps.customers.get(customerId);
-    const [predictions, segment, analysis] = await Promise.all([
+    const [predictions, segment, analysis, experiments] = await Promise.all([
       part(async () => {
         const p = await this.deps.predictions.serve(customerId);
         return { ageSeconds: p.ageSeconds, stale: p.stale, data: viewOf(p.stored) };
@@ -49,6 +52,11 @@ export class IntelligenceService {
       part(async () => {
         const read = await this.deps.insights.serve(customerId);
         return { ageSeconds: read.ageSeconds, stale: read.stale === true, data: insightView(read, asCustomer) };
+      }),
+      // Looked at, not shown: a page that renders a variant asks the lookup, which records the exposure.
+      part(async () => {
+        const { views, read } = await this.deps.experiments.assignments(customerId, { expose: false });
+        return { ageSeconds: read.ageSeconds, stale: read.stale, data: views };
       }),
     ]);
     return {
@@ -65,6 +73,7 @@ export class IntelligenceService {
       predictions,
       segment,
       analysis,
+      experiments,
     };
   }
 }

@@ -4,6 +4,8 @@ export interface CachedView {
   etag: string;
   /** When the answer's content was computed (ms), for `Age`; default when it entered the cache. */
   computedAt?: number;
+  /** When what the answer was made from was read from the store (ms): the entry expires a TTL after it. */
+  readAt?: number;
   storedAt: number;
 }
 
@@ -15,7 +17,8 @@ const key = (customerId: string, view: ViewName, variant: string) => `${customer
  * The per-isolate cache of serialized storefront answers, per customer, view and variant (a customer
  * token sees a narrower insights view than an operator). The storefront fast path answers from it
  * without parsing, validating or stringifying; anything that changes a customer's data forgets all their
- * entries at once in this isolate, and other isolates' entries expire within the TTL.
+ * entries at once in this isolate, and other isolates' entries expire within the TTL of when what they
+ * were made from was read from the store (`readAt`), so a change reaches them within one TTL.
  */
 export class ViewCache {
   private readonly entries = new Map<string, CachedView>();
@@ -30,7 +33,7 @@ export class ViewCache {
 
   get(customerId: string, view: ViewName, variant = ''): CachedView | undefined {
     const hit = this.entries.get(key(customerId, view, variant));
-    return hit && this.now() - hit.storedAt <= this.ttlMs ? hit : undefined;
+    return hit && this.now() - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
   }
 
   /** The generation to pass to `put`: an entry read before a `forget` is not put back after it. */
@@ -50,6 +53,16 @@ export class ViewCache {
       const oldest = this.entries.keys().next().value!;
       this.entries.delete(oldest);
       this.byCustomer.get(oldest.slice(0, oldest.indexOf('\u0000')))?.delete(oldest);
+    }
+  }
+
+  /** Forgets one view of every customer (what it embeds changed for all: experiment definitions). */
+  forgetView(view: ViewName): void {
+    this.generation++;
+    for (const k of [...this.entries.keys()]) {
+      if (k.split('\u0000')[1] !== view) continue;
+      this.entries.delete(k);
+      this.byCustomer.get(k.slice(0, k.indexOf('\u0000')))?.delete(k);
     }
   }
 

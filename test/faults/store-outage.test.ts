@@ -120,6 +120,25 @@ describe('a personal store that goes away under load', () => {
     expect(again.body.created + again.body.duplicates).toBe(800);
     expect((await linesOf(id)).size).toBe(800);
   }, 90_000);
+
+  it('says the same of a bulk sync written in batches: what the store acknowledged is created, the rest unconfirmed', async () => {
+    const ids = await Promise.all(Array.from({ length: 25 }, async () => (await api.call('POST', '/v1/customers', { key: stores.adminKey, body: { country: 'DE' } })).body.id as string));
+    const batch = { orders: ids.map((id, n) => order(id, `bulk-${n}`, 1 + n, 80)) }; // 2,000 lines, customer by customer
+    const sent = api.call('POST', '/v1/purchases', { key: stores.adminKey, body: batch });
+    while ((await linesOf(ids[0]!).catch(() => new Set())).size < 50) await new Promise((r) => setTimeout(r, 5));
+    await eu.stop();
+    const res = await sent;
+    expect([res.status, res.body.code]).toEqual([503, 'purchases.partiallyStored']);
+    const results = res.body.results as { customerId: string; orderId: string; lineId: string; status: string }[];
+    expect(results).toHaveLength(2000);
+    expect(results.filter((r) => r.status === 'unconfirmed').length).toBeGreaterThan(0);
+    await eu.start();
+    for (const r of results.filter((x) => x.status === 'created')) expect(await linesOf(r.customerId)).toContain(`${r.orderId}#${r.lineId}`);
+    const again = await api.call('POST', '/v1/purchases', { key: stores.adminKey, body: batch });
+    expect(again.status).toBe(200);
+    expect(again.body.created + again.body.duplicates).toBe(2000);
+    for (const id of ids) expect((await linesOf(id)).size).toBe(80);
+  }, 90_000);
 });
 
 describe('an erasure when the store goes away half-way', () => {

@@ -168,3 +168,58 @@ describe('predictions after a bulk ingest', () => {
     expect([one.body.predictionsUpdated, one.body.predictionsQueued]).toEqual([1, undefined]);
   });
 });
+
+/** More than 20 customers in a request: lines are written in batches and checked by a read after. */
+describe('a bulk sync', () => {
+  const statuses = (res: { body: { results: { status: string }[] } }) => res.body.results.map((r) => r.status);
+  const bulkOf = (ids: string[], prefix: string) => ({
+    orders: ids.flatMap((id, i) => [order(id, `${prefix}-${i}-a`, 2 + (i % 20), [['coffee', 1], ['milk', 2]]), order(id, `${prefix}-${i}-b`, 9 + (i % 15), [['coffee', 1]])]),
+  });
+
+  it('stores each line once, answers duplicates and conflicts line by line, and a conflicting resend changes nothing', async () => {
+    const ids = await Promise.all(Array.from({ length: 22 }, () => newCustomer('DE')));
+    const body = bulkOf(ids, 'S');
+    const withRepeat = { orders: [...body.orders, body.orders[0]!] };
+    const first = await post(withRepeat);
+    expect(first.status).toBe(200);
+    expect(first.body.predictionsQueued).toBe(22);
+    expect(statuses(first)).toEqual([...Array(66).fill('created'), 'duplicate', 'duplicate']);
+    expect(statuses(await post(body))).toEqual(Array(66).fill('duplicate'));
+    const changed = structuredClone(body);
+    changed.orders[3]!.lines[0]!.quantity = 7;
+    const again = await post(changed);
+    expect([again.status, again.body.conflicts, again.body.duplicates]).toEqual([200, 1, 65]);
+    expect((await history(ids[1]!)).find((l) => l.orderId === 'S-1-b')!.quantity).toBe(1);
+  });
+
+  it('sent five times at once and out of order, leaves the lines and predictions exactly as one send does', async () => {
+    const once = await Promise.all(Array.from({ length: 22 }, () => newCustomer('FR')));
+    const often = await Promise.all(Array.from({ length: 22 }, () => newCustomer('FR')));
+    await post(bulkOf(once, 'P'));
+    const shuffled = (seed: number) => {
+      const orders = [...bulkOf(often, 'P').orders];
+      for (let i = orders.length - 1; i > 0; i--) {
+        const j = (i * 7 + seed) % (i + 1);
+        [orders[i], orders[j]] = [orders[j]!, orders[i]!];
+      }
+      return { orders };
+    };
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((seed) => post(shuffled(seed))));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.body.conflicts).toBe(0);
+    }
+    expect(answers.reduce((n, a) => n + a.body.created, 0)).toBeGreaterThanOrEqual(66);
+    for (const q of new Set(t.api.queues.values())) await q.drain();
+    const comparable = async (id: string) => {
+      const res = await t.api.call('GET', `/v1/customers/${id}/predictions`, { key: t.stores.adminKey });
+      expect(res.status).toBe(200);
+      const { customerId: _id, computedAt: _at, ...rest } = res.body;
+      return rest;
+    };
+    for (let i = 0; i < once.length; i++) {
+      expect((await history(often[i]!)).length).toBe(3);
+      expect(await comparable(often[i]!)).toEqual(await comparable(once[i]!));
+    }
+  });
+});

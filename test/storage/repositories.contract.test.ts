@@ -81,6 +81,18 @@ describe.each(backends)('repositories on %s', (_name, start) => {
     expect([...found.keys()]).toEqual([`${id}#o-0#sku-1`]);
   });
 
+  it('writes a bulk of lines in batches and reads them back consistently, the last content winning', async () => {
+    const repo = new DynamoPurchaseRepository(eu(), tables.purchases);
+    const id = newCustomerId('EU');
+    const lines = Array.from({ length: 60 }, (_, n) => line(id, n, n % 28));
+    await repo.putAll(lines);
+    await repo.putAll([{ ...line(id, 0, 0), quantity: 3 }]);
+    const found = await repo.find(lines, true);
+    expect(found.size).toBe(60);
+    expect(found.get(`${id}#o-0#sku-1`)?.quantity).toBe(3);
+    expect((await repo.allOf(id)).length).toBe(60);
+  });
+
   it('lists the catalog by category with pagination', async () => {
     const repo = new DynamoProductRepository(documentClient(localConnection(stores.endpoints.GLOBAL)), regions[0]!.tables.catalog);
     for (let i = 0; i < 7; i++) {

@@ -83,3 +83,58 @@ describe('the storefront fast path', () => {
     expect(eu()(request(`/v1/customers/${id}/predictions`, t.admin))).toBeUndefined();
   });
 });
+
+describe('experiment lookups on the fast path', () => {
+  const t = useApi();
+  it('answers a warm lookup from memory exactly as the full app does, and leaves an unrecorded exposure to it', async () => {
+    await t.api.call('PUT', '/v1/experiments/fast-banner', { key: t.admin, body: { name: 'Fast banner', variations: [{ key: 'control' }, { key: 'warm' }], status: 'running' } });
+    const id = await t.newCustomer({ country: 'DE' });
+    const eu = t.api.regions.get('eu-central-1')!.fastPath;
+    const all: Record<string, string> = { authorization: `Bearer ${t.admin}` };
+    const req = (url: string) => ({ method: 'GET', url, header: (n: string) => all[n] });
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner`))).toBeUndefined(); // no exposure recorded yet
+    const full = await t.api.call('GET', `/v1/customers/${id}/experiments/fast-banner`, { key: t.admin, region: 'eu-central-1' });
+    expect(full.status).toBe(200);
+    const hit = eu(req(`/v1/customers/${id}/experiments/fast-banner`));
+    expect(JSON.parse(new TextDecoder().decode(hit!.body))).toEqual(full.body);
+    const list = await t.api.call('GET', `/v1/customers/${id}/experiments`, { key: t.admin, region: 'eu-central-1' });
+    expect(JSON.parse(new TextDecoder().decode(eu(req(`/v1/customers/${id}/experiments`))!.body))).toEqual(list.body);
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?expose=false`))).toBeDefined();
+    // A device in the customer's recorded variation adds nothing to record; one in the other variation is a crossing the app must write.
+    const devices = await Promise.all(Array.from({ length: 16 }, async (_, i) => {
+      const look = await t.api.call('GET', `/v1/customers/${id}/experiments/fast-banner?unit=device:d${i}&expose=false`, { key: t.admin, region: 'eu-central-1' });
+      return { unit: `device:d${i}`, same: look.body.variationId === full.body.variationId };
+    }));
+    const same = devices.find((d) => d.same)!;
+    const crossing = devices.find((d) => !d.same)!;
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=${same.unit}`))).toBeDefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=${crossing.unit}`))).toBeUndefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?other=1`))).toBeUndefined();
+    expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
+  });
+});
+
+describe('the intelligence view', () => {
+  const t = useApi();
+  it("carries the customer's running variations without recording an exposure, and forgets them when a definition changes", async () => {
+    const put = (status: string) => t.api.call('PUT', '/v1/experiments/intel-banner', { key: t.admin, region: 'eu-central-1', body: { name: 'Intel banner', variations: [{ key: 'control' }, { key: 'bold' }], status } });
+    expect((await put('running')).status).toBeLessThan(300);
+    const id = await t.newCustomer({ country: 'DE', consents: { profiling: true } });
+    const path = `/v1/customers/${id}/intelligence`;
+    const first = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(first.status).toBe(200);
+    expect(first.body.predictions).toEqual({ unavailable: 'predictions.notFound' });
+    const lookup = await t.api.call('GET', `/v1/customers/${id}/experiments/intel-banner?expose=false`, { key: t.admin, region: 'eu-central-1' });
+    const shown = first.body.experiments.data.find((e: { experimentKey: string }) => e.experimentKey === 'intel-banner');
+    expect(shown).toEqual(lookup.body);
+    const exposures = (await t.stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-exposures') && i.customerId === id);
+    expect(exposures).toEqual([]);
+    const all: Record<string, string> = { authorization: `Bearer ${t.admin}` };
+    const eu = t.api.regions.get('eu-central-1')!.fastPath;
+    expect(eu({ method: 'GET', url: path, header: (n) => all[n] })).toBeDefined();
+    await put('stopped'); // in this isolate (another one's views expire within their minute)
+    expect(eu({ method: 'GET', url: path, header: (n) => all[n] })).toBeUndefined();
+    const after = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(after.body.experiments.data.some((e: { experimentKey: string }) => e.experimentKey === 'intel-banner')).toBe(false);
+  });
+});
