@@ -65,7 +65,8 @@ describe('AI readings as segment features', () => {
     expect(ai.share).toBeCloseTo(0.75, 2);
     const withAi = runSegmentation(ai.set, ai.inputs, OPTIONS);
     const had = people.filter((p) => readings.has(p.customerId));
-    console.log(`signal: k ${without.k} -> ${withAi.k}; purity by price sensitivity ${purity(without.assignments, had).toFixed(2)} -> ${purity(withAi.assignments, had).toFixed(2)}`);
+    const sil = (r: typeof without) => r.candidates.find((c) => c.k === r.k)!.silhouette.toFixed(3);
+    console.log(`signal: k ${without.k} -> ${withAi.k}; silhouette ${sil(without)} -> ${sil(withAi)}; purity by price sensitivity ${purity(without.assignments, had).toFixed(2)} -> ${purity(withAi.assignments, had).toFixed(2)}`);
     expect(purity(withAi.assignments, had)).toBeGreaterThan(0.9);
     expect(purity(without.assignments, had)).toBeLessThan(0.7);
     // Customers without a reading are not lumped together: they spread over the segments of their pattern.
