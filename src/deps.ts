@@ -1,6 +1,3 @@
-import { BedrockClient } from '@aws-sdk/client-bedrock';
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { S3Client } from '@aws-sdk/client-s3';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
@@ -14,14 +11,12 @@ import { ExperimentService } from './experiments/experiments.service.ts';
 import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
-import { BedrockAnalyzer } from './insights/bedrock.ts';
 import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
-import { InsightsService, type InsightsDeps } from './insights/insights.service.ts';
-import { readingsOf, type AiReadings } from './segments/model/readings.ts';
+import { InsightsService } from './insights/insights.service.ts';
+import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import { costOf, priceOf } from './insights/pricing.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
@@ -81,44 +76,6 @@ export interface Deployment extends AppDeps {
   personalData: readonly PersonalData[];
 }
 
-function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
-  const bedrock = config.ai?.bedrock;
-  if (!bedrock) return undefined;
-  const modelId = bedrock.modelId ?? config.region.bedrock.modelId;
-  // A model without a price could be called but not charged: refuse to start instead.
-  if (!priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
-  const client = new BedrockRuntimeClient({
-    region: config.region.bedrock.region,
-    credentials: bedrock.credentials,
-    ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}),
-    // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
-    maxAttempts: 4,
-    retryMode: 'standard',
-    ...config.bedrockClientOptions,
-  });
-  return new BedrockAnalyzer(client, modelId);
-}
-
-/** Batch inference's clients, in the deployment's Bedrock region (so the jurisdiction's data stays there). */
-function inferenceFor(config: DeploymentConfig, analyzer: BedrockAnalyzer | undefined): InsightsDeps['inference'] {
-  const batch = config.ai?.batch;
-  const bedrock = config.ai?.bedrock;
-  if (!batch || !bedrock || !analyzer) return undefined;
-  const region = config.region.bedrock.region;
-  const common = { region, credentials: bedrock.credentials, maxAttempts: 4, retryMode: 'standard', ...config.bedrockClientOptions };
-  const s3 = new S3Client({
-    ...common,
-    ...(batch.s3Credentials ? { credentials: batch.s3Credentials } : {}),
-    ...(batch.s3Endpoint ? { endpoint: batch.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
-  });
-  const control = new BedrockClient({ ...common, ...(batch.controlEndpoint ? { endpoint: batch.controlEndpoint } : {}) });
-  return {
-    s3,
-    bedrock: control,
-    settings: { bucket: batch.bucket.replaceAll('{region}', region), roleArn: batch.roleArn, minRecords: batch.minRecords, deadlineMs: batch.deadlineHours * 3600_000, pollSeconds: batch.pollSeconds },
-  };
-}
-
 /**
  * Builds a deployment's dependencies once per isolate or process: SDK clients, repositories, then the
  * services in the order they depend on each other (no forward references); handlers never build clients.
@@ -153,26 +110,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     assignments,
     store: new DynamoSegmentStore(global, tables.models),
     views,
-    // The AI readings of the customers' model analyses (a model analysis exists only with profiling consent).
-    readings: async (ids) => {
-      const out = new Map<string, AiReadings>();
-      for (const [id, a] of await analysisStore.many(ids)) if (a.source === 'bedrock') out.set(id, readingsOf(a.answer));
-      return out;
-    },
-    ...(analyzer
-      ? {
-          naming: {
-            modelId: analyzer.modelId,
-            callTool: (request) => analyzer.callTool(request),
-            // A naming call names no customer: it goes to the totals only (no ledger line in a customer's partition).
-            charge: async (usage) => {
-              const call = { modelId: analyzer.modelId, calls: usage.calls, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: costOf(analyzer.modelId, usage), analysed: false };
-              for (const period of ['day', 'month'] as const) await costStore.record(region.id, now(), call, period);
-            },
-            queue,
-          },
-        }
-      : {}),
+    ...segmentAi({ region, analyzer, analyses: analysisStore, costs: costStore, queue, now }),
     now,
   });
   const insights = new InsightsService({

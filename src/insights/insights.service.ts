@@ -15,9 +15,7 @@ import type { AnalysisRepository } from './analyses.repository.ts';
 import type { Analyzer } from './analyzer.ts';
 import type { BatchRepository } from './batches.repository.ts';
 import { DailyBatch } from './batch.ts';
-import { BatchInference, type BatchInferenceSettings } from './batch-inference.ts';
-import type { BedrockClient } from '@aws-sdk/client-bedrock';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { BatchInference, type BatchInferenceDeps } from './batch-inference.ts';
 import { budgetKeeper, type Budgets } from './budget.ts';
 import { InsightConsent } from './consent.ts';
 import type { CostStore } from './costs.repository.ts';
@@ -55,7 +53,7 @@ export interface InsightsDeps {
   /** The storefront's serialized views, forgotten with the analysis they include. */
   views?: ViewCache;
   /** Bedrock batch inference for the daily batch (with a model only): the clients and the settings. */
-  inference?: { settings: BatchInferenceSettings; s3: S3Client; bedrock: BedrockClient };
+  inference?: Pick<BatchInferenceDeps, 'settings' | 's3' | 'bedrock'>;
   now: () => number;
 }
 
