@@ -1,4 +1,3 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
@@ -12,13 +11,12 @@ import { ExperimentService } from './experiments/experiments.service.ts';
 import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
-import { BedrockAnalyzer } from './insights/bedrock.ts';
 import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
 import { InsightsService } from './insights/insights.service.ts';
+import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import { priceOf } from './insights/pricing.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
@@ -80,24 +78,6 @@ export interface Deployment extends AppDeps {
   personalData: readonly PersonalData[];
 }
 
-function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
-  const bedrock = config.ai?.bedrock;
-  if (!bedrock) return undefined;
-  const modelId = bedrock.modelId ?? config.region.bedrock.modelId;
-  // A model without a price could be called but not charged: refuse to start instead.
-  if (!priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
-  const client = new BedrockRuntimeClient({
-    region: config.region.bedrock.region,
-    credentials: bedrock.credentials,
-    ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}),
-    // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
-    maxAttempts: 4,
-    retryMode: 'standard',
-    ...config.bedrockClientOptions,
-  });
-  return new BedrockAnalyzer(client, modelId);
-}
-
 /**
  * Builds a deployment's dependencies once per isolate or process: SDK clients, repositories, then the
  * services in the order they depend on each other (no forward references); handlers never build clients.
@@ -122,8 +102,20 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
-  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), views, now });
+  const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
+  const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);
+  const inference = inferenceFor(config, analyzer);
+  const segments = new SegmentService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    assignments,
+    store: new DynamoSegmentStore(global, tables.models),
+    views,
+    ...segmentAi({ region, analyzer, analyses: analysisStore, costs: costStore, queue, now }),
+    now,
+  });
   const insights = new InsightsService({
     region,
     allRegions: regions,
@@ -134,14 +126,15 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     currentLineCount: async (id) => (await predictions.read(id))?.stored.lineCount,
     segmentName: (id) => segments.segmentName(id),
     store: {
-      analyses: new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays),
+      analyses: analysisStore,
       jobs: new DynamoJobRepository(personal, tables.insights),
       ledger: new DynamoLedgerRepository(personal, tables.insights),
       batches: new DynamoBatchRepository(personal, tables.insights),
-      costs: new DynamoCostStore(global, tables.models),
+      costs: costStore,
     },
     queue,
     ...(analyzer ? { analyzer } : {}),
+    ...(inference ? { inference } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     views,
     now,
@@ -207,6 +200,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     ...insights.handlers,
     'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
     'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
+    'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
   };
   const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
   if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {

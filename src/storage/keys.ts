@@ -76,6 +76,7 @@ export const surfaceClaimKey = (surface: string) => ({ experimentKey: `surface#$
 export const modelKeys = {
   population: (j: Jurisdiction) => ({ modelKey: `${j}#population` }),
   currentSegments: (j: Jurisdiction) => ({ modelKey: `${j}#segments` }),
+  segmentNames: (j: Jurisdiction) => ({ modelKey: `${j}#segment-names` }),
   segmentDefinition: (runId: string) => ({ modelKey: `def#${runId}` }),
   segmentRun: (runId: string) => ({ modelKey: `run#${runId}` }),
   costs: (period: string, regionId: string) => ({ modelKey: `costs#${period}#${regionId}` }),
