@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
@@ -76,6 +77,22 @@ export interface Deployment extends AppDeps {
   deadLettered(body: unknown): Promise<void>;
   /** Every holder of the jurisdiction's personal data (privacy requests walk it). */
   personalData: readonly PersonalData[];
+}
+
+/** Every store this deployment serves from (its jurisdiction's tables and the global ones). */
+function readinessOf(region: Region, personal: DynamoDBDocumentClient, global: DynamoDBDocumentClient) {
+  return {
+    [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, region.tables.customers, { customerId: 'readiness-probe' }),
+    'dynamodb:global': storeProbe(global, region.tables.apiKeys, { keyId: 'readiness-probe' }),
+  };
+}
+
+/** An in-process queue is consumed by the jurisdiction's home region when it shares the queue, else by whichever region has it. */
+function consumeInProcess(queue: JobQueue, region: Region, handlers: JobHandlers, deadLettered: (body: unknown) => Promise<void>): void {
+  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
+    queue.handlers = handlers;
+    queue.onDeadLetter = deadLettered;
+  }
 }
 
 /**
@@ -168,14 +185,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, customers];
-  const forget = (id: string) => {
-    views.forget(id);
-    experiments.forget(id);
-    predictions.forget(id);
-    segments.forget(id);
-    insights.reads.forget(id);
-    recommendations.forget(id);
-  };
+  const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   const purchases = new PurchaseService({
@@ -203,10 +213,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
   };
   const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
-  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
-    queue.handlers = handlers;
-    queue.onDeadLetter = deadLettered;
-  }
+  consumeInProcess(queue, region, handlers, deadLettered);
   return {
     region,
     peers: config.peers,
@@ -233,10 +240,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     handlers,
     deadLettered,
     // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
-    readiness: {
-      [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
-      'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
-    },
+    readiness: readinessOf(region, personal, global),
     personalData,
     now,
   };
