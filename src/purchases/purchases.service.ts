@@ -9,6 +9,8 @@ import type { LineResult, Purchase, PurchasesBody, PurchasesResult } from './pur
 
 /** A request about more customers than this has its predictions recomputed by a queue job. */
 export const SYNC_RECOMPUTE_CUSTOMERS = 20;
+/** A request with more new lines than this is an import, not a checkout: its lines are written in batches. */
+export const BATCHED_WRITE_LINES = 200;
 /** Conditional puts in flight per request: enough to hide round trips, few enough to stay under quotas. */
 const WRITE_CONCURRENCY = 16;
 /** BatchWriteItem calls in flight per bulk request (25 lines each). */
@@ -34,7 +36,8 @@ const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =
 /**
  * Ingestion and listing of purchase lines. Every line is stored once however often it is sent: its key is
  * derived from the line; a checkout's lines are written conditionally on that key, a bulk sync's (more
- * than SYNC_RECOMPUTE_CUSTOMERS customers) in batches checked by a read after the write.
+ * than SYNC_RECOMPUTE_CUSTOMERS customers, or more than BATCHED_WRITE_LINES new lines) in batches checked
+ * by a read after the write.
  */
 export class PurchaseService {
   private readonly listeners: StoredListener[] = [];
@@ -109,7 +112,7 @@ export class PurchaseService {
       seen.set(key, line);
       if (!stored.has(key)) firstOfKey.push(line);
     }
-    const bulk = new Set(lines.map((l) => l.customerId)).size > SYNC_RECOMPUTE_CUSTOMERS;
+    const bulk = firstOfKey.length > BATCHED_WRITE_LINES || new Set(lines.map((l) => l.customerId)).size > SYNC_RECOMPUTE_CUSTOMERS;
     const written = bulk ? await this.writeBatched(firstOfKey) : await this.writeEach(firstOfKey);
     const reported = new Set<string>();
     return lines.map((line) => {
