@@ -35,6 +35,8 @@ import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
 import type { IntelligenceService } from './storefront/intelligence.service.ts';
 import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { streamingRoutes } from './streaming/streaming.routes.ts';
+import type { StreamingService } from './streaming/streaming.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
 export interface AppDeps {
@@ -63,6 +65,7 @@ export interface AppDeps {
     privacy: PrivacyService;
     intelligence: IntelligenceService;
     experiments: ExperimentService;
+    streaming: StreamingService;
   };
   now: () => number;
 }
@@ -82,11 +85,12 @@ export const FEATURES = [
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
+  (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, streaming] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -96,7 +100,8 @@ function allRoutes(d: AppDeps) {
     .route('/', insights(d))
     .route('/', privacy(d))
     .route('/', intelligence(d))
-    .route('/', experiments(d));
+    .route('/', experiments(d))
+    .route('/', streaming(d));
 }
 
 /**

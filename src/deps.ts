@@ -43,6 +43,14 @@ import { IntelligenceService } from './storefront/intelligence.service.ts';
 import { ViewCache } from './storefront/view-cache.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
 import { storeProbe } from './storage/readiness.ts';
+import { LiveConsumer } from './streaming/consumer.ts';
+import { purchaseLineEvent } from './streaming/events.model.ts';
+import { KinesisEventStream, type KinesisConnection } from './streaming/kinesis.ts';
+import { LiveRepository } from './streaming/live.repository.ts';
+import { DynamoOutbox } from './streaming/outbox.repository.ts';
+import { EventProducer } from './streaming/producer.ts';
+import { StreamingService } from './streaming/streaming.service.ts';
+import type { EventStream } from './streaming/stream.ts';
 
 export interface DeploymentConfig {
   region: Region;
@@ -64,6 +72,19 @@ export interface DeploymentConfig {
   bedrockClientOptions?: Record<string, unknown>;
   /** Where the API reference's script comes from (a packaged file, static assets). */
   docsAsset?: DocsAsset;
+  /**
+   * The jurisdiction's Kinesis stream (its name and AWS region come from the region file); unset: no
+   * events are published and the live figures answer `streaming.disabled`.
+   */
+  streaming?: Omit<KinesisConnection, 'region'>;
+}
+
+/** The streaming side of a deployment, for the consumer's hosts (the local poller, the Lambda handler). */
+export interface StreamingParts {
+  stream: EventStream;
+  producer: EventProducer;
+  consumer: LiveConsumer;
+  live: LiveRepository;
 }
 
 export interface Deployment extends AppDeps {
@@ -76,6 +97,8 @@ export interface Deployment extends AppDeps {
   deadLettered(body: unknown): Promise<void>;
   /** Every holder of the jurisdiction's personal data (privacy requests walk it). */
   personalData: readonly PersonalData[];
+  /** Set when the deployment streams events. */
+  streaming?: StreamingParts;
 }
 
 function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
@@ -158,7 +181,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
+  const outbox = new DynamoOutbox(personal, tables.events);
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, outbox, customers];
   const forget = (id: string) => {
     views.forget(id);
     experiments.forget(id);
@@ -179,6 +203,14 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     now,
   });
   purchases.onStored((lines) => experiments.afterPurchases(lines));
+  const live = new LiveRepository(personal, tables.events, now);
+  const streamingParts = config.streaming ? streamingFor(config, outbox, live, (ids) => suppression.erasedCustomers(ids), now) : undefined;
+  if (streamingParts) {
+    const where = { jurisdiction: region.jurisdiction, region: region.id };
+    // Required: if neither the stream nor the outbox took the events, the purchase answers 503 (resend).
+    purchases.onStored((lines) => streamingParts.producer.publish(lines.map((l) => purchaseLineEvent(l, where))), { required: true });
+  }
+  const streaming = new StreamingService({ jurisdiction: region.jurisdiction, ...(streamingParts ? { producer: streamingParts.producer } : {}), live, now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
 
@@ -211,6 +243,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       privacy,
       intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
       experiments,
+      streaming,
     },
     views,
     credentials,
@@ -224,6 +257,19 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
     },
     personalData,
+    ...(streamingParts ? { streaming: streamingParts } : {}),
     now,
+  };
+}
+
+function streamingFor(config: DeploymentConfig, outbox: DynamoOutbox, live: LiveRepository, erasedCustomers: (ids: readonly string[]) => Promise<Set<string>>, now: () => number): StreamingParts {
+  const { region } = config;
+  // The jurisdiction's stream in its home region (the region set checks it never crosses the border).
+  const stream = new KinesisEventStream(region.stream.name, { ...config.streaming, region: region.stream.awsRegion });
+  return {
+    stream,
+    producer: new EventProducer({ stream, outbox, now }),
+    consumer: new LiveConsumer({ jurisdiction: region.jurisdiction, live, erasedCustomers, now }),
+    live,
   };
 }
