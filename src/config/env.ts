@@ -77,3 +77,17 @@ export function parseNodeEnv(env: Record<string, string | undefined>): NodeEnv {
   }
   return result.data;
 }
+
+/** What the stream consumer's Lambda function reads (set by the CDK app). */
+const LambdaEnv = z.object({
+  /** The deployment region whose events table the consumer writes (the jurisdiction's home). */
+  CADENCE_REGION: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+  CADENCE_PRIVACY_KEY: z.string().min(32, 'must be at least 32 characters'),
+});
+export type LambdaEnv = z.infer<typeof LambdaEnv>;
+
+export function parseLambdaEnv(env: Record<string, string | undefined>): LambdaEnv {
+  const result = LambdaEnv.safeParse(env);
+  if (!result.success) throw new Error(`invalid environment:\n${result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  return result.data;
+}
