@@ -43,14 +43,10 @@ import { IntelligenceService } from './storefront/intelligence.service.ts';
 import { ViewCache } from './storefront/view-cache.ts';
 import { documentClient, type DynamoConnection } from './storage/client.ts';
 import { storeProbe } from './storage/readiness.ts';
-import { LiveConsumer } from './streaming/consumer.ts';
-import { purchaseLineEvent } from './streaming/events.model.ts';
-import { KinesisEventStream, type KinesisConnection } from './streaming/kinesis.ts';
+import type { KinesisConnection } from './streaming/kinesis.ts';
 import { LiveRepository } from './streaming/live.repository.ts';
 import { DynamoOutbox } from './streaming/outbox.repository.ts';
-import { EventProducer } from './streaming/producer.ts';
-import { StreamingService } from './streaming/streaming.service.ts';
-import type { EventStream } from './streaming/stream.ts';
+import { deploymentStreaming, type StreamingParts } from './streaming/parts.ts';
 
 export interface DeploymentConfig {
   region: Region;
@@ -79,13 +75,7 @@ export interface DeploymentConfig {
   streaming?: Omit<KinesisConnection, 'region'>;
 }
 
-/** The streaming side of a deployment, for the consumer's hosts (the local poller, the Lambda handler). */
-export interface StreamingParts {
-  stream: EventStream;
-  producer: EventProducer;
-  consumer: LiveConsumer;
-  live: LiveRepository;
-}
+export type { StreamingParts };
 
 export interface Deployment extends AppDeps {
   /** Warm storefront reads answered from bytes, before the app (undefined: go through the app). */
@@ -204,13 +194,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   });
   purchases.onStored((lines) => experiments.afterPurchases(lines));
   const live = new LiveRepository(personal, tables.events, now);
-  const streamingParts = config.streaming ? streamingFor(config, outbox, live, (ids) => suppression.erasedCustomers(ids), now) : undefined;
-  if (streamingParts) {
-    const where = { jurisdiction: region.jurisdiction, region: region.id };
-    // Required: if neither the stream nor the outbox took the events, the purchase answers 503 (resend).
-    purchases.onStored((lines) => streamingParts.producer.publish(lines.map((l) => purchaseLineEvent(l, where))), { required: true });
-  }
-  const streaming = new StreamingService({ jurisdiction: region.jurisdiction, ...(streamingParts ? { producer: streamingParts.producer } : {}), live, now });
+  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, purchases, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
 
@@ -262,14 +246,3 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
 }
 
-function streamingFor(config: DeploymentConfig, outbox: DynamoOutbox, live: LiveRepository, erasedCustomers: (ids: readonly string[]) => Promise<Set<string>>, now: () => number): StreamingParts {
-  const { region } = config;
-  // The jurisdiction's stream in its home region (the region set checks it never crosses the border).
-  const stream = new KinesisEventStream(region.stream.name, { ...config.streaming, region: region.stream.awsRegion });
-  return {
-    stream,
-    producer: new EventProducer({ stream, outbox, now }),
-    consumer: new LiveConsumer({ jurisdiction: region.jurisdiction, live, erasedCustomers, now }),
-    live,
-  };
-}

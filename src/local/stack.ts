@@ -12,6 +12,9 @@ import { localSecrets } from './secrets.ts';
 import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
+import { regions } from '../../regions/index.ts';
+import { startLocalKinesis, type LocalKinesis } from './kinesis-streams.ts';
+import { startStreamConsumers } from './stream-consumers.ts';
 
 export interface LocalStackOptions {
   mode: 'workerd' | 'node';
@@ -25,6 +28,8 @@ export interface LocalStackOptions {
   /** Fixes the stores' ports: EU, ROW and global on this port and the next two (default: free ports). */
   storeBasePort?: number;
   corsOrigins?: string[];
+  /** Start kinesalite, publish events and run the live-analytics consumers (default: on). */
+  streaming?: boolean;
   /** BEDROCK_* and CADENCE_AI_* settings (from the environment); without Bedrock credentials, statistical. */
   aiEnv?: Record<string, string>;
   log?: (line: string) => void;
@@ -35,6 +40,8 @@ export interface LocalStack {
   adminKey: string;
   jwtSecret: string;
   stores: LocalStores;
+  /** The kinesalite servers, when streaming is on. */
+  kinesis: LocalKinesis | undefined;
   seeded: { customers: number; purchases: number } | undefined;
   /** What the first refit and segment runs did (on first start with demo data). */
   daily: DailyOutcome[];
@@ -52,7 +59,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   log('starting the embedded DynamoDB stores (dynalite: EU, ROW, global)…');
   const stores = await startLocalStores({ ...(dataDir ? { dataDir } : {}), ...(options.storeBasePort ? { basePort: options.storeBasePort } : {}) });
+  let kinesis: LocalKinesis | undefined;
   try {
+    if (options.streaming ?? true) {
+      log('starting Kinesis (kinesalite: one per stream region, eu-central-1 and us-east-1)…');
+      kinesis = await startLocalKinesis(regions, dataDir ? { dataDir } : {});
+    }
     await createLocalTables(stores.endpoints);
     await registerApiKey(stores.endpoints.GLOBAL, secrets.adminKey, 'local operator', ['admin']);
 
@@ -78,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
         ai: aiSettings(AiEnv.parse(options.aiEnv ?? {})),
+        ...(kinesis ? { streaming: kinesis.connection } : {}),
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port, '127.0.0.1', {}, edgeFastPath(apps, options.edgeRegion));
       url = server.url;
@@ -95,10 +108,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         corsOrigins: options.corsOrigins ?? [],
         bundlePath,
         aiBindings: options.aiEnv ?? {},
+        ...(kinesis ? { kinesisEndpoints: kinesis.endpoints } : {}),
       });
       url = u.href.replace(/\/$/, '');
       stopServer = () => mf.dispose();
     }
+    const consumers = kinesis ? startStreamConsumers({ endpoints: stores.endpoints, kinesis, privacyKey: secrets.privacyKey, jwtSecret: secrets.jwtSecret }) : undefined;
     const daily = seeded ? await refitAndSegment(url, secrets.adminKey, log) : [];
     // The CLI finds the running stack (and its stores) through this file.
     if (dataDir) writeStackFile(dataDir, { url, endpoints: stores.endpoints });
@@ -106,15 +121,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       url,
       ...secrets,
       stores,
+      kinesis,
       seeded,
       daily,
       async stop() {
         if (dataDir) removeStackFile(dataDir);
+        await consumers?.stop();
         await stopServer();
+        await kinesis?.close();
         await stores.close();
       },
     };
   } catch (err) {
+    await kinesis?.close();
     await stores.close();
     throw err;
   }
