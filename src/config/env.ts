@@ -55,6 +55,8 @@ const NodeEnv = z.object({
   CADENCE_DATA_DIR: z.string().min(1).default('.data'),
   CADENCE_DEMO_CUSTOMERS: z.coerce.number().int().min(0).max(100_000).default(400),
   CADENCE_EDGE_REGION: z.string().default('us-east-1'),
+  /** Local stack: kinesalite, event publishing and the live-analytics consumers. */
+  CADENCE_STREAMING: z.enum(['on', 'off']).default('on'),
   CADENCE_REGIONS: z.string().optional(),
   CADENCE_CORS_ORIGINS: z.string().optional(),
   CADENCE_PEER_URL_EU: z.url().optional(),
