@@ -5,6 +5,10 @@ import { EventProducer } from '../../src/streaming/producer.ts';
 import { purchaseLineEvent } from '../../src/streaming/events.model.ts';
 import { kinesisHandler } from '../../src/streaming/lambda.ts';
 import type { EventStream } from '../../src/streaming/stream.ts';
+import { DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { LOCAL_CREDENTIALS } from '../../src/local/bootstrap.ts';
+import { localKinesisOptions } from '../../src/local/kinesis-streams.ts';
+import { ShardPoller } from '../../src/streaming/poller.ts';
 import { allRecords, homeStreaming, useKinesis } from './support.ts';
 
 const eu = regions.find((r) => r.id === 'eu-central-1')!;
@@ -80,5 +84,42 @@ describe('the producer and the consumer, on their own', () => {
     }
     expect([applied, skippedOthers]).toEqual([1, 1]);
     expect(await handler({ Records: 'nope' }).catch((e: Error) => e.name)).toBe('ZodError');
+  });
+
+  it('survives a reshard: the parent shard is read to its end before its children, every event counted once', async () => {
+    const parts = homeStreaming(t.api, 'eu-central-1');
+    const order: string[] = [];
+    const consumer = { apply: async (shardId: string, records: Parameters<typeof parts.consumer.apply>[1]) => (order.push(shardId), parts.consumer.apply(shardId, records)) };
+    const poller = () => new ShardPoller({ stream: parts.stream, consumer, checkpoints: parts.live, batchSize: 10 });
+    await poller().pollOnce(); // what earlier tests left in the stream
+    const live = async () => (await t.api.call('GET', '/v1/ops/live?jurisdiction=EU', { key: t.admin })).body.ordersLastHour as number;
+    const before = await live();
+    const customer = await t.newCustomer({ country: 'DE' });
+    // Thirty partition keys: both shards (so the one split too) hold unread records when it is split.
+    const publish = (tag: string) => parts.producer.publish(Array.from({ length: 30 }, (_, i) => purchaseLineEvent(line(`${customer}${i}`, `${tag}-${i}`, 0), { jurisdiction: 'EU', region: eu.id })));
+    await publish('before-split');
+    const client = new KinesisClient({ region: 'eu-central-1', endpoint: k.kinesis.endpoints['eu-central-1']!, credentials: LOCAL_CREDENTIALS, ...localKinesisOptions() });
+    const StreamName = parts.stream.name;
+    const target = (await client.send(new ListShardsCommand({ StreamName }))).Shards!.find((s) => !s.SequenceNumberRange?.EndingSequenceNumber && !s.ParentShardId)!;
+    const range = target.HashKeyRange!;
+    const mid = ((BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n).toString();
+    await client.send(new SplitShardCommand({ StreamName, ShardToSplit: target.ShardId!, NewStartingHashKey: mid }));
+    while ((await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') await new Promise((r) => setTimeout(r, 20));
+    // The customer's shard may or may not be the one split: publish under many partition keys too.
+    await publish('after-split');
+    const others = await Promise.all(Array.from({ length: 6 }, () => t.newCustomer({ country: 'DE' })));
+    await parts.producer.publish(others.map((c, i) => purchaseLineEvent(line(c, `spread-${i}`, 0), { jurisdiction: 'EU', region: eu.id })));
+    order.length = 0;
+    await poller().pollOnce();
+    expect(await live()).toBe(before + 60 + others.length);
+    const shards = await parts.stream.shards();
+    const children = shards.filter((s) => s.parentShardId === target.ShardId).map((s) => s.shardId);
+    expect(children).toHaveLength(2);
+    expect((await parts.live.checkpoints(StreamName))[target.ShardId!]?.finished).toBe(true);
+    const lastParent = order.lastIndexOf(target.ShardId!);
+    const firstChild = Math.min(...children.map((c) => order.indexOf(c)).filter((i) => i >= 0));
+    expect(lastParent).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(firstChild)).toBe(true);
+    expect(lastParent).toBeLessThan(firstChild);
   });
 });
