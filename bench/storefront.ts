@@ -3,12 +3,14 @@
  * own token, through the Node entry, against a bare node:http server returning the same bytes, in the same
  * run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
  * different cores (taskset) when there are two; three rounds alternating Cadence and the bare server, the
- * median reported. BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3) and BENCH_VIEWS (a comma-separated
- * subset, e.g. predictions,experiments/bench-banner) change the run.
+ * median reported. The same reads are then measured in workerd (the Worker bundle under Miniflare, whose
+ * proxy cost is the simulator's: reported, no goal). BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3),
+ * BENCH_VIEWS (a comma-separated subset, e.g. predictions,experiments/bench-banner) and BENCH_RUNTIMES
+ * (default node,workerd) change the run.
  */
 import { cpus } from 'node:os';
 import { generator, measure, twoCores, type Measured } from './load.ts';
-import { cpuMs, quiet, startBenchStack, startServer, stopServers } from './support.ts';
+import { quiet, startBenchStack, startServer, startWorkerdTarget, stopServers, treeCpuMs } from './support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -45,35 +47,43 @@ for (const view of views) {
 }
 const bare = await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies) }, { pin: true });
 await quiet(stack.apiPid); // the refit's recomputes and the queued analyses are done
+const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,workerd').split(',');
+const targets: { runtime: string; url: string; pid: number }[] = [];
+if (runtimes.includes('node')) targets.push({ runtime: 'Node', url: stack.url, pid: stack.apiPid });
+if (runtimes.includes('workerd')) {
+  const worker = await startWorkerdTarget(stack, { pin: true });
+  await quiet(worker.pid);
+  targets.push({ runtime: 'workerd', url: worker.url, pid: worker.pid });
+}
 
 interface Row extends Measured {
   cpuUs: number;
 }
 async function run(url: string, headers: Record<string, string>, pid: number): Promise<Row> {
   await measure(url, headers, 1); // warm-up: JIT, connections, caches
-  const before = cpuMs(pid);
+  const before = treeCpuMs(pid);
   const m = await measure(url, headers, seconds);
-  return { ...m, cpuUs: ((cpuMs(pid) - before) * 1000) / Math.max(1, m.requestsPerSecond * seconds) };
+  return { ...m, cpuUs: ((treeCpuMs(pid) - before) * 1000) / Math.max(1, m.requestsPerSecond * seconds) };
 }
 const median = (rows: Row[], k: keyof Row) => [...rows.map((r) => r[k] as number)].sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
 
-const results: { view: string; kind: string; cadence: Row[]; bare: Row[] }[] = [];
-for (const view of views) for (const kind of Object.keys(credentials)) results.push({ view, kind, cadence: [], bare: [] });
+const results: { target: (typeof targets)[number]; view: string; kind: string; cadence: Row[]; bare: Row[] }[] = [];
+for (const target of targets) for (const view of views) for (const kind of Object.keys(credentials)) results.push({ target, view, kind, cadence: [], bare: [] });
 for (let round = 0; round < rounds; round++) {
   for (const r of results) {
     const path = `/${r.view.replace('/', '-')}/${r.kind === 'API key' ? 'key' : 'token'}`;
     r.bare.push(await run(`${bare.url}${path}`, {}, bare.pid));
-    r.cadence.push(await run(`${stack.url}/v1/customers/${customerId}/${r.view}`, credentials[r.kind as keyof typeof credentials], stack.apiPid));
+    r.cadence.push(await run(`${r.target.url}/v1/customers/${customerId}/${r.view}`, credentials[r.kind as keyof typeof credentials], r.target.pid));
   }
 }
 
 console.log(`\nbench:storefront — ${generator}, 50 connections, ${seconds} s per target, ${rounds} rounds alternating (medians), ${twoCores ? 'server on core 0, load on core 1' : 'not pinned'}, Node ${process.version}, ${cpus().length} cores\n`);
-console.log('| endpoint | credential | bytes | Cadence req/s | bare req/s | ratio | Cadence p50 / p99 ms | bare p50 / p99 ms | p99 ratio | CPU µs/req Cadence / bare | non-2xx |');
-console.log('|---|---|---:|---:|---:|---:|---|---|---:|---|---:|');
+console.log('| runtime | endpoint | credential | bytes | Cadence req/s | bare req/s | ratio | Cadence p50 / p99 ms | bare p50 / p99 ms | p99 ratio | CPU µs/req Cadence / bare | non-2xx |');
+console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|---:|');
 for (const r of results) {
   const c = (k: keyof Row) => median(r.cadence, k);
   const b = (k: keyof Row) => median(r.bare, k);
   const bytes = bodies[`/${r.view.replace('/', '-')}/${r.kind === 'API key' ? 'key' : 'token'}`]!.length;
-  console.log(`| GET /v1/customers/:id/${r.view.replace('bench-banner', ':key')} | ${r.kind} | ${bytes} | ${Math.round(c('requestsPerSecond'))} | ${Math.round(b('requestsPerSecond'))} | ${(c('requestsPerSecond') / b('requestsPerSecond')).toFixed(2)} | ${c('p50Ms').toFixed(2)} / ${c('p99Ms').toFixed(2)} | ${b('p50Ms').toFixed(2)} / ${b('p99Ms').toFixed(2)} | ${(c('p99Ms') / b('p99Ms')).toFixed(2)} | ${c('cpuUs').toFixed(1)} / ${b('cpuUs').toFixed(1)} | ${r.cadence.reduce((s, x) => s + x.non2xx, 0)} |`);
+  console.log(`| ${r.target.runtime} | GET /v1/customers/:id/${r.view.replace('bench-banner', ':key')} | ${r.kind} | ${bytes} | ${Math.round(c('requestsPerSecond'))} | ${Math.round(b('requestsPerSecond'))} | ${(c('requestsPerSecond') / b('requestsPerSecond')).toFixed(2)} | ${c('p50Ms').toFixed(2)} / ${c('p99Ms').toFixed(2)} | ${b('p50Ms').toFixed(2)} / ${b('p99Ms').toFixed(2)} | ${(c('p99Ms') / b('p99Ms')).toFixed(2)} | ${c('cpuUs').toFixed(1)} / ${b('cpuUs').toFixed(1)} | ${r.cadence.reduce((s, x) => s + x.non2xx, 0)} |`);
 }
 stopServers();

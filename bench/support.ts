@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { generateApiKey } from '../src/auth/api-keys.ts';
@@ -28,6 +28,20 @@ process.on('exit', stopServers);
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
+}
+
+/** CPU time of a process and every process below it (workerd runs under the Node process that starts it). */
+export function treeCpuMs(pid: number): number {
+  let total = 0;
+  try {
+    total = cpuMs(pid);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) total += treeCpuMs(Number(child));
+    }
+  } catch {
+    // the process ended while being read
+  }
+  return total;
 }
 
 /**
@@ -86,6 +100,14 @@ export async function startBenchStack(demoCustomers: number, options: { pin?: bo
     BENCH_JWT_SECRET: jwtSecret,
   }, options);
   return { url, apiPid, storesPid, storesEndpoints: endpoints, adminKey, jwtSecret, data };
+}
+
+/** The same stores served by the Worker in workerd (after the Node entry has set them up). */
+export async function startWorkerdTarget(stack: BenchStack, options: { pin?: boolean } = {}): Promise<{ url: string; pid: number }> {
+  return startServer<{ url: string }>('bench/servers/cadence-workerd.ts', {
+    BENCH_ENDPOINTS: JSON.stringify(stack.storesEndpoints),
+    BENCH_JWT_SECRET: stack.jwtSecret,
+  }, options);
 }
 
 export interface LoadOptions {

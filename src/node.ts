@@ -21,15 +21,19 @@ export interface RunningServer {
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const HEADERS_TIMEOUT_MS = 5_000;
 
-/** A Node request as the storefront fast path reads it (no Request object is built for it). */
-const minimal = (req: IncomingMessage): MinimalRequest => ({
-  method: req.method ?? 'GET',
-  url: req.url ?? '/',
-  header: (name) => {
-    const v = req.headers[name];
+/** A Node request as the storefront fast path reads it (no Request object, and no closure, is built for it). */
+class NodeRequestView implements MinimalRequest {
+  readonly method: string;
+  readonly url: string;
+  constructor(private readonly req: IncomingMessage) {
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+  }
+  header(name: string): string | undefined {
+    const v = this.req.headers[name];
     return Array.isArray(v) ? v.join(', ') : v;
-  },
-});
+  }
+}
 
 /**
  * Serves a fetch handler on Node's HTTP server (the same app the Worker runs), on loopback by default.
@@ -48,7 +52,7 @@ export function serveFetch(
     const serverOptions = { requestTimeout, headersTimeout: Math.min(requestTimeout, timeouts.headersMs ?? HEADERS_TIMEOUT_MS), connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
     const app = getRequestListener(fetch);
     const server = createServer(serverOptions, (req, res) => {
-      const hit = fast?.(minimal(req));
+      const hit = fast?.(new NodeRequestView(req));
       if (!hit) return void app(req, res);
       res.writeHead(hit.status, hit.headers);
       res.end(hit.body);

@@ -70,7 +70,7 @@ export function predictionRoutes(deps: PredictionRoutesDeps) {
       const found = await deps.predictions.serve(id);
       const { stored } = found;
       // The fast path serves the next reads of this isolate from these bytes (a stale answer is not kept).
-      if (!found.stale) deps.views.put(id, 'predictions', '', { body: encoder.encode(stored.body), etag: stored.etag, computedAt: deps.now() - found.ageSeconds * 1000 }, generation);
+      if (!found.stale) deps.views.put(id, 'predictions', '', { body: encoder.encode(stored.body), etag: stored.etag, computedAt: deps.now() - found.ageSeconds * 1000, readAt: deps.now() - found.ageSeconds * 1000 }, generation);
       const headers = { etag: stored.etag, ...cacheHeaders(found) };
       if (matchesEtag(c.req.header('if-none-match'), stored.etag)) return c.body(null, 304, headers);
       return jsonBytes<PredictionsView, 200>(c, stored.body, 200, headers);

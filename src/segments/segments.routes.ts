@@ -74,7 +74,7 @@ export function segmentRoutes(deps: SegmentRoutesDeps) {
       const { view, ...read } = await deps.segments.serve(id);
       const body = JSON.stringify(view);
       const etag = await etagOf(body);
-      if (!read.stale) deps.views.put(id, 'segment', '', { body: encoder.encode(body), etag, computedAt: deps.now() - read.ageSeconds * 1000 }, generation);
+      if (!read.stale) deps.views.put(id, 'segment', '', { body: encoder.encode(body), etag, computedAt: deps.now() - read.ageSeconds * 1000, readAt: deps.now() - read.ageSeconds * 1000 }, generation);
       const headers = { etag, ...cacheHeaders(read) };
       if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
       return jsonBytes<typeof view, 200>(c, body, 200, headers);

@@ -4,6 +4,8 @@ export interface CachedView {
   etag: string;
   /** When the answer's content was computed (ms), for `Age`; default when it entered the cache. */
   computedAt?: number;
+  /** When what the answer was made from was read from the store (ms): the entry expires a TTL after it. */
+  readAt?: number;
   storedAt: number;
 }
 
@@ -15,7 +17,8 @@ const key = (customerId: string, view: ViewName, variant: string) => `${customer
  * The per-isolate cache of serialized storefront answers, per customer, view and variant (a customer
  * token sees a narrower insights view than an operator). The storefront fast path answers from it
  * without parsing, validating or stringifying; anything that changes a customer's data forgets all their
- * entries at once in this isolate, and other isolates' entries expire within the TTL.
+ * entries at once in this isolate, and other isolates' entries expire within the TTL of when what they
+ * were made from was read from the store (`readAt`), so a change reaches them within one TTL.
  */
 export class ViewCache {
   private readonly entries = new Map<string, CachedView>();
@@ -30,7 +33,7 @@ export class ViewCache {
 
   get(customerId: string, view: ViewName, variant = ''): CachedView | undefined {
     const hit = this.entries.get(key(customerId, view, variant));
-    return hit && this.now() - hit.storedAt <= this.ttlMs ? hit : undefined;
+    return hit && this.now() - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
   }
 
   /** The generation to pass to `put`: an entry read before a `forget` is not put back after it. */

@@ -50,11 +50,14 @@ describe('privacy requests', () => {
     const done = await t.api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: t.admin, region: 'ap-southeast-2' });
     expect(done.body).toMatchObject({ status: 'completed', remaining: { purchases: 0, predictions: 0, segments: 0, insights: 0, exposures: 0, events: 0, customers: 0 } });
     expect(done.body.erased.purchases).toBe(3);
-    expect(Date.now() - started).toBeLessThan(60_000);
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(60_000);
 
     expect(await mentions(id)).toEqual([]);
     expect(await mentions('anna@example.com')).toEqual([]);
     expect((await mentions(other)).length).toBe(otherBefore);
+    const scanned = (await Promise.all((['EU', 'ROW', 'GLOBAL'] as const).map((s) => t.stores.scanAll(s)))).flat().length;
+    console.log(`erasure completed in ${took} ms (queue drained in-process); ${scanned} items scanned in the three stores, 0 name the customer or the email`);
     // No cache answers for the erased customer, and nothing of them is accepted again.
     for (const path of ['', '/predictions', '/segment', '/insights']) {
       const res = await t.api.call('GET', `/v1/customers/${id}${path}`, { key: t.admin, region: 'eu-central-1' });
