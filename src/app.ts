@@ -37,6 +37,8 @@ import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
 import type { IntelligenceService } from './storefront/intelligence.service.ts';
 import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { streamingRoutes } from './streaming/streaming.routes.ts';
+import type { StreamingService } from './streaming/streaming.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
 export interface AppDeps {
@@ -66,6 +68,7 @@ export interface AppDeps {
     intelligence: IntelligenceService;
     experiments: ExperimentService;
     recommendations: RecommendationService;
+    streaming: StreamingService;
   };
   now: () => number;
 }
@@ -86,11 +89,12 @@ export const FEATURES = [
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
   (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
+  (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -101,7 +105,8 @@ function allRoutes(d: AppDeps) {
     .route('/', privacy(d))
     .route('/', intelligence(d))
     .route('/', experiments(d))
-    .route('/', recommendations(d));
+    .route('/', recommendations(d))
+    .route('/', streaming(d));
 }
 
 /**

@@ -43,6 +43,7 @@ function isolateFor(env: Env): Isolate {
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),
+    ...(vars.CADENCE_STREAMING === 'on' ? { streaming: { credentials, ...(vars.KINESIS_ENDPOINT ? { endpoint: vars.KINESIS_ENDPOINT } : {}) } } : {}),
   });
   cached = { env, app: createApp(deployment), deployment };
   return cached;

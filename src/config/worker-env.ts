@@ -20,6 +20,10 @@ export const WorkerEnv = z
     /** Local stand-ins only (dynalite); unset in production. */
     DYNAMODB_ENDPOINT: z.url().optional(),
     DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
+    /** `on`: publish events to the jurisdiction's Kinesis stream (region file), with the same AWS keys. */
+    CADENCE_STREAMING: z.enum(['on', 'off']).default('off'),
+    /** Local stand-ins only (kinesalite); unset in production. */
+    KINESIS_ENDPOINT: z.url().optional(),
     /** Comma-separated storefront origins allowed to call from browsers. */
     CADENCE_CORS_ORIGINS: z.string().optional(),
     /** The jurisdiction's analysis-job queue and its dead-letter queue (Cloudflare Queue producer bindings). */

@@ -40,13 +40,17 @@ const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =
  * by a read after the write.
  */
 export class PurchaseService {
-  private readonly listeners: StoredListener[] = [];
+  private readonly listeners: { listener: StoredListener; required: boolean }[] = [];
 
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  /** Adds a listener told about every request's stored lines (best effort: its failure is logged). */
-  onStored(listener: StoredListener): void {
-    this.listeners.push(listener);
+  /**
+   * Adds a listener told about every request's stored lines. Best effort by default (its failure is
+   * logged); a required one (the event producer) failing makes the request answer 503, so the sender
+   * resends and the listener hears the lines again (they answer duplicate).
+   */
+  onStored(listener: StoredListener, options: { required?: boolean } = {}): void {
+    this.listeners.push({ listener, required: options.required ?? false });
   }
 
   /** The request's lines, after the checks of the whole request (size, impossible times). */
@@ -83,7 +87,7 @@ export class PurchaseService {
       throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
     }
     // Re-sent lines too (a retry after a failed listener heals it); conflicting lines were not stored.
-    await this.notify(lines.filter((_, i) => results[i]!.status === 'created' || results[i]!.status === 'duplicate'));
+    await this.notify(lines.filter((_, i) => results[i]!.status === 'created' || results[i]!.status === 'duplicate'), results);
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const { updated, queued } = await this.recompute(lines);
@@ -189,10 +193,13 @@ export class PurchaseService {
     return written;
   }
 
-  private async notify(lines: readonly PurchaseLine[]): Promise<void> {
-    for (const listener of this.listeners) {
+  private async notify(lines: readonly PurchaseLine[], results: LineResult[]): Promise<void> {
+    for (const { listener, required } of this.listeners) {
       await listener(lines).catch((err: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', error: String(err) }));
+        console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', required, error: String(err) }));
+        if (required) {
+          throw new Problem(503, 'purchases.eventsUnrecorded', 'The lines are stored but their events could not be recorded; send the same request again (stored lines answer duplicate)', { ...summarize(results), predictionsUpdated: 0 });
+        }
       });
     }
   }

@@ -119,6 +119,32 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           },
         ],
       };
+    case 'events':
+      // One partition per customer (outbox entries, consumed-event markers); the sparse index lists the
+      // outbox entries still waiting for the stream, spread over a few partitions, oldest first.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+          { AttributeName: 'outboxShard', AttributeType: S },
+          { AttributeName: 'queuedKey', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'pending',
+            KeySchema: [
+              { AttributeName: 'outboxShard', KeyType: 'HASH' },
+              { AttributeName: 'queuedKey', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      };
     case 'customers':
     case 'predictions':
     case 'segments':
