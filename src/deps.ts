@@ -155,8 +155,6 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // After segments: the entry uses the customer's segment just assigned.
   predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
-  // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
-  // Cloudflare allows one consumer per queue), else by whichever region has it.
   const handlers: JobHandlers = {
     ...insights.handlers,
     'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
@@ -191,7 +189,6 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     queue,
     handlers,
     deadLettered,
-    // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
     readiness: readinessOf(region, personal, global),
     personalData,
     ...(streamingParts ? { streaming: streamingParts } : {}),
