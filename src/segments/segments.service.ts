@@ -44,8 +44,8 @@ export class SegmentService {
 
   constructor(private readonly deps: SegmentServiceDeps) {
     this.currentCache = new TtlCache(CACHE_MS, 1, deps.now);
-    this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now);
-    this.reads = new TtlCache(CACHE_MS, 10_000, deps.now);
+    this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now, 'segment-definitions');
+    this.reads = new TtlCache(CACHE_MS, 10_000, deps.now, 'segments');
   }
 
   private iso = () => new Date(this.deps.now()).toISOString();
