@@ -188,6 +188,7 @@ export class Analyses {
   private async store(a: Omit<StoredAnalysis, 'etag' | 'basis'>, view: PredictionsView): Promise<void> {
     await this.deps.analyses.put({ ...a, etag: await analysisEtag(a.answer, a.computedAt), basis: basisOf(view) });
     this.deps.changed(a.customerId);
+    metrics.analysed(this.deps.region.id, a.source);
   }
 }
 

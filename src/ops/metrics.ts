@@ -28,7 +28,7 @@ export const METRICS = {
   cacheAge: def({ name: 'cadence_cache_served_age_seconds', help: 'Age of what a cache served (hits and stale serves), by cache', kind: 'histogram', unit: 'Seconds', labels: ['cache'] }),
   fastPathHits: def({ name: 'cadence_storefront_fast_path_hits_total', help: 'Warm storefront reads answered before the app, by view and region', kind: 'counter', unit: 'Count', labels: ['region', 'view'], rollups: [['region']] }),
   jobs: def({ name: 'cadence_jobs_total', help: 'Queue messages handled, by kind and outcome (processed, failed, deferred, dead_lettered)', kind: 'counter', unit: 'Count', labels: ['kind', 'outcome'], rollups: [['outcome']] }),
-  bedrockCalls: def({ name: 'cadence_bedrock_calls_total', help: 'Bedrock Converse calls, by region, model and outcome', kind: 'counter', unit: 'Count', labels: ['region', 'model', 'outcome'], rollups: [['region']] }),
+  bedrockCalls: def({ name: 'cadence_bedrock_calls_total', help: 'Bedrock Converse calls, by region, model and outcome', kind: 'counter', unit: 'Count', labels: ['region', 'model', 'outcome'], rollups: [['region'], ['region', 'outcome']] }),
   bedrockDuration: def({ name: 'cadence_bedrock_call_duration_seconds', help: 'Bedrock call latency, by region and model', kind: 'histogram', unit: 'Seconds', labels: ['region', 'model'], rollups: [['region']] }),
   bedrockTokens: def({ name: 'cadence_bedrock_tokens_total', help: 'Bedrock tokens, by region, model and direction (input, output)', kind: 'counter', unit: 'Count', labels: ['region', 'model', 'direction'], rollups: [['region']] }),
   bedrockFallbacks: def({ name: 'cadence_bedrock_fallbacks_total', help: 'Analyses answered statistically instead of by the model, by region and reason', kind: 'counter', unit: 'Count', labels: ['region', 'reason'], rollups: [['region']] }),
@@ -43,7 +43,6 @@ export type LabelsOf<K extends MetricKey> = Record<(typeof METRICS)[K]['labels']
 
 /** AWS's own metrics the dashboards and alarms read beside Cadence's (named here so the infra test knows them). */
 export const AWS_METRICS = {
-  dynamoThrottles: { namespace: 'AWS/DynamoDB', name: 'ThrottledRequests' },
   dynamoReadThrottles: { namespace: 'AWS/DynamoDB', name: 'ReadThrottleEvents' },
   dynamoWriteThrottles: { namespace: 'AWS/DynamoDB', name: 'WriteThrottleEvents' },
 } as const;
@@ -52,7 +51,8 @@ export const AWS_METRICS = {
 export const METRICS_NAMESPACE = 'Cadence';
 
 /** The caches that report, and the storefront views the fast path answers: fixed names, never data. */
-export type CacheName = 'views' | 'api-keys' | 'predictions' | 'segments' | 'segment-definitions' | 'insights' | 'experiment-definitions' | 'experiment-facts' | 'experiment-segments' | 'unnamed';
+export const CACHE_NAMES = ['views', 'api-keys', 'predictions', 'segments', 'segment-definitions', 'insights', 'experiment-definitions', 'experiment-facts', 'experiment-segments', 'unnamed'] as const;
+export type CacheName = (typeof CACHE_NAMES)[number];
 
 /** Where recorded numbers go. A sink must be cheap: it is called on every request and cache read. */
 export interface MetricsSink {
@@ -101,6 +101,9 @@ export const metrics = {
     sink.record(METRICS.bedrockTokens, { region, model, direction: 'output' }, usage.outputTokens);
     if (costUsd > 0) sink.record(METRICS.bedrockSpend, { region, model }, costUsd);
     if (seconds !== undefined) sink.record(METRICS.bedrockDuration, { region, model }, seconds);
+  },
+  analysed(region: string, source: string): void {
+    sink.record(METRICS.analysedCustomers, { region, source }, 1);
   },
   bedrockFallback(region: string, reason: string): void {
     sink.record(METRICS.bedrockFallbacks, { region, reason }, 1);
