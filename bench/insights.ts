@@ -6,6 +6,10 @@
  * customers for every model in the price table; (3) the share of a second daily batch skipped as
  * unchanged, after a tenth of the customers bought again; (4) the time per job against a baseline in the
  * same run: the same batch on the same data with no Bedrock configured (statistical analyses only).
+ * Issue 17 adds, in the same run: the tokens of the request as it was before (prompt analysis-2026-11-22.1,
+ * verbose JSON and the long tool) on the very inputs the batch sent, a second count with Anthropic's legacy
+ * tokenizer, and the day-1 batch again through Bedrock batch inference (s3rver and the control-plane
+ * stand-in), charged at batch prices.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { generateApiKey } from '../src/auth/api-keys.ts';
@@ -19,26 +23,18 @@ import { startLocalStores } from '../src/local/dynamo-stores.ts';
 import { nodeRegions } from '../src/hosting/node-regions.ts';
 import { loadDemoData } from '../src/local/seed.ts';
 import { startConverseServer } from '../test/support/converse-server.ts';
+import { autoAnswer, plausibleAnswer } from '../test/support/plausible-answer.ts';
+import { verboseCommand } from '../test/support/verbose-prompt.ts';
+import { countTokens } from '@anthropic-ai/tokenizer';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { compactToolSchema, toCompact } from '../src/insights/compact-answer.ts';
+import { productTable, systemPrompt, userPrompt, type PseudonymousInput } from '../src/insights/prompt.ts';
+import { startLocalS3, localS3Options } from '../src/local/s3-server.ts';
+import { startBatchServer } from '../src/local/bedrock-batch-server.ts';
 import { regions } from '../regions/index.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 400);
 const NOW = Date.now();
-
-/** A plausible answer from what the prompt holds: the size of the output is what costs. */
-function answerFor(request: Record<string, unknown>): unknown {
-  const text = JSON.stringify(request);
-  const products = [...new Set([...text.matchAll(/\\"product\\":\\"([^\\"]+)\\"/g)].map((m) => m[1]!))].slice(0, 4);
-  return {
-    consumptionPatterns: products.slice(0, 3).map((p, i) => ({ pattern: `Buys ${p} regularly, roughly on a steady cycle with bulk packs now and then`, products: [p], confidence: 0.8 - i * 0.1 })),
-    predictedNeeds: products.slice(0, 3).map((p, i) => ({ need: p, timing: `within ${3 + i * 4} days`, confidence: 0.7 })),
-    household: { reading: 'A small household with a regular weekly shop', evidence: ['steady quantities', 'no bulk buying'], confidence: 0.4 },
-    socioeconomic: { reading: 'Mid-range basket; full-price purchases', evidence: ['mostly full-price items'], confidence: 0.3 },
-    priceSensitivity: { level: 'medium', evidence: ['buys standard pack sizes'] },
-    recommendedCategories: ['household', 'coffee', 'baby'],
-    churnSignals: [],
-    summary: 'A regular customer with a steady routine and no sign of leaving.',
-  };
-}
 
 async function stack(data: DemoData, ai: AiSettings | undefined) {
   const stores = await startLocalStores();
@@ -86,18 +82,35 @@ async function stack(data: DemoData, ai: AiSettings | undefined) {
   const drainAll = async () => {
     for (const q of queues.values()) await q.drain(100_000);
   };
-  return { call, batch, drainAll, close: () => stores.close() };
+  /** The ledger lines of both jurisdictions (they hold the pseudonymous input each call was sent). */
+  const ledger = async () => {
+    const { documentClient } = await import('../src/storage/client.ts');
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const out: Record<string, unknown>[] = [];
+    for (const j of ['EU', 'ROW'] as const) {
+      const doc = documentClient(localConnection(stores.endpoints[j]));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await doc.send(new ScanCommand({ TableName: homeRegion(j).tables.insights, ExclusiveStartKey: start }));
+        out.push(...(res.Items ?? []).filter((i) => String(i.itemKey).startsWith('ledger#')));
+        start = res.LastEvaluatedKey;
+      } while (start);
+    }
+    return out;
+  };
+  return { call, batch, drainAll, ledger, close: () => stores.close() };
 }
 
 const data = generateDemoData({ customers: CUSTOMERS, now: NOW });
 const server = await startConverseServer();
-server.autoAnswer = answerFor;
+server.autoAnswer = autoAnswer;
 const ai: AiSettings = { bedrock: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint: server.endpoint }, budgets: { dailyUsd: 1e6, monthlyUsd: 1e6 } };
 
 console.log(`\nbench:insights — Node ${process.version}, ${CUSTOMERS} demo customers\n`);
 const withAi = await stack(data, ai);
 const day1 = await withAi.batch('eu-bench-day-1');
 const analysed = server.reported.length;
+const sentInputs = (await withAi.ledger()).filter((l) => l.outcome === 'answer').map((l) => l.input as PseudonymousInput);
 const inputs = server.reported.map((r) => r.inputTokens);
 const outputs = server.reported.map((r) => r.outputTokens);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -123,23 +136,64 @@ const beforeDay2 = server.reported.length;
 const day2 = await withAi.batch('eu-bench-day-2');
 const day2Calls = server.reported.length - beforeDay2;
 const costs = await withAi.call('GET', '/v1/ops/costs');
+const answeredOnDemand = (await withAi.ledger()).filter((l) => l.outcome === 'answer');
+const onDemandPer = answeredOnDemand.reduce((x, l) => x + (l.costUsd as number), 0) / Math.max(1, answeredOnDemand.length);
 await withAi.close();
+
+// Before issue 17, in the same run: the same inputs as the verbose request with the long tool.
+const runtime = new BedrockRuntimeClient({ region: 'eu-central-1', endpoint: server.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, requestHandler: new NodeHttpHandler() });
+const before = { input: [] as number[], output: [] as number[] };
+for (const input of sentInputs) {
+  await runtime.send(verboseCommand('anthropic.claude-haiku-4-5-20251001-v1:0', input));
+  before.input.push(server.reported.at(-1)!.inputTokens);
+  before.output.push(server.reported.at(-1)!.outputTokens);
+}
+// The legacy tokenizer's count of the compact request and answer (Claude 3+ tokenize differently: a second opinion).
+const legacy = { input: [] as number[], output: [] as number[] };
+for (const input of sentInputs) {
+  const names = productTable(input).map((p) => p.name);
+  legacy.input.push(countTokens(JSON.stringify(compactToolSchema()) + systemPrompt() + userPrompt(input)));
+  legacy.output.push(countTokens(JSON.stringify(toCompact(plausibleAnswer(names), names.map((name) => ({ name }))))));
+}
+// The fixed prefix (tool and system prompt) each call repeats: what prompt caching could share.
+const prefixTokens = Math.ceil((JSON.stringify([{ toolSpec: { name: 'a', inputSchema: { json: compactToolSchema() } } }]) + JSON.stringify([{ text: systemPrompt() }])).length / 4);
+
+// The day-1 batch again, through Bedrock batch inference on the same data.
+const s3 = await startLocalS3(['cadence-batch-eu-central-1', 'cadence-batch-us-east-1']);
+const control = await startBatchServer({ s3: s3.client(), runtimeEndpoint: server.endpoint });
+const viaBatch = await stack(data, {
+  ...ai,
+  batch: { bucket: 'cadence-batch-{region}', roleArn: 'arn:aws:iam::000000000000:role/bench', minRecords: 100, deadlineHours: 20, pollSeconds: 1, controlEndpoint: control.endpoint, s3Endpoint: s3.endpoint, s3Credentials: localS3Options(s3.endpoint).credentials },
+});
+const batchDay = await viaBatch.batch('eu-bench-batch-1');
+const batchLines = await viaBatch.ledger();
+await viaBatch.close();
+await control.close();
+await s3.close();
 
 const statistical = await stack(data, undefined);
 const base = await statistical.batch('eu-bench-day-1');
 await statistical.close();
 await server.close();
 
-console.log('| tokens per analysis (local server count) | mean | p50 | p95 |');
-console.log('|---|---:|---:|---:|');
-console.log(`| input | ${Math.round(mean(inputs))} | ${pct(inputs, 0.5)} | ${pct(inputs, 0.95)} |`);
-console.log(`| output | ${Math.round(mean(outputs))} | ${pct(outputs, 0.5)} | ${pct(outputs, 0.95)} |`);
-console.log(`\n| model (price table) | $ per 1M in / out | cost per analysis | per 1,000 customers |`);
-console.log('|---|---|---:|---:|');
+console.log(`| tokens per analysis (local server count, ${analysed} analyses) | mean | p50 | p95 | before (same inputs, prompt 2026-11-22) mean | legacy tokenizer mean |`);
+console.log('|---|---:|---:|---:|---:|---:|');
+console.log(`| input | ${Math.round(mean(inputs))} | ${pct(inputs, 0.5)} | ${pct(inputs, 0.95)} | ${Math.round(mean(before.input))} | ${Math.round(mean(legacy.input))} |`);
+console.log(`| output | ${Math.round(mean(outputs))} | ${pct(outputs, 0.5)} | ${pct(outputs, 0.95)} | ${Math.round(mean(before.output))} | ${Math.round(mean(legacy.output))} |`);
+console.log(`goals (issue 17): input <= 700 ${mean(inputs) <= 700 ? 'met' : 'NOT met'}, output <= 180 ${mean(outputs) <= 180 ? 'met' : 'NOT met'}`);
+console.log(`\nfixed prefix (tool + system) per call: ${prefixTokens} tokens; Bedrock caches a prefix from 2,048 tokens (Claude 3.5 Haiku) or 4,096 (Claude Haiku 4.5), Claude 3 Haiku not at all: no cache read or write at this size`);
+const perThousand = (inTok: number, outTok: number, price: { input: number; output: number }) => ((inTok * price.input + outTok * price.output) / 1e6) * 1000;
+console.log(`\n| model (price table) | $ per 1M in / out (batch) | before, on demand | on demand | batch | per 1,000 analysed customers |`);
+console.log('|---|---|---:|---:|---:|---|');
 for (const [model, price] of Object.entries(PRICES_PER_MILLION)) {
-  const per = (mean(inputs) * price.input + mean(outputs) * price.output) / 1e6;
-  console.log(`| ${model} | ${price.input} / ${price.output} | $${per.toFixed(5)} | $${(per * 1000).toFixed(2)} |`);
+  const b = price.batch ?? price;
+  console.log(`| ${model} | ${price.input} / ${price.output} (${b.input} / ${b.output}) | $${perThousand(mean(before.input), mean(before.output), price).toFixed(2)} | $${perThousand(mean(inputs), mean(outputs), price).toFixed(2)} | $${perThousand(mean(inputs), mean(outputs), b).toFixed(2)} | |`);
 }
+const batched = batchLines.filter((l) => l.mode === 'batch');
+const onDemandInBatch = batchLines.filter((l) => l.mode === undefined && l.outcome === 'answer');
+const batchCost = batched.reduce((x, l) => x + (l.costUsd as number), 0);
+const inf = batchDay.reports.map((r) => r.inference).filter((x) => x !== undefined);
+console.log(`\nday-1 batch through Bedrock batch inference (${inf.map((i) => `${i!.mode} ${i!.status}: ${i!.records} records`).join('; ')}): ${batched.length} records charged at batch prices, $${batchCost.toFixed(4)}, $${((batchCost / Math.max(1, batched.length)) * 1000).toFixed(2)} per 1,000 analysed customers (ledger), ${onDemandInBatch.length} on demand; the same day on demand: $${(onDemandPer * 1000).toFixed(2)} per 1,000 (ledger)`);
 const d1 = day1.reports;
 const d2 = day2.reports;
 console.log(`\n| daily batch | customers | active + consenting analysed | unchanged (skipped) | no consent | inactive | model calls |`);

@@ -11,6 +11,7 @@ export default defineRegion({
     predictions: 'cadence-row-predictions',
     segments: 'cadence-row-segments',
     insights: 'cadence-row-insights',
+    recommendations: 'cadence-row-recommendations',
     privacy: 'cadence-row-privacy',
     exposures: 'cadence-row-exposures',
     catalog: 'cadence-global-catalog',

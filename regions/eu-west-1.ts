@@ -11,6 +11,7 @@ export default defineRegion({
     predictions: 'cadence-eu-predictions',
     segments: 'cadence-eu-segments',
     insights: 'cadence-eu-insights',
+    recommendations: 'cadence-eu-recommendations',
     privacy: 'cadence-eu-privacy',
     exposures: 'cadence-eu-exposures',
     catalog: 'cadence-global-catalog',

@@ -5,9 +5,12 @@
  *   token --customer ID [--ttl SECONDS]         mint a storefront token with CADENCE_JWT_SECRET (or the local stack's)
  *   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
  *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
- *   dataset cdnow|online-retail --source FILE --out FILE   convert a research data set with its protocol
+ *   dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE   convert a research data set with its protocol
+ *   dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]   generate the grocery shop
  *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models and segments on a running stack
  *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
+ *   recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
+ *   evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
  */
 import { parseArgs } from 'node:util';
 
@@ -16,9 +19,12 @@ const USAGE = `
   token --customer ID [--ttl SECONDS]
   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
-  dataset cdnow|online-retail --source FILE --out FILE
+  dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE
+  dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]
   refit [--url URL] [--key KEY]
   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
+  recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
+  evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
 `;
 import { regions } from '../regions/index.ts';
 import { backtest, type Level } from '../src/cli/backtest.ts';
@@ -27,6 +33,10 @@ import { printBacktest } from '../src/cli/report.ts';
 import { printSegments, segmentFile } from '../src/cli/segment.ts';
 import { SegmentationError } from '../src/segments/model/clustering.ts';
 import { writePredictions } from '../src/cli/predict.ts';
+import { readCatalog } from '../src/cli/catalog.ts';
+import { groceryToCsv, onlineRetailCatalogToCsv } from '../src/cli/shop-datasets.ts';
+import { evaluateRecs, printRecsEvaluation } from '../src/cli/evaluate-recs.ts';
+import { algorithmOrFail, fitOnTransactions, requireProducts, writeRecommendations } from '../src/cli/recommend.ts';
 import { InputError, parseDay, readTransactions } from '../src/cli/transactions.ts';
 import { apiKeyRecord, DynamoApiKeyRepository, generateApiKey, Scope } from '../src/auth/api-keys.ts';
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
@@ -136,10 +146,18 @@ async function backtestCommand(): Promise<void> {
 
 async function dataset(): Promise<void> {
   const [name, ...args] = rest;
-  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' } } });
-  if (!values.source || !values.out) fail('--source FILE and --out FILE are required');
-  const convert = name === 'cdnow' ? cdnowToCsv : name === 'online-retail' ? onlineRetailToCsv : undefined;
-  if (!convert) fail('dataset cdnow|online-retail');
+  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' }, 'catalog-out': { type: 'string' }, customers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '7' } } });
+  if (!values.out) fail('--out FILE is required');
+  if (name === 'grocery') {
+    const [customers, seed] = [Number(values.customers), Number(values.seed)];
+    if (!Number.isInteger(customers) || customers < 1 || customers > 1_000_000 || !Number.isInteger(seed)) fail('--customers must be 1..1000000 and --seed a whole number');
+    const n = await groceryToCsv(values.out, values['catalog-out'], { customers, seed });
+    process.stderr.write(`wrote ${n} rows to ${values.out}${values['catalog-out'] ? ` and the catalog to ${values['catalog-out']}` : ''}\n`);
+    return;
+  }
+  if (!values.source) fail('--source FILE is required');
+  const convert = name === 'cdnow' ? cdnowToCsv : name === 'online-retail' ? onlineRetailToCsv : name === 'online-retail-catalog' ? onlineRetailCatalogToCsv : undefined;
+  if (!convert) fail('dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE, or dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]');
   const n = await convert(values.source, values.out);
   process.stderr.write(`wrote ${n} rows to ${values.out}\n`);
 }
@@ -170,7 +188,54 @@ async function segment(): Promise<void> {
   process.stderr.write(`wrote ${values.out}\n`);
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment };
+/** Runs a step whose input errors (a bad catalog row, an unknown algorithm, no product column) are the user's to fix. */
+async function userInput<T>(step: () => Promise<T> | T): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof InputError || (err as NodeJS.ErrnoException).code === 'ENOENT') fail((err as Error).message);
+    throw err;
+  }
+}
+
+function listSize(value: string | undefined): number {
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 1 || k > 100) fail('--k must be a whole number, 1..100');
+  return k;
+}
+
+async function recsInput(values: { transactions?: string | undefined; catalog?: string | undefined }) {
+  const transactions = await load(values.transactions);
+  await userInput(() => requireProducts(values.transactions!, transactions));
+  const catalog = values.catalog ? await userInput(() => readCatalog(values.catalog!)) : undefined;
+  return { transactions, ...(catalog ? { catalog } : {}) };
+}
+
+async function recommend(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, k: { type: 'string', default: '10' }, out: { type: 'string' }, algorithm: { type: 'string' }, catalog: { type: 'string' } } });
+  const asOfDay = day('as-of', values['as-of']);
+  const k = listSize(values.k);
+  if (!values.out) fail('--out FILE is required');
+  const algorithm = await userInput(() => algorithmOrFail(values.algorithm));
+  const { transactions, catalog } = await recsInput(values);
+  const fitted = await userInput(() => fitOnTransactions(transactions, { asOfDay, k, algorithm, ...(catalog ? { catalog } : {}) }));
+  if (fitted.inner) process.stderr.write(`weights chosen by an inner time split of the input (${fitted.inner.customers} customers): ${JSON.stringify(fitted.aggregates.weights)}\n`);
+  const rows = await writeRecommendations(fitted, k, values.out);
+  process.stderr.write(`wrote ${rows} rows (${algorithm.name}) for ${fitted.contexts.length} customers to ${values.out}\n`);
+}
+
+async function evaluateRecsCommand(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, 'holdout-end': { type: 'string' }, k: { type: 'string', default: '10' }, catalog: { type: 'string' } } });
+  const asOfDay = day('as-of', values['as-of']);
+  const endDay = day('holdout-end', values['holdout-end']);
+  if (endDay < asOfDay) fail('--holdout-end must not be before --as-of');
+  const k = listSize(values.k);
+  const { transactions, catalog } = await recsInput(values);
+  const result = await userInput(() => evaluateRecs(transactions, { asOfDay, endDay, k, ...(catalog ? { catalog } : {}) }));
+  printRecsEvaluation(`evaluate-recs, as-of ${values['as-of']}, holdout to ${values['holdout-end']}`, result);
+}
+
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment, recommend, 'evaluate-recs': evaluateRecsCommand };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 try {

@@ -31,6 +31,8 @@ import { residencyGuard } from './residency/guard.ts';
 import { peerRead } from './residency/peer-read.ts';
 import type { Peers } from './residency/peers.ts';
 import { purchaseSplit } from './residency/purchase-split.ts';
+import { recommendationRoutes } from './recommendations/recommendations.routes.ts';
+import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
 import type { CredentialCache } from './http/credentials.ts';
 import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
@@ -65,6 +67,7 @@ export interface AppDeps {
     privacy: PrivacyService;
     intelligence: IntelligenceService;
     experiments: ExperimentService;
+    recommendations: RecommendationService;
   };
   now: () => number;
 }
@@ -84,11 +87,12 @@ export const FEATURES = [
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
+  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -98,7 +102,8 @@ function allRoutes(d: AppDeps) {
     .route('/', insights(d))
     .route('/', privacy(d))
     .route('/', intelligence(d))
-    .route('/', experiments(d));
+    .route('/', experiments(d))
+    .route('/', recommendations(d));
 }
 
 /**

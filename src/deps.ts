@@ -1,4 +1,4 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { regions } from '../regions/index.ts';
 import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
@@ -12,13 +12,12 @@ import { ExperimentService } from './experiments/experiments.service.ts';
 import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
 import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
-import { BedrockAnalyzer } from './insights/bedrock.ts';
 import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
 import { InsightsService } from './insights/insights.service.ts';
+import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import { priceOf } from './insights/pricing.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
@@ -35,6 +34,8 @@ import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
+import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
+import { RecommendationService } from './recommendations/recommendations.service.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { CredentialCache } from './http/credentials.ts';
@@ -78,22 +79,20 @@ export interface Deployment extends AppDeps {
   personalData: readonly PersonalData[];
 }
 
-function analyzerFor(config: DeploymentConfig): BedrockAnalyzer | undefined {
-  const bedrock = config.ai?.bedrock;
-  if (!bedrock) return undefined;
-  const modelId = bedrock.modelId ?? config.region.bedrock.modelId;
-  // A model without a price could be called but not charged: refuse to start instead.
-  if (!priceOf(modelId)) throw new Error(`no price for Bedrock model ${modelId}: add it to src/insights/pricing.ts`);
-  const client = new BedrockRuntimeClient({
-    region: config.region.bedrock.region,
-    credentials: bedrock.credentials,
-    ...(bedrock.endpoint ? { endpoint: bedrock.endpoint } : {}),
-    // Throttling and 5xx: the SDK's standard retries, exponential backoff with jitter.
-    maxAttempts: 4,
-    retryMode: 'standard',
-    ...config.bedrockClientOptions,
-  });
-  return new BedrockAnalyzer(client, modelId);
+/** Every store this deployment serves from (its jurisdiction's tables and the global ones). */
+function readinessOf(region: Region, personal: DynamoDBDocumentClient, global: DynamoDBDocumentClient) {
+  return {
+    [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, region.tables.customers, { customerId: 'readiness-probe' }),
+    'dynamodb:global': storeProbe(global, region.tables.apiKeys, { keyId: 'readiness-probe' }),
+  };
+}
+
+/** An in-process queue is consumed by the jurisdiction's home region when it shares the queue, else by whichever region has it. */
+function consumeInProcess(queue: JobQueue, region: Region, handlers: JobHandlers, deadLettered: (body: unknown) => Promise<void>): void {
+  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
+    queue.handlers = handlers;
+    queue.onDeadLetter = deadLettered;
+  }
 }
 
 /**
@@ -113,14 +112,27 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const predictionStore = new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now);
   const assignments = new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays);
   const catalog = new DynamoProductRepository(global, tables.catalog);
+  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
-  const segments = new SegmentService({ region, snapshot: () => predictions.snapshot(), customers, assignments, store: new DynamoSegmentStore(global, tables.models), views, now });
+  const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
+  const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);
+  const inference = inferenceFor(config, analyzer);
+  const segments = new SegmentService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    assignments,
+    store: new DynamoSegmentStore(global, tables.models),
+    views,
+    ...segmentAi({ region, analyzer, analyses: analysisStore, costs: costStore, queue, now }),
+    now,
+  });
   const insights = new InsightsService({
     region,
     allRegions: regions,
@@ -131,14 +143,15 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     currentLineCount: async (id) => (await predictions.read(id))?.stored.lineCount,
     segmentName: (id) => segments.segmentName(id),
     store: {
-      analyses: new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays),
+      analyses: analysisStore,
       jobs: new DynamoJobRepository(personal, tables.insights),
       ledger: new DynamoLedgerRepository(personal, tables.insights),
       batches: new DynamoBatchRepository(personal, tables.insights),
-      costs: new DynamoCostStore(global, tables.models),
+      costs: costStore,
     },
     queue,
     ...(analyzer ? { analyzer } : {}),
+    ...(inference ? { inference } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
     views,
     now,
@@ -150,23 +163,30 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
-    // The intelligence views carry running variations: a definition change forgets them in this isolate.
-    definitionsChanged: () => views.forgetView('intelligence'),
+    // Views that carry a running variation (intelligence) or the algorithm it picked (recommendations, decision 86).
+    definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
+    now,
+  });
+  const recommendations = new RecommendationService({
+    region,
+    snapshot: () => predictions.snapshot(),
+    customers,
+    segmentOf: async (id) => (await assignments.get(id))?.segmentId,
+    segments: () => assignments.all(),
+    products: catalog,
+    entries: recommendationStore,
+    aggregates: new DynamoAggregateStore(personal, tables.recommendations),
+    experiments,
+    views,
     now,
   });
   const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), exposures, customers];
-  const forget = (id: string) => {
-    views.forget(id);
-    experiments.forget(id);
-    predictions.forget(id);
-    segments.forget(id);
-    insights.reads.forget(id);
-  };
-  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, customers];
+  const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
+  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   const purchases = new PurchaseService({
     purchases: purchaseStore,
@@ -181,6 +201,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   purchases.onStored((lines) => experiments.afterPurchases(lines));
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
+  // After segments: the entry uses the customer's segment just assigned.
+  predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
   // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
   // Cloudflare allows one consumer per queue), else by whichever region has it.
@@ -188,12 +210,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     ...insights.handlers,
     'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
     'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
+    'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
   };
   const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
-  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
-    queue.handlers = handlers;
-    queue.onDeadLetter = deadLettered;
-  }
+  consumeInProcess(queue, region, handlers, deadLettered);
   return {
     region,
     peers: config.peers,
@@ -209,8 +229,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       segments,
       insights,
       privacy,
-      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, now }),
+      intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, recommendations, now }),
       experiments,
+      recommendations,
     },
     views,
     credentials,
@@ -219,10 +240,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     handlers,
     deadLettered,
     // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
-    readiness: {
-      [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, tables.customers, { customerId: 'readiness-probe' }),
-      'dynamodb:global': storeProbe(global, tables.apiKeys, { keyId: 'readiness-probe' }),
-    },
+    readiness: readinessOf(region, personal, global),
     personalData,
     now,
   };

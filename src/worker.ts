@@ -12,7 +12,7 @@ import { DOCS_SCRIPT_PATH } from './http/docs.ts';
 import { fromRequest, toResponse } from './storefront/fast-path.ts';
 import { setMetricsSink } from './ops/metrics.ts';
 import { LogLinesSink } from './ops/log-sink.ts';
-import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
+import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
 type Env = Record<string, unknown>;
@@ -58,6 +58,10 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
     console.log(JSON.stringify({ level: 'info', msg: 'insights batch started', batch: await services.insights.batch.start() }));
   } else if (cron === REFIT_CRON) {
     console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await services.predictions.refit()) }));
+  } else if (cron === RECOMMENDATIONS_CRON) {
+    // Aggregates and weights from the day's purchases, every entry with the day's segments (once a day).
+    const rebuilt = await services.recommendations.dailyRebuild();
+    console.log(JSON.stringify({ level: 'info', msg: rebuilt ? 'recommendations rebuild' : 'recommendations already rebuilt today', ...rebuilt }));
   } else {
     // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
     const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${new Date().toISOString().slice(0, 10)}` });
@@ -90,7 +94,7 @@ export default {
   },
   async scheduled(controller, env) {
     const { deployment } = isolateFor(env);
-    if (![REFIT_CRON, SEGMENT_CRON, INSIGHTS_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
+    if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
     if (deployment.region.home) await daily(deployment, controller.cron);
   },
 } satisfies ExportedHandler<Env>;

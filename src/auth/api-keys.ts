@@ -9,6 +9,7 @@ export const Scope = z.enum([
   'purchases:read',
   'purchases:write',
   'predictions:read',
+  'recommendations:read',
   'segments:read',
   'insights:read',
   'insights:write',

@@ -14,12 +14,36 @@ export const AiEnv = z.object({
   BEDROCK_MODEL_ID: z.string().min(1).optional(),
   CADENCE_AI_DAILY_BUDGET_USD: z.coerce.number().nonnegative().default(50),
   CADENCE_AI_MONTHLY_BUDGET_USD: z.coerce.number().nonnegative().default(1000),
+  /** Bedrock batch inference for the daily batch: the bucket (`{region}` is the Bedrock region) and the service role. */
+  CADENCE_BATCH_BUCKET: z.string().regex(/^[a-z0-9.{}-]{3,63}$/, 'an S3 bucket name, optionally with {region}').optional(),
+  CADENCE_BATCH_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN').optional(),
+  CADENCE_BATCH_MIN_RECORDS: z.coerce.number().int().min(1).default(100),
+  CADENCE_BATCH_DEADLINE_HOURS: z.coerce.number().positive().max(24).default(20),
+  CADENCE_BATCH_POLL_SECONDS: z.coerce.number().int().min(1).max(43_200).default(600),
+  /** Local stand-ins for the Bedrock control plane and S3 (npm start and the tests set them). */
+  BEDROCK_CONTROL_ENDPOINT: z.url().optional(),
+  CADENCE_S3_ENDPOINT: z.url().optional(),
 });
 export type AiEnv = z.infer<typeof AiEnv>;
 
 export interface AiSettings {
   bedrock?: { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }; endpoint?: string; modelId?: string };
   budgets: { dailyUsd: number; monthlyUsd: number };
+  /** Bedrock batch inference for the daily batch (with `bedrock` only). */
+  batch?: BatchSettings;
+}
+
+export interface BatchSettings {
+  /** The bucket name; `{region}` becomes the deployment's Bedrock region (the jurisdiction's data stays there). */
+  bucket: string;
+  roleArn: string;
+  minRecords: number;
+  deadlineHours: number;
+  pollSeconds: number;
+  controlEndpoint?: string;
+  s3Endpoint?: string;
+  /** For a local S3-compatible server with keys of its own (s3rver); otherwise the Bedrock credentials. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export function aiSettings(env: AiEnv): AiSettings {
@@ -36,6 +60,19 @@ export function aiSettings(env: AiEnv): AiSettings {
       ...(env.BEDROCK_ENDPOINT ? { endpoint: env.BEDROCK_ENDPOINT } : {}),
       ...(env.BEDROCK_MODEL_ID ? { modelId: env.BEDROCK_MODEL_ID } : {}),
     },
+    ...(env.CADENCE_BATCH_BUCKET && env.CADENCE_BATCH_ROLE_ARN
+      ? {
+          batch: {
+            bucket: env.CADENCE_BATCH_BUCKET,
+            roleArn: env.CADENCE_BATCH_ROLE_ARN,
+            minRecords: env.CADENCE_BATCH_MIN_RECORDS,
+            deadlineHours: env.CADENCE_BATCH_DEADLINE_HOURS,
+            pollSeconds: env.CADENCE_BATCH_POLL_SECONDS,
+            ...(env.BEDROCK_CONTROL_ENDPOINT ? { controlEndpoint: env.BEDROCK_CONTROL_ENDPOINT } : {}),
+            ...(env.CADENCE_S3_ENDPOINT ? { s3Endpoint: env.CADENCE_S3_ENDPOINT } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import type { CostStore } from './costs.repository.ts';
 import type { CircuitBreaker, Pacer } from './guards.ts';
 import type { AnalysisInputs } from './inputs.ts';
 import type { CostLedger } from './ledger.ts';
-import { basisOf, unchanged, type AnalysisJob, type FallbackReason, type JobResult, type LedgerLine, type StoredAnalysis } from './insights.model.ts';
+import { basisOf, unchanged, type AnalysisJob, type CountedLedgerLine, type FallbackReason, type JobResult, type LedgerLine, type StoredAnalysis } from './insights.model.ts';
 import type { PseudonymousInput } from './prompt.ts';
 import { PROMPT_VERSION } from './prompt.ts';
 import { statisticalAnalysis } from './statistical.ts';
@@ -23,7 +23,13 @@ const MAX_INLINE_WAIT_MS = 5_000;
 /** Cloudflare Queues delay a message by at most 12 hours. */
 const MAX_DEFERRAL_SECONDS = 12 * 3600;
 /** Tokens reserved from the pacer before the call reports its real use. */
-const TOKEN_ESTIMATE = 3_000;
+const TOKEN_ESTIMATE = 1_500;
+/**
+ * Below this many distinct purchase days the model is not asked: one purchase day has no interval, so the
+ * cadence figures are the population's prior (BG/NBD frequency 0, pooled intervals) and a basket of one day
+ * is all there is to read. The statistical answer says as much, at no cost (decision 73).
+ */
+export const MIN_PURCHASE_DAYS = 2;
 
 export type AnalysisOutcome = JobResult | { deferSeconds: number };
 
@@ -78,10 +84,58 @@ export class Analyses {
     // happens next, and never call again.
     const recorded = job.attempts > 1 ? await this.deps.ledger.recorded(customerId, jobId) : undefined;
     if (recorded) await this.deps.ledger.count(recorded);
+    const begun = await this.begin(job, recorded);
+    if ('result' in begun) return begun.result;
+    const { work, existing } = begun;
+    if (recorded) {
+      if (recorded.outcome !== 'answer') return this.fallback(work, recorded.outcome, work.spent);
+      if (recorded.pendingAnswer) return this.keep(work, recorded, recorded.pendingAnswer);
+      // The answer was dropped, so this job's outcome was stored before the crash.
+      return { source: existing?.jobId === jobId ? existing.source : 'statistical', costUsd: work.spent };
+    }
+    const refused = await this.refusal(work, begun.consents);
+    return refused ?? this.callModel(work);
+  }
+
+  /**
+   * A job of the daily batch that may go to batch inference: either its outcome now (nothing to ask, no
+   * consent, too little history, over budget: stored as for any job), or the input to send.
+   */
+  async prepare(job: AnalysisJob): Promise<{ result: JobResult } | { input: PseudonymousInput; lineCount: number }> {
+    const begun = await this.begin(job, undefined);
+    if ('result' in begun) return begun as { result: JobResult };
+    const refused = await this.refusal(begun.work, begun.consents);
+    return refused ? { result: refused } : { input: begun.work.input, lineCount: begun.work.base.lineCount };
+  }
+
+  /**
+   * A batch inference record's outcome for its job: charged at batch prices on the job's ledger line (once,
+   * whatever the redeliveries), then stored like an on-demand answer, or the statistical one with the reason.
+   */
+  async finishFromBatch(job: AnalysisJob, sent: { input: PseudonymousInput; lineCount: number }, usage: Usage, outcome: { answer: AnalysisAnswer } | { reason: FallbackReason }, inferenceJob: string): Promise<JobResult> {
+    const { customerId, jobId } = job;
+    const answer = 'answer' in outcome ? outcome.answer : undefined;
+    const line = await this.deps.ledger.record(customerId, jobId, this.deps.analyzer!.modelId, usage, answer ? 'answer' : (outcome as { reason: FallbackReason }).reason, sent.input, answer, { inferenceJob });
+    if (line.calls > 0) await this.deps.ledger.count((await this.deps.ledger.recorded(customerId, jobId)) ?? line);
+    const customer = await this.consentNow(customerId);
+    const predictions = customer && !objectsToProfiling(customer) ? await this.deps.predictions.get(customerId) : undefined;
+    if (!customer || !predictions) {
+      await this.deps.ledger.dropAnswer(customerId, jobId);
+      return { source: 'statistical', costUsd: line.costUsd, skipped: !customer ? 'customer_gone' : 'objected' };
+    }
+    const view = viewOf(predictions);
+    const { name } = await this.deps.inputs.lastPurchases(customerId);
+    const work: Work = { job, view, input: sent.input, name, spent: line.costUsd, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: sent.lineCount, jobId } };
+    return answer ? this.keep(work, line, answer) : this.fallback(work, (outcome as { reason: FallbackReason }).reason, line.costUsd);
+  }
+
+  /** What every job reads first: the customer, the predictions, the input; or its outcome already. */
+  private async begin(job: AnalysisJob, recorded: CountedLedgerLine | undefined): Promise<{ result: JobResult } | { work: Work; existing?: StoredAnalysis; consents: boolean }> {
+    const { customerId, jobId } = job;
     const spent = recorded?.costUsd ?? 0;
-    const skip = async (skipped: NonNullable<JobResult['skipped']>, source: StoredAnalysis['source'] = 'statistical'): Promise<JobResult> => {
+    const skip = async (skipped: NonNullable<JobResult['skipped']>, source: StoredAnalysis['source'] = 'statistical') => {
       if (recorded?.pendingAnswer) await this.deps.ledger.dropAnswer(customerId, jobId);
-      return { source, costUsd: spent, skipped };
+      return { result: { source, costUsd: spent, skipped } };
     };
     const customer = await this.consentNow(customerId);
     if (!customer) return skip('customer_gone');
@@ -94,19 +148,18 @@ export class Analyses {
     }
     const segment = await this.deps.segmentName(customerId);
     const view = viewOf(predictions);
-    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment);
+    const { input, name } = await this.deps.inputs.forModel(customerId, view, customer, segment, this.iso().slice(0, 10));
     const work: Work = { job, view, input, name, spent, base: { customerId, promptVersion: PROMPT_VERSION, computedAt: this.iso(), lineCount: predictions.lineCount, jobId } };
+    return { work, ...(existing ? { existing } : {}), consents: customer.consents.profiling.granted };
+  }
 
-    if (recorded) {
-      if (recorded.outcome !== 'answer') return this.fallback(work, recorded.outcome, spent);
-      if (recorded.pendingAnswer) return this.keep(work, recorded, recorded.pendingAnswer);
-      // The answer was dropped, so this job's outcome was stored before the crash.
-      return { source: existing?.jobId === jobId ? existing.source : 'statistical', costUsd: spent };
-    }
-    if (!customer.consents.profiling.granted) return this.fallback(work, 'no_consent');
+  /** The reasons not to ask the model at all (before any quota or breaker is touched). */
+  private async refusal(work: Work, consents: boolean): Promise<JobResult | undefined> {
+    if (!consents) return this.fallback(work, 'no_consent');
+    if (work.view.data.purchaseDays < MIN_PURCHASE_DAYS) return this.fallback(work, 'too_little_history');
     if (!this.deps.analyzer) return this.fallback(work, 'unconfigured');
     if (await this.deps.budget.over()) return this.fallback(work, 'over_budget');
-    return this.callModel(work);
+    return undefined;
   }
 
   /** Paced, guarded, recorded: the one place the model is called. */

@@ -2,9 +2,13 @@ import type { AnalysisAnswer } from './analysis.schema.ts';
 import type { PseudonymousInput } from './prompt.ts';
 
 export interface Usage {
+  /** Input tokens billed at the input price (Bedrock reports cached tokens apart). */
   inputTokens: number;
   outputTokens: number;
   calls: number;
+  /** Prompt-cache tokens read (billed at the cache-read price) and written (at the cache-write price). */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 export interface ModelAnalysis {

@@ -6,6 +6,7 @@ import type { AnalysisRepository } from './analyses.repository.ts';
 import type { BatchRepository } from './batches.repository.ts';
 import { unchanged, type BatchCounts, type BatchReport } from './insights.model.ts';
 import type { RefreshRequests } from './refresh.ts';
+import type { BatchInference } from './batch-inference.ts';
 
 export interface DailyBatchDeps {
   region: Region;
@@ -17,6 +18,8 @@ export interface DailyBatchDeps {
   queue: JobQueue;
   /** The model analyses are made with now (undefined: statistical only). */
   modelId: string | undefined;
+  /** Set when the day's analyses go to Bedrock batch inference rather than one on-demand call each. */
+  inference?: Pick<BatchInference, 'addPage'>;
   now: () => number;
 }
 
@@ -50,15 +53,24 @@ export class DailyBatch {
     const [predictions, analyses] = await Promise.all([deps.predictions.many(ids), deps.analyses.many(ids)]);
     const counts: BatchCounts = { customers: customers.length, enqueued: 0, unchanged: 0, inactive: 0, noConsent: 0, alreadyPending: 0 };
     const activeSince = new Date(deps.now() - ACTIVE_WITHIN_DAYS * 86_400_000).toISOString().slice(0, 10);
+    // With batch inference the jobs are recorded here and prepared into the day's inference job.
+    const queued: string[] = [];
+    const ask = async (customerId: string) => {
+      const r = await deps.refresh.request(customerId, 'batch', { queue: !deps.inference });
+      if (r.created) queued.push(r.jobId);
+      return r;
+    };
     for (const customer of customers) {
       const p = predictions.get(customer.id);
       const analysis = analyses.get(customer.id);
       if (!p || p.lastPurchase < activeSince) counts.inactive++;
       else if (!customer.consents.profiling.granted) counts.noConsent++;
       else if (analysis && unchanged(analysis, p.lineCount, true, deps.modelId)) counts.unchanged++;
-      else if ((await deps.refresh.request(customer.id, 'batch')).created) counts.enqueued++;
+      else if ((await ask(customer.id)).created) counts.enqueued++;
       else counts.alreadyPending++;
     }
+    if (deps.inference && queued.length > 0) await deps.inference.addPage(batchId, page, queued);
+    if (deps.inference && !nextCursor) await deps.queue.send({ kind: 'insights.inference', step: 'submit', batchId });
     if (nextCursor) await deps.queue.send({ kind: 'insights.batch', batchId, page: page + 1, cursor: nextCursor });
     await deps.batches.putPage(batchId, page, counts, !nextCursor, new Date(deps.now()).toISOString());
     console.log(JSON.stringify({ level: 'info', msg: 'insights batch page', batchId, page, last: !nextCursor, ...counts }));

@@ -32,10 +32,10 @@ export class AnalysisInputs {
   }
 
   /** The model's input: purchases and figures under a fresh random reference, never a name or an id. */
-  async forModel(customerId: string, view: PredictionsView, customer: Customer, segment: string | undefined): Promise<{ input: PseudonymousInput; name: (id: string) => string }> {
+  async forModel(customerId: string, view: PredictionsView, customer: Customer, segment: string | undefined, asOf: string): Promise<{ input: PseudonymousInput; name: (id: string) => string }> {
     const { purchases, name } = await this.lastPurchases(customerId);
     // A fresh random reference per request: it maps the answer back here and means nothing to anyone else.
-    return { input: pseudonymousInput(`ref_${randomId(12)}`, purchases, view, name, declaredOf(customer), segment), name };
+    return { input: pseudonymousInput(`ref_${randomId(8)}`, purchases, view, name, declaredOf(customer), segment, asOf), name };
   }
 
   /** The statistical reading of a customer, computed now (before any job has stored one). */

@@ -3,8 +3,8 @@ import type { AnalysisAnswer } from './analysis.schema.ts';
 import { PROMPT_VERSION, type PseudonymousInput } from './prompt.ts';
 
 /** Why an analysis is statistical rather than the model's. */
-export type FallbackReason = 'no_consent' | 'unconfigured' | 'over_budget' | 'circuit_open' | 'unavailable' | 'timeout' | 'invalid_answer' | 'refused';
-export const FALLBACK_REASONS = ['no_consent', 'unconfigured', 'over_budget', 'circuit_open', 'unavailable', 'timeout', 'invalid_answer', 'refused'] as const satisfies readonly FallbackReason[];
+export type FallbackReason = 'no_consent' | 'unconfigured' | 'over_budget' | 'circuit_open' | 'unavailable' | 'timeout' | 'invalid_answer' | 'refused' | 'too_little_history';
+export const FALLBACK_REASONS = ['no_consent', 'unconfigured', 'over_budget', 'circuit_open', 'unavailable', 'timeout', 'invalid_answer', 'refused', 'too_little_history'] as const satisfies readonly FallbackReason[];
 
 /** Reasons that pass: a statistical answer given for one of them is retried after a while. */
 export const TRANSIENT: ReadonlySet<FallbackReason> = new Set(['circuit_open', 'unavailable', 'timeout', 'over_budget', 'invalid_answer', 'refused']);
@@ -53,9 +53,15 @@ export interface LedgerLine {
   modelId: string;
   region: string;
   calls: number;
+  /** Input tokens at the input price; cache reads and writes apart, each at its own price. */
   inputTokens: number;
   outputTokens: number;
-  pricePerMillion: { input: number; output: number };
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  /** On demand (Converse), or a record of a batch inference job (`inferenceJob` says which) at batch prices. */
+  mode?: 'on_demand' | 'batch';
+  inferenceJob?: string;
+  pricePerMillion: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
   costUsd: number;
   outcome: 'answer' | FallbackReason;
   /** The model's answer until the analysis is stored: a redelivered job uses it instead of calling again. */
@@ -75,10 +81,30 @@ export interface BatchCounts {
   alreadyPending: number;
 }
 
+/**
+ * How a daily batch's analyses were bought: one Bedrock batch inference job (`mode: 'batch'`), or on demand
+ * when the batch was below the service's minimum record count. Counts and ids only.
+ */
+export interface InferenceRecord {
+  mode: 'batch' | 'on_demand';
+  /** Bedrock's status (Submitted, InProgress, Completed, PartiallyCompleted, Failed, Stopped, Expired), or `queued` on demand. */
+  status: string;
+  jobArn?: string;
+  records: number;
+  submittedAt: string;
+  /** Records answered and stored at batch prices; answers that did not validate; jobs sent on demand. */
+  answered: number;
+  invalid: number;
+  onDemand: number;
+  costUsd: number;
+  finishedAt?: string;
+}
+
 export interface BatchReport extends BatchCounts {
   batchId: string;
   pages: number;
   finished: boolean;
+  inference?: InferenceRecord;
   /** Share of the active, consenting customers skipped because nothing changed since their analysis. */
   unchangedShare: number;
 }

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { AnalysisAnswer } from './analysis.schema.ts';
-import type { AnalysisJob } from './insights.model.ts';
+import { FALLBACK_REASONS, type AnalysisJob } from './insights.model.ts';
 import type { InsightRead } from './read.ts';
 
 export const FallbackReason = z
-  .enum(['no_consent', 'unconfigured', 'over_budget', 'circuit_open', 'unavailable', 'timeout', 'invalid_answer', 'refused'])
-  .openapi({ description: 'Why the answer is statistical rather than the model\'s' });
+  .enum(FALLBACK_REASONS)
+  .openapi({ description: 'Why the answer is statistical rather than the model\'s (too_little_history: fewer than two purchase days, nothing a model could read beyond the figures)' });
 
 export const InsightsSchema = z
   .object({
@@ -59,6 +59,21 @@ export const BatchSchema = z
     noConsent: z.number().int(),
     alreadyPending: z.number().int().openapi({ description: 'A refresh was already in flight' }),
     unchangedShare: z.number().openapi({ description: 'unchanged / (enqueued + unchanged + alreadyPending)' }),
+    inference: z
+      .object({
+        mode: z.enum(['batch', 'on_demand']).openapi({ description: 'One Bedrock batch inference job, or on demand (below the minimum record count)' }),
+        status: z.string(),
+        jobArn: z.string().optional(),
+        records: z.number().int(),
+        submittedAt: z.string(),
+        answered: z.number().int().openapi({ description: 'Records answered and charged at batch prices' }),
+        invalid: z.number().int().openapi({ description: 'Records whose answer did not validate (charged; the customer gets an on-demand job)' }),
+        onDemand: z.number().int().openapi({ description: 'Jobs sent on demand: a failed, unfinished or errored record, or the whole batch below the minimum' }),
+        costUsd: z.number(),
+        finishedAt: z.string().optional(),
+      })
+      .optional()
+      .openapi({ description: 'How the batch was bought, when batch inference is configured' }),
   })
   .openapi('InsightsBatch');
 

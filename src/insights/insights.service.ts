@@ -15,6 +15,7 @@ import type { AnalysisRepository } from './analyses.repository.ts';
 import type { Analyzer } from './analyzer.ts';
 import type { BatchRepository } from './batches.repository.ts';
 import { DailyBatch } from './batch.ts';
+import { BatchInference, type BatchInferenceDeps } from './batch-inference.ts';
 import { budgetKeeper, type Budgets } from './budget.ts';
 import { InsightConsent } from './consent.ts';
 import type { CostStore } from './costs.repository.ts';
@@ -51,6 +52,8 @@ export interface InsightsDeps {
   budgets: Budgets;
   /** The storefront's serialized views, forgotten with the analysis they include. */
   views?: ViewCache;
+  /** Bedrock batch inference for the daily batch (with a model only): the clients and the settings. */
+  inference?: Pick<BatchInferenceDeps, 'settings' | 's3' | 'bedrock'>;
   now: () => number;
 }
 
@@ -64,6 +67,7 @@ export class InsightsService {
   readonly consent: InsightConsent;
   readonly batch: DailyBatch;
   readonly jobs: AnalysisJobs;
+  readonly inference: BatchInference | undefined;
   private readonly refresh: RefreshRequests;
   private readonly breaker: CircuitBreaker;
   private readonly budget: ReturnType<typeof budgetKeeper>;
@@ -98,7 +102,22 @@ export class InsightsService {
       now,
     });
     this.jobs = new AnalysisJobs({ jobs: store.jobs, analyses, ledger, refresh: this.refresh, queue: deps.queue, now });
-    this.batch = new DailyBatch({ region: deps.region, customers: deps.customers, predictions: deps.predictions, analyses: store.analyses, batches: store.batches, refresh: this.refresh, queue: deps.queue, modelId: deps.analyzer?.modelId, now });
+    this.inference =
+      deps.inference && deps.analyzer
+        ? new BatchInference({ region: deps.region, ...deps.inference, modelId: deps.analyzer.modelId, analyses, jobs: store.jobs, runner: this.jobs, refresh: this.refresh, batches: store.batches, queue: deps.queue, now })
+        : undefined;
+    this.batch = new DailyBatch({
+      region: deps.region,
+      customers: deps.customers,
+      predictions: deps.predictions,
+      analyses: store.analyses,
+      batches: store.batches,
+      refresh: this.refresh,
+      queue: deps.queue,
+      modelId: deps.analyzer?.modelId,
+      ...(this.inference ? { inference: this.inference } : {}),
+      now,
+    });
     this.consent = new InsightConsent({ customers: deps.customers, analyses: store.analyses, ledger: store.ledger, refresh: this.refresh, queue: deps.queue, changed });
   }
 
@@ -108,6 +127,11 @@ export class InsightsService {
       'insights.analyze': (m) => this.jobs.run(m.customerId, m.jobId),
       'insights.purge': (m) => this.consent.purgeIfWithdrawn(m.customerId),
       'insights.batch': (m) => this.batch.page(m.batchId, m.page, m.cursor),
+      // Without batch inference configured (a message left from before a configuration change), nothing to do.
+      'insights.inference': async (m) => {
+        if (!this.inference) return;
+        await (m.step === 'submit' ? this.inference.submit(m.batchId) : this.inference.poll(m.batchId));
+      },
     };
   }
 

@@ -3,6 +3,7 @@ import type { JobQueue } from '../jobs/queue.ts';
 import { customerOfJob } from '../residency/jurisdiction.ts';
 import type { Analyses } from './analyse.ts';
 import type { JobRepository } from './jobs.repository.ts';
+import type { AnalysisJob, JobResult } from './insights.model.ts';
 import type { CostLedger } from './ledger.ts';
 import type { RefreshRequests } from './refresh.ts';
 
@@ -48,6 +49,32 @@ export class AnalysisJobs {
       if (!(await jobs.finish(customerId, jobId, job.attempts, this.deps.now(), result))) return;
       await jobs.clearPending(customerId, jobId);
       this.deps.refresh.done(customerId);
+    } catch (err) {
+      await jobs.release(customerId, jobId, job.attempts, this.deps.now());
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `work` on a job this delivery claims (daily-batch jobs prepared for, or finished from, batch
+   * inference): a result finishes the job and clears the customer's marker; undefined puts it back queued.
+   * False when the job was not there to claim (done already, or held by another delivery).
+   */
+  async settle(customerId: string, jobId: string, work: (job: AnalysisJob) => Promise<JobResult | undefined>): Promise<boolean> {
+    const { jobs } = this.deps;
+    const claim = await jobs.claim(customerId, jobId, this.deps.now(), JOB_LEASE_MS);
+    if (!claim.claimed) return false;
+    const job = claim.job;
+    try {
+      const result = await work(job);
+      if (!result) {
+        await jobs.release(customerId, jobId, job.attempts, this.deps.now());
+        return true;
+      }
+      if (!(await jobs.finish(customerId, jobId, job.attempts, this.deps.now(), result))) return true;
+      await jobs.clearPending(customerId, jobId);
+      this.deps.refresh.done(customerId);
+      return true;
     } catch (err) {
       await jobs.release(customerId, jobId, job.attempts, this.deps.now());
       throw err;

@@ -4,7 +4,7 @@ import type { AnalysisAnswer } from './analysis.schema.ts';
 import type { CostStore } from './costs.repository.ts';
 import type { CountedLedgerLine, LedgerLine } from './insights.model.ts';
 import type { LedgerRepository } from './ledger.repository.ts';
-import { costOf, priceOf } from './pricing.ts';
+import { costOf, ratesOf, type PricingMode } from './pricing.ts';
 import type { PseudonymousInput } from './prompt.ts';
 
 export interface CostLedgerDeps {
@@ -26,7 +26,17 @@ export class CostLedger {
   constructor(private readonly deps: CostLedgerDeps) {}
 
   /** The line of a call that was made (not written when no call went out). */
-  async record(customerId: string, jobId: string, modelId: string, usage: Usage, outcome: LedgerLine['outcome'], input: PseudonymousInput, answer?: AnalysisAnswer): Promise<LedgerLine> {
+  async record(
+    customerId: string,
+    jobId: string,
+    modelId: string,
+    usage: Usage,
+    outcome: LedgerLine['outcome'],
+    input: PseudonymousInput,
+    answer?: AnalysisAnswer,
+    batch?: { inferenceJob: string },
+  ): Promise<LedgerLine> {
+    const mode: PricingMode = batch ? 'batch' : 'on_demand';
     const line: LedgerLine = {
       customerId,
       jobId,
@@ -34,8 +44,9 @@ export class CostLedger {
       modelId,
       region: this.deps.region.bedrock.region,
       ...usage,
-      pricePerMillion: priceOf(modelId)!,
-      costUsd: costOf(modelId, usage),
+      ...(batch ? { mode, inferenceJob: batch.inferenceJob } : {}),
+      pricePerMillion: ratesOf(modelId, mode),
+      costUsd: costOf(modelId, usage, mode),
       outcome,
       input,
       ...(answer ? { pendingAnswer: answer } : {}),
@@ -47,7 +58,9 @@ export class CostLedger {
   /** Adds a line to the day's and the month's totals, each once. */
   async count(line: LedgerLine & { counted?: CountedLedgerLine['counted'] }): Promise<void> {
     const at = Date.parse(line.at);
-    const call = { modelId: line.modelId, calls: line.calls, inputTokens: line.inputTokens, outputTokens: line.outputTokens, costUsd: line.costUsd, analysed: line.outcome === 'answer' };
+    // The totals count every input token (at whatever price it was billed); the cost is exact per line.
+    const inputTokens = line.inputTokens + (line.cacheReadTokens ?? 0) + (line.cacheWriteTokens ?? 0);
+    const call = { modelId: line.modelId, calls: line.calls, inputTokens, outputTokens: line.outputTokens, costUsd: line.costUsd, analysed: line.outcome === 'answer' };
     for (const period of ['day', 'month'] as const) {
       if (line.counted?.[period]) continue;
       await this.deps.costs.record(this.deps.region.id, at, call, period);

@@ -31,8 +31,11 @@ export class RefreshRequests {
     this.requested = new TtlCache(REQUESTED_MEMO_MS, 10_000, deps.now);
   }
 
-  /** Asks for a refresh unless one is already in flight; the job id either way. */
-  async request(customerId: string, reason: JobReason): Promise<{ jobId: string; created: boolean }> {
+  /**
+   * Asks for a refresh unless one is already in flight; the job id either way. `queue: false` records the
+   * job without sending its message (a daily-batch job that goes to batch inference instead).
+   */
+  async request(customerId: string, reason: JobReason, options: { queue?: boolean } = {}): Promise<{ jobId: string; created: boolean }> {
     const jobId = jobIdFor(customerId);
     const at = this.deps.now();
     const pending = await this.deps.jobs.markPending(customerId, jobId, at, at - PENDING_TIMEOUT_MS);
@@ -41,7 +44,7 @@ export class RefreshRequests {
     const job: AnalysisJob = { jobId, customerId, kind: 'insights.analyze', reason, status: 'queued', attempts: 0, createdAt: iso, updatedAt: iso };
     try {
       await this.deps.jobs.create(job);
-      await this.deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
+      if (options.queue !== false) await this.deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
     } catch (err) {
       // Nothing will run this job: say so, and let the next request ask again.
       await this.deps.jobs.fail(customerId, jobId, this.deps.now(), `could not be queued: ${String(err)}`).catch(() => {});

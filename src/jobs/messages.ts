@@ -23,6 +23,10 @@ export const JobMessage = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('insights.batch'), batchId: z.string().regex(JURISDICTION_PREFIXED_ID), page: z.number().int().min(0), cursor: z.string().min(1).optional() })
     .strict(),
+  /** A daily batch's Bedrock batch inference job: submit it after the last page, then poll it until it is read. */
+  /** Ask the model to name a segment run's new or changed segments (from their aggregate profiles). */
+  z.object({ kind: z.literal('segments.name'), runId: z.string().regex(JURISDICTION_PREFIXED_ID) }).strict(),
+  z.object({ kind: z.literal('insights.inference'), step: z.enum(['submit', 'poll']), batchId: z.string().regex(JURISDICTION_PREFIXED_ID) }).strict(),
 ]);
 export type JobMessage = z.infer<typeof JobMessage>;
 export type JobKind = JobMessage['kind'];

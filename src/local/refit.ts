@@ -1,4 +1,4 @@
-/** What the daily work did in one jurisdiction: the refit, and the segment run or why there is none yet. */
+/** What the daily work did in one jurisdiction: the refit, the segment run or why there is none yet (then the recommendations). */
 export interface DailyOutcome {
   jurisdiction: 'EU' | 'ROW';
   customers: number;
@@ -7,7 +7,7 @@ export interface DailyOutcome {
 
 /**
  * What the daily Cron Triggers do, for both jurisdictions of a running stack: refit the population models
- * (and every customer's predictions), then run the segmentation. A shop too small to segment is a normal
+ * (and every customer's predictions), then run the segmentation, then rebuild the recommendations. A shop too small to segment is a normal
  * case: the run is refused with its reason (422), which is reported, not thrown.
  */
 export async function refitAndSegment(url: string, adminKey: string, log: (line: string) => void = () => {}): Promise<DailyOutcome[]> {
@@ -29,6 +29,9 @@ export async function refitAndSegment(url: string, adminKey: string, log: (line:
     } else {
       throw new Error(`segment run of ${jurisdiction} failed: ${run.status} ${JSON.stringify(body)}`);
     }
+    log(`rebuilding the ${jurisdiction} recommendations (aggregates, weights, every customer's list)…`);
+    const recs = await fetch(`${url}/v1/ops/recommendations/rebuild?jurisdiction=${jurisdiction}`, { method: 'POST', headers });
+    if (!recs.ok) throw new Error(`recommendations rebuild of ${jurisdiction} failed: ${recs.status} ${await recs.text()}`);
   }
   return outcomes;
 }

@@ -12,6 +12,9 @@ import { localSecrets } from './secrets.ts';
 import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { loadDemoData } from './seed.ts';
 import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
+import { startBatchServer } from './bedrock-batch-server.ts';
+import { localS3Options, startLocalS3 } from './s3-server.ts';
+import { regions } from '../../regions/index.ts';
 
 export interface LocalStackOptions {
   mode: 'workerd' | 'node';
@@ -68,7 +71,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let url: string;
     let stopServer: () => Promise<void>;
+    let stopBatch = async () => {};
     if (options.mode === 'node') {
+      const ai = aiSettings(AiEnv.parse(options.aiEnv ?? {}));
+      // Bedrock pointed at a local runtime stand-in: batch inference runs locally too, on s3rver and the
+      // control-plane stand-in, which answer each record through that same runtime endpoint.
+      if (ai.bedrock?.endpoint && !ai.batch) {
+        const regionsHere = [...new Set(regions.map((r) => r.bedrock.region))];
+        const s3 = await startLocalS3(regionsHere.map((r) => `cadence-batch-${r}`), dataDir ? { directory: join(dataDir, 's3') } : {});
+        const control = await startBatchServer({ s3: s3.client(), runtimeEndpoint: ai.bedrock.endpoint });
+        const env = AiEnv.parse(options.aiEnv ?? {});
+        ai.batch = {
+          bucket: 'cadence-batch-{region}',
+          roleArn: 'arn:aws:iam::000000000000:role/cadence-batch-local',
+          minRecords: env.CADENCE_BATCH_MIN_RECORDS,
+          deadlineHours: env.CADENCE_BATCH_DEADLINE_HOURS,
+          pollSeconds: Math.min(env.CADENCE_BATCH_POLL_SECONDS, 10),
+          controlEndpoint: control.endpoint,
+          s3Endpoint: s3.endpoint,
+          s3Credentials: localS3Options(s3.endpoint).credentials,
+        };
+        log(`batch inference: local S3 (s3rver) at ${s3.endpoint}, Bedrock control-plane stand-in at ${control.endpoint}`);
+        stopBatch = async () => {
+          await control.close();
+          await s3.close();
+        };
+      }
       const apps = nodeRegions({
         connections: (region) => ({
           personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
@@ -77,7 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         jwtSecret: secrets.jwtSecret,
         privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
-        ai: aiSettings(AiEnv.parse(options.aiEnv ?? {})),
+        ai,
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port, '127.0.0.1', {}, edgeFastPath(apps, options.edgeRegion));
       url = server.url;
@@ -111,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       async stop() {
         if (dataDir) removeStackFile(dataDir);
         await stopServer();
+        await stopBatch();
         await stores.close();
       },
     };

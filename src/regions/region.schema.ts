@@ -35,6 +35,11 @@ export const RegionSchema = z
         segments: personalTable,
         /** AI analyses, analysis jobs and cost-ledger lines, each keyed by the customer they concern (personal). */
         insights: personalTable,
+        /**
+         * Each customer's precomputed recommendations (personal), and the jurisdiction's aggregates computed from
+         * its purchases (co-purchases, segment favourites, best sellers) under `agg#` partitions of no customer.
+         */
+        recommendations: personalTable,
         /** Privacy requests (audit) and the erasure suppression list: keyed hashes, no personal data. */
         privacy: jurisdictionTable,
         /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */

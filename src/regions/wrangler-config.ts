@@ -5,6 +5,11 @@ export const COMPATIBILITY_DATE = '2026-04-01';
 export const REFIT_CRON = '17 3 * * *';
 /** Daily segment run (UTC), after the refit, by each jurisdiction's home region. */
 export const SEGMENT_CRON = '47 3 * * *';
+/**
+ * Daily recommendations rebuild (UTC), after the segment run, by each home region: a trigger of its own, so
+ * the CPU-bound fit has its own invocation's budget and does not hold up the segment run's.
+ */
+export const RECOMMENDATIONS_CRON = '57 3 * * *';
 /** Daily AI-analysis batch (UTC), after the refit and the segment run, by each home region. */
 export const INSIGHTS_CRON = '7 4 * * *';
 /** The Worker's producer binding for its jurisdiction's analysis-job queue. */
@@ -53,7 +58,7 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `CADENCE_REGION = "${region.id}"`,
       '',
       `[env.${region.id}.triggers]`,
-      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}", "${INSIGHTS_CRON}"]`,
+      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}", "${RECOMMENDATIONS_CRON}", "${INSIGHTS_CRON}"]`,
       '',
       `[[env.${region.id}.queues.producers]]`,
       `binding = "${INSIGHTS_QUEUE_BINDING}"`,

@@ -62,7 +62,23 @@ export interface SegmentStore {
   /** Creates the run record unless one exists that has not failed and is not stale; false when one does. */
   startRun(run: SegmentRun, staleBefore: string): Promise<boolean>;
   putRun(run: SegmentRun): Promise<void>;
+  /** The jurisdiction's segment names by segment id (operator renames and model proposals): aggregates only. */
+  names(j: Jurisdiction): Promise<SegmentNames>;
+  putNames(j: Jurisdiction, names: SegmentNames): Promise<void>;
 }
+
+export const SegmentNameEntry = z.object({
+  source: z.enum(['operator', 'model', 'refused']),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** The statistical name the segment had when this was decided: a different one means the segment changed. */
+  basis: z.string(),
+  at: z.string(),
+  modelId: z.string().optional(),
+  problems: z.array(z.string()).optional(),
+});
+export type SegmentNameEntry = z.infer<typeof SegmentNameEntry>;
+export type SegmentNames = Record<string, SegmentNameEntry>;
 
 export class DynamoAssignmentRepository implements AssignmentRepository {
   readonly table = 'segments' as const;
@@ -155,4 +171,10 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   putRun = (run: SegmentRun) => this.putJson(modelKeys.segmentRun(run.id), run, { runStatus: run.status, startedAt: run.startedAt });
+
+  async names(j: Jurisdiction): Promise<SegmentNames> {
+    return z.record(z.string(), SegmentNameEntry).parse((await this.getJson(modelKeys.segmentNames(j))) ?? {});
+  }
+
+  putNames = (j: Jurisdiction, names: SegmentNames) => this.putJson(modelKeys.segmentNames(j), names);
 }

@@ -5,7 +5,7 @@ import type { AppEnv } from '../http/context.ts';
 import { commonErrors, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
 import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
-import { CustomerSegmentSchema, JurisdictionQuery, RUN_ID_PATTERN, RunBody, RunSchema, SegmentsSchema } from './segments.schemas.ts';
+import { CustomerSegmentSchema, JurisdictionQuery, RenameBody, RUN_ID_PATTERN, RunBody, RunSchema, SegmentIdParam, SegmentSchema, SegmentsSchema } from './segments.schemas.ts';
 import { jsonBytes } from '../http/json-bytes.ts';
 import { etagOf, matchesEtag } from '../shared/etag.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
@@ -65,6 +65,17 @@ const runRecord = createRoute({
   responses: { 200: json(RunSchema, 'The run'), ...commonErrors, ...notFoundError },
 });
 
+const renameSegment = createRoute({
+  method: 'patch',
+  path: '/v1/segments/{segmentId}',
+  tags: ['segments'],
+  summary: "Rename a current segment (admin): the name stays while the segment keeps its id, over the model's",
+  security,
+  middleware: [allow.scope('admin')] as const,
+  request: { params: SegmentIdParam, query: JurisdictionQuery, body: jsonBody(RenameBody) },
+  responses: { 200: json(SegmentSchema, 'The segment with its new name'), ...commonErrors, ...notFoundError },
+});
+
 // A `?jurisdiction=` naming another jurisdiction was sent there by the residency guard: these serve their own.
 export function segmentRoutes(deps: SegmentRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -82,7 +93,12 @@ export function segmentRoutes(deps: SegmentRoutesDeps) {
     .openapi(currentSegments, async (c) => {
       const def = await deps.segments.current();
       if (!def) throw new Problem(404, 'segments.none', 'No segment run has succeeded yet; POST /v1/segment-runs starts one');
-      return c.json({ jurisdiction: def.jurisdiction, runId: def.runId, createdAt: def.createdAt, featureSetVersion: def.model.featureSet.version, segments: def.segments }, 200);
+      const names = await deps.segments.names();
+      return c.json({ jurisdiction: def.jurisdiction, runId: def.runId, createdAt: def.createdAt, featureSetVersion: def.model.featureSet.version, segments: def.segments.map((s) => deps.segments.named(s, names)) }, 200);
+    })
+    .openapi(renameSegment, async (c) => {
+      const segment = await deps.segments.rename(c.req.valid('param').segmentId, c.req.valid('json'));
+      return c.json(segment, 200);
     })
     .openapi(startRun, async (c) => {
       const run = await deps.segments.run(c.req.valid('json'));

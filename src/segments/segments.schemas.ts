@@ -13,8 +13,18 @@ export const SegmentSchema = z
     centroid: z.record(z.string(), z.number()).openapi({ description: 'The centre in original units (days, spend, …)' }),
     distinguishing: z.array(Distinguishing),
     summary: z.string(),
+    statisticalName: z.string().openapi({ description: 'The RFM-convention name from the data (the fallback)' }),
+    nameSource: z.enum(['operator', 'model', 'statistical']).openapi({ description: "Where `name` comes from: an operator's rename, the model's proposal (checked against the data), or the statistical name" }),
+    description: z.string().optional().openapi({ description: "Two sentences from the model or the operator; every number in the model's was checked against the segment's data" }),
   })
   .openapi('Segment');
+
+export const SegmentIdParam = z.object({ segmentId: z.string().regex(/^seg_\d{1,6}$/).openapi({ param: { name: 'segmentId', in: 'path' }, example: 'seg_3' }) });
+
+export const RenameBody = z
+  .object({ name: z.string().trim().min(2).max(60), description: z.string().trim().min(1).max(400).optional() })
+  .strict()
+  .openapi('SegmentRename');
 
 export const SegmentsSchema = z
   .object({ jurisdiction: Jurisdiction, runId: z.string(), createdAt: z.iso.datetime(), featureSetVersion: z.string(), segments: z.array(SegmentSchema) })
@@ -48,6 +58,12 @@ export const RunSchema = z
     agreement: z.number().optional().openapi({ description: 'Adjusted Rand index with the previous run' }),
     moves: z.array(z.object({ from: z.string(), to: z.string(), customers: z.number().int() })).optional(),
     featureSetVersion: z.string().optional(),
+    aiReadings: z
+      .object({
+        share: z.number().openapi({ description: "Share of the run's customers with AI readings (a model's analysis, given with profiling consent)" }),
+        used: z.boolean().openapi({ description: 'Whether the readings were features of this run (at least 20% of customers have them)' }),
+      })
+      .optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .openapi('SegmentRun');

@@ -12,8 +12,13 @@ import type { ViewCache } from '../storefront/view-cache.ts';
 import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
 import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
 import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
+import { readingValues, withReadings, type AiReadings } from './model/readings.ts';
 import type { Assignment, AssignmentRepository, SegmentDefinition, SegmentStore } from './segments.repository.ts';
 import type { SegmentRun } from './segments.schemas.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { Segment } from './model/run.ts';
+import type { SegmentNames } from './segments.repository.ts';
+import { SegmentNaming, type NamingModel } from './names.ts';
 
 export interface SegmentServiceDeps {
   region: Region;
@@ -24,6 +29,13 @@ export interface SegmentServiceDeps {
   store: SegmentStore;
   /** The storefront's serialized views, forgotten with the assignment they include. */
   views?: ViewCache;
+  /**
+   * With Bedrock configured: the model that proposes segment names (one forced-tool call per new or changed
+   * segment), what a call cost is charged to, and the queue that takes naming off the run's path.
+   */
+  naming?: NamingModel & { queue: Pick<JobQueue, 'send'> };
+  /** The customers' AI readings (their model analyses); unset: segments use no AI reading. */
+  readings?(customerIds: readonly string[]): Promise<Map<string, AiReadings>>;
   now: () => number;
 }
 
@@ -46,7 +58,16 @@ export class SegmentService {
     this.currentCache = new TtlCache(CACHE_MS, 1, deps.now);
     this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now, 'segment-definitions');
     this.reads = new TtlCache(CACHE_MS, 10_000, deps.now, 'segments');
+    this.naming = new SegmentNaming({ region: deps.region, store: deps.store, current: () => this.current(true), ...(deps.naming ? { model: deps.naming } : {}), now: deps.now });
   }
+
+  /** Names: operator renames, model proposals, the statistical fallback (names.ts). */
+  readonly naming: SegmentNaming;
+
+  names = (fresh = false) => this.naming.names(fresh);
+  named = (segment: Segment, names: SegmentNames) => this.naming.named(segment, names);
+  rename = (segmentId: string, body: { name: string; description?: string }) => this.naming.rename(segmentId, body);
+  nameSegments = (runId: string) => this.naming.nameSegments(runId);
 
   private iso = () => new Date(this.deps.now()).toISOString();
 
@@ -87,9 +108,11 @@ export class SegmentService {
     };
     const snapshot = await this.deps.snapshot();
     await step(0.4, 'clustering');
-    const set = featureSet(snapshot.map((s) => s.history));
+    const base = featureSet(snapshot.map((s) => s.history));
+    const readings = this.deps.readings ? await this.deps.readings(snapshot.map((s) => s.customerId)) : new Map<string, AiReadings>();
+    const { set, inputs, share } = withReadings(base, segmentInputs(base, snapshot), readings);
     const { previous, usedIds } = await this.previousRun(set.defs.map((d) => d.name));
-    const result = runSegmentation(set, segmentInputs(set, snapshot), options, previous);
+    const result = runSegmentation(set, inputs, options, previous);
     await step(0.7, 'assigning');
     const now = this.iso();
     const def: SegmentDefinition = {
@@ -110,6 +133,8 @@ export class SegmentService {
     this.currentCache.set('current', def);
     this.definitions.set(run.id, def);
     for (const a of assignments) this.invalidate(a.customerId);
+    // Names from the model off the run's path: the statistical names serve until they are in.
+    if (this.deps.naming) await this.deps.naming.queue.send({ kind: 'segments.name', runId: run.id });
     return {
       status: 'succeeded',
       progress: { done: 1, phase: 'finished' },
@@ -120,6 +145,7 @@ export class SegmentService {
       ...(result.agreement !== undefined ? { agreement: result.agreement } : {}),
       moves: result.moves,
       featureSetVersion: set.version,
+      aiReadings: { share: Number(share.toFixed(4)), used: set.readings !== undefined },
     };
   }
 
@@ -143,7 +169,10 @@ export class SegmentService {
     for (const fresh of [false, true]) {
       const def = await this.current(fresh);
       if (!def) return;
-      const raw = customerFeatures(def.model.featureSet, history, prediction);
+      const fs = def.model.featureSet;
+      const raw = customerFeatures(fs, history, prediction);
+      // A run with AI readings places the customer with theirs (or the population's means without).
+      if (fs.readings) raw.push(...readingValues((await this.deps.readings?.([customerId]))?.get(customerId), fs.readings.means));
       if (raw.some((v) => !Number.isFinite(v))) return;
       const { segmentId, distance } = assignOne(def.model, raw);
       const before = await this.deps.assignments.get(customerId);
@@ -172,8 +201,9 @@ export class SegmentService {
       throw new Problem(404, 'segments.notAssigned', 'The customer is not in a segment yet (no purchases, or no segment run)');
     }
     const { assignment: a, definition } = found;
-    const segment = definition.segments.find((s) => s.id === a.segmentId);
-    if (!segment) throw new Problem(404, 'segments.notAssigned', 'The customer is not in a current segment yet');
+    const found_ = definition.segments.find((s) => s.id === a.segmentId);
+    if (!found_) throw new Problem(404, 'segments.notAssigned', 'The customer is not in a current segment yet');
+    const segment = this.named(found_, await this.names().catch(() => ({}) as SegmentNames));
     const view = {
       customerId,
       segment: { id: segment.id, name: segment.name, summary: segment.summary },
@@ -188,7 +218,8 @@ export class SegmentService {
   /** The name of the customer's current segment, if any (for the AI analysis's input). */
   async segmentName(customerId: string): Promise<string | undefined> {
     const found = await this.read(customerId).catch(() => undefined);
-    return found?.definition.segments.find((s) => s.id === found.assignment.segmentId)?.name;
+    const segment = found?.definition.segments.find((s) => s.id === found.assignment.segmentId);
+    return segment ? this.named(segment, await this.names().catch(() => ({}) as SegmentNames)).name : undefined;
   }
 
   /** An objection to profiling: the customer's assignment goes (runs leave them out: they have no predictions). */

@@ -51,4 +51,10 @@ export class TtlCache<V> {
     this.generation++;
     this.entries.delete(key);
   }
+
+  /** Forgets every entry (what they were read from changed for all). */
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
 }

@@ -36,6 +36,18 @@ export const batchPartition = (batchId: string) => `batch#${batchId}`;
 export const anonymousLedgerKey = (month: string, lineKey: string) => insightKey(`ledger-anon#${month}`, `line#${lineKey}`);
 export const batchPageKey = (batchId: string, page: number) => insightKey(batchPartition(batchId), `page#${String(page).padStart(6, '0')}`);
 
+/** A customer's precomputed recommendations: one item in the customer's partition of the recommendations table. */
+export const recommendationKey = (customerId: string) => ({ customerId, itemKey: 'entry' });
+/**
+ * The jurisdiction's recommendation aggregates (counts with a support of at least five customers) live
+ * beside the entries, in the jurisdiction's own table, under partitions that name no customer: one per
+ * build (`agg#<buildId>`, chunks of the aggregates), and a pointer to the current build.
+ */
+export const aggregateKeys = {
+  current: { customerId: 'agg#current', itemKey: 'current' },
+  buildPartition: (buildId: string) => `agg#${buildId}`,
+  chunk: (buildId: string, chunk: string) => ({ customerId: `agg#${buildId}`, itemKey: chunk }),
+} as const;
 // The privacy table of a jurisdiction: requests and the suppression list, by keyed hash.
 export const privacyRequestKey = (requestId: string) => ({ recordKey: `request#${requestId}` });
 export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${keyedHash}` });
@@ -64,6 +76,7 @@ export const surfaceClaimKey = (surface: string) => ({ experimentKey: `surface#$
 export const modelKeys = {
   population: (j: Jurisdiction) => ({ modelKey: `${j}#population` }),
   currentSegments: (j: Jurisdiction) => ({ modelKey: `${j}#segments` }),
+  segmentNames: (j: Jurisdiction) => ({ modelKey: `${j}#segment-names` }),
   segmentDefinition: (runId: string) => ({ modelKey: `def#${runId}` }),
   segmentRun: (runId: string) => ({ modelKey: `run#${runId}` }),
   costs: (period: string, regionId: string) => ({ modelKey: `costs#${period}#${regionId}` }),

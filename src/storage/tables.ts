@@ -81,6 +81,19 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
           { AttributeName: 'itemKey', KeyType: 'RANGE' },
         ],
       };
+    case 'recommendations':
+      // One partition per customer (its entry), and the jurisdiction's aggregates under `agg#` partitions.
+      return {
+        ...base,
+        AttributeDefinitions: [
+          { AttributeName: 'customerId', AttributeType: S },
+          { AttributeName: 'itemKey', AttributeType: S },
+        ],
+        KeySchema: [
+          { AttributeName: 'customerId', KeyType: 'HASH' },
+          { AttributeName: 'itemKey', KeyType: 'RANGE' },
+        ],
+      };
     case 'exposures':
       // One partition per customer (exposures and attributed purchase lines); the index gathers one
       // experiment phase's items in the jurisdiction, customer by customer, for its sufficient statistics.

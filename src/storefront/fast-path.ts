@@ -22,12 +22,18 @@ export interface FastAnswer {
 
 export type FastPath = (req: MinimalRequest) => FastAnswer | undefined;
 
-/** The storefront views the fast path answers, with the scope an API key needs for each. */
-export const STOREFRONT_VIEWS: Readonly<Record<string, { view: ViewName; scope: Scope }>> = {
+/**
+ * The storefront views the fast path answers, with the scope an API key needs for each. A view `byQuery`
+ * is cached per query string as it came (recommendations: `?limit=&context=…`): the full app put it under
+ * that exact string after validating it, so a query it refused, or one written differently, is never
+ * found and goes through the app.
+ */
+export const STOREFRONT_VIEWS: Readonly<Record<string, { view: ViewName; scope: Scope; byQuery?: true }>> = {
   predictions: { view: 'predictions', scope: 'predictions:read' },
   segment: { view: 'segment', scope: 'segments:read' },
   insights: { view: 'insights', scope: 'insights:read' },
   intelligence: { view: 'intelligence', scope: 'customers:read' },
+  recommendations: { view: 'recommendations', scope: 'recommendations:read', byQuery: true },
 };
 
 /** The variant of a view a principal sees: a customer's own token sees the storefront variant. */
@@ -76,10 +82,10 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const q = req.url.indexOf('?');
     const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/');
     if (parts[4] === 'experiments' && (parts.length === 5 || parts.length === 6)) return experiments(req, parts, q < 0 ? '' : req.url.slice(q + 1));
-    if (q >= 0 || parts.length !== 5) return undefined;
+    if (parts.length !== 5) return undefined;
     const customerId = parts[3]!;
     const route = STOREFRONT_VIEWS[parts[4]!];
-    if (!route || req.header('origin') !== undefined) return undefined;
+    if (!route || (q >= 0 && !route.byQuery) || req.header('origin') !== undefined) return undefined;
     const auth = req.header('authorization');
     if (!auth || !auth.startsWith('Bearer ')) return undefined;
     const principal = deps.credentials.get(auth.slice(7));
@@ -87,7 +93,7 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const asCustomer = principal.kind === 'customer';
     if (asCustomer ? principal.customerId !== customerId : !hasScope(principal, route.scope)) return undefined;
     if (jurisdictionOfCustomerId(customerId) !== deps.region.jurisdiction) return undefined;
-    const entry = deps.views.get(customerId, route.view, variantFor(route.view, asCustomer));
+    const entry = deps.views.get(customerId, route.view, route.byQuery ? (q < 0 ? '' : req.url.slice(q + 1)) : variantFor(route.view, asCustomer));
     if (!entry) return undefined;
     metrics.fastPathHit(servedBy, route.view);
     const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));

@@ -8,6 +8,7 @@ import { validationHook } from '../http/validation.ts';
 import { AssignmentSchema } from '../experiments/experiments.schemas.ts';
 import { InsightsSchema } from '../insights/insights.schemas.ts';
 import { PredictionsViewSchema } from '../predictions/predictions.schemas.ts';
+import { RecommendationsViewSchema } from '../recommendations/recommendations.schemas.ts';
 import { CustomerSegmentSchema } from '../segments/segments.schemas.ts';
 import { etagOf, matchesEtag } from '../shared/etag.ts';
 import { variantFor } from './fast-path.ts';
@@ -41,6 +42,7 @@ const IntelligenceSchema = z
     segment: part(CustomerSegmentSchema),
     analysis: part(InsightsSchema),
     experiments: part(z.array(AssignmentSchema)).openapi({ description: "The customer's variation in every running experiment, looked at without recording an exposure (the lookup records it when the page shows the variant)" }),
+    recommendations: part(RecommendationsViewSchema).openapi({ description: 'The home list (10 items) as GET /v1/customers/:id/recommendations answers it; a recommendations experiment\'s variant is looked at without recording an exposure' }),
   })
   .openapi('CustomerIntelligence');
 
@@ -48,7 +50,7 @@ const getIntelligence = createRoute({
   method: 'get',
   path: '/v1/customers/{id}/intelligence',
   tags: ['storefront'],
-  summary: "Everything Cadence knows about a customer in one answer: profile summary, predictions, analysis, segment, running experiment variations, each with its age",
+  summary: "Everything Cadence knows about a customer in one answer: profile summary, predictions, analysis, segment, running experiment variations, recommendations, each with its age",
   description: "The customer's own token may read it (the analysis without the household and socioeconomic readings). Served from this isolate's cache of serialized answers on a warm path, with ETag/304.",
   security,
   middleware: [allow.scopeOrSelf('customers:read')] as const,
@@ -66,7 +68,7 @@ export function intelligenceRoutes(deps: IntelligenceRoutesDeps) {
     const view = await deps.intelligence.view(id, asCustomer);
     const body = JSON.stringify(view);
     const etag = await etagOf(body);
-    const stale = [view.predictions, view.segment, view.analysis, view.experiments].some((p) => 'stale' in p && p.stale);
+    const stale = [view.predictions, view.segment, view.analysis, view.experiments, view.recommendations].some((p) => 'stale' in p && p.stale);
     if (!stale) deps.views.put(id, 'intelligence', variantFor('intelligence', asCustomer), { body: encoder.encode(body), etag }, generation);
     const headers = { etag, 'cache-control': 'private, max-age=60', age: '0' };
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);

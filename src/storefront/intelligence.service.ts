@@ -5,6 +5,8 @@ import type { InsightsService } from '../insights/insights.service.ts';
 import { insightView } from '../insights/insights.schemas.ts';
 import { viewOf } from '../predictions/predictions.repository.ts';
 import type { PredictionService } from '../predictions/predictions.service.ts';
+import { RecommendationsQuery, type RecommendationsView } from '../recommendations/recommendations.schemas.ts';
+import type { RecommendationService } from '../recommendations/recommendations.service.ts';
 import type { SegmentService } from '../segments/segments.service.ts';
 
 export interface IntelligenceDeps {
@@ -13,8 +15,12 @@ export interface IntelligenceDeps {
   segments: Pick<SegmentService, 'serve'>;
   insights: Pick<InsightsService, 'serve'>;
   experiments: Pick<ExperimentService, 'assignments'>;
+  recommendations: Pick<RecommendationService, 'serve'>;
   now: () => number;
 }
+
+/** The intelligence view's recommendations: the storefront's default list (home, 10 items). */
+const HOME = RecommendationsQuery.parse({});
 
 /** A part of the view: its data with its age, or why there is none (the problem code a read of it gives). */
 export type Part<T> = { ageSeconds: number; stale: boolean; data: T } | { unavailable: string };
@@ -30,8 +36,9 @@ async function part<T>(load: () => Promise<{ ageSeconds: number; stale: boolean;
 
 /**
  * The customer intelligence view, the seed system's "customer intelligence engine" in one answer: a
- * profile summary without contact data, predictions, the latest analysis, the segment, each with its age
- * and the customer's variation in every running experiment (looked at without recording an exposure).
+ * profile summary without contact data, predictions, the latest analysis, the segment, the home
+ * recommendations, each with its age, and the customer's variation in every running experiment (looked at
+ * without recording an exposure, as is the recommendations experiment's variant).
  * Every part comes from the
  * same caches its own endpoint reads; a part that has nothing says why instead of failing the whole.
  */
@@ -40,7 +47,7 @@ export class IntelligenceService {
 
   async view(customerId: string, asCustomer: boolean) {
     const customer = await this.deps.customers.get(customerId);
-    const [predictions, segment, analysis, experiments] = await Promise.all([
+    const [predictions, segment, analysis, experiments, recommendations] = await Promise.all([
       part(async () => {
         const p = await this.deps.predictions.serve(customerId);
         return { ageSeconds: p.ageSeconds, stale: p.stale, data: viewOf(p.stored) };
@@ -58,6 +65,11 @@ export class IntelligenceService {
         const { views, read } = await this.deps.experiments.assignments(customerId, { expose: false });
         return { ageSeconds: read.ageSeconds, stale: read.stale, data: views };
       }),
+      // The same rendered bytes the recommendations endpoint serves for its default query.
+      part(async () => {
+        const r = await this.deps.recommendations.serve(customerId, HOME, { expose: false });
+        return { ageSeconds: r.ageSeconds, stale: r.stale, data: JSON.parse(r.body) as RecommendationsView };
+      }),
     ]);
     return {
       customerId,
@@ -74,6 +86,7 @@ export class IntelligenceService {
       segment,
       analysis,
       experiments,
+      recommendations,
     };
   }
 }

@@ -61,6 +61,19 @@ const cases: Case[] = [
   ['category cursor reused for another category', 'GET', () => `/v1/products?category=tea&cursor=${Buffer.from(JSON.stringify({ productId: 'a', category: 'coffee' })).toString('base64url')}`, {}, 400, 'request.invalidCursor'],
   ['no credential', 'POST', () => '/v1/purchases', { body: order(), key: 'none' }, 401, 'auth.missing'],
   ['unknown route', 'GET', () => '/v1/nothing-here', {}, 404, 'request.notFound'],
+  ['recommendations: limit over 50', 'GET', () => `/v1/customers/${eu}/recommendations?limit=51`, {}, 400, 'request.invalid'],
+  ['recommendations: limit 0', 'GET', () => `/v1/customers/${eu}/recommendations?limit=0`, {}, 400, 'request.invalid'],
+  ['recommendations: an unknown context', 'GET', () => `/v1/customers/${eu}/recommendations?context=checkout`, {}, 400, 'request.invalid'],
+  ['recommendations: product context without a product', 'GET', () => `/v1/customers/${eu}/recommendations?context=product`, {}, 400, 'request.invalid'],
+  ['recommendations: a malformed exclude list', 'GET', () => `/v1/customers/${eu}/recommendations?exclude=a,has%20space`, {}, 400, 'request.invalid'],
+  ['recommendations: a negative maxPrice', 'GET', () => `/v1/customers/${eu}/recommendations?maxPrice=-3`, {}, 400, 'request.invalid'],
+  ['recommendations: a malformed category', 'GET', () => `/v1/customers/${eu}/recommendations?category=Not%20A%20Category`, {}, 400, 'request.invalid'],
+  ['recommendations: an unknown parameter', 'GET', () => `/v1/customers/${eu}/recommendations?colour=red`, {}, 400, 'request.unknownField'],
+  ['recommendations: an unknown customer', 'GET', () => '/v1/customers/cus_eu_7k2m9q4x1c8v3b6n0p5r/recommendations', {}, 404, 'customers.notFound'],
+  ['recommendations: an unknown product in view', 'GET', () => `/v1/customers/${eu}/recommendations?context=product&productId=no-such-product`, {}, 404, 'products.notFound'],
+  ['similar products of an unknown product', 'GET', () => '/v1/products/no-such-product/similar', {}, 404, 'products.notFound'],
+  ['bought together: limit over 50', 'GET', () => '/v1/products/coffee/bought-together?limit=100', {}, 400, 'request.invalid'],
+  ['bought together: an unknown jurisdiction', 'GET', () => '/v1/products/coffee/bought-together?jurisdiction=US', {}, 400, 'request.invalid'],
 ];
 
 describe('bad input gets a 4xx problem with a stable code and changes nothing', () => {

@@ -1,7 +1,8 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AnalysisAnswer, analysisToolSchema } from '../../src/insights/analysis.schema.ts';
+import { AnalysisAnswer } from '../../src/insights/analysis.schema.ts';
+import { COMPACT_TOOL_NAME, compactToolSchema } from '../../src/insights/compact-answer.ts';
 import { AnalysisUnavailable } from '../../src/insights/analyzer.ts';
 import { analyzeWithBedrock } from '../../src/insights/bedrock.ts';
 import { PROMPT_VERSION, type PseudonymousInput } from '../../src/insights/prompt.ts';
@@ -32,6 +33,7 @@ beforeEach(() => {
 
 const input: PseudonymousInput = {
   reference: 'ref_4f2a9c',
+  asOf: '2026-11-17',
   purchases: [
     { date: '2026-10-01', product: 'Nappies, size 3', category: 'baby', quantity: 2, unitPrice: 19.99, currency: 'EUR' },
     { date: '2026-10-15', product: 'Infant formula', category: 'baby', quantity: 1, unitPrice: 16.9, currency: 'EUR' },
@@ -60,8 +62,8 @@ describe('AI analysis through the Bedrock Converse API', () => {
     expect(result.usage).toEqual({ inputTokens: server.reported[0]!.inputTokens, outputTokens: server.reported[0]!.outputTokens, calls: 1 });
     const sent = server.requests[0]!;
     expect(sent.modelId).toBe(MODEL);
-    expect(sent.body.toolConfig).toMatchObject({ toolChoice: { tool: { name: 'record_customer_analysis' } } });
-    expect((sent.body.toolConfig as { tools: { toolSpec: { inputSchema: { json: unknown } } }[] }).tools[0]!.toolSpec.inputSchema.json).toEqual(analysisToolSchema());
+    expect(sent.body.toolConfig).toMatchObject({ toolChoice: { tool: { name: COMPACT_TOOL_NAME } } });
+    expect((sent.body.toolConfig as { tools: { toolSpec: { inputSchema: { json: unknown } } }[] }).tools[0]!.toolSpec.inputSchema.json).toEqual(compactToolSchema());
   });
 
   it('sends a malformed answer back once with its errors, and takes the repaired one', async () => {
@@ -148,7 +150,7 @@ describe('pseudonymous input', () => {
     const built = pseudonymousInput('ref_x1', purchases, prediction, () => 'Coffee beans', { householdSize: 2 });
     expect(built.purchases).toHaveLength(20);
     expect(built.predictions.products[0]).toMatchObject({ product: 'Coffee beans', typicalIntervalDays: 7 });
-    expect(Object.keys(built).sort()).toEqual(['declared', 'predictions', 'purchases', 'reference']);
+    expect(Object.keys(built).sort()).toEqual(['asOf', 'declared', 'predictions', 'purchases', 'reference']);
     expect(JSON.stringify(built)).not.toMatch(/cus_|coffee-1kg/);
   });
 });

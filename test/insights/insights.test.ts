@@ -391,7 +391,8 @@ describe('protections', () => {
       const id = (await paced.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
       await paced.call('POST', '/v1/purchases', {
         key: admin(),
-        body: { orders: [{ orderId: `q${i}`, customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+        // Two purchase days: with one, the model is not asked (too_little_history).
+        body: { orders: [1, 8].map((d) => ({ orderId: `q${i}-${d}`, customerId: id, purchasedAt: new Date(clock - d * 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] })) },
       });
       ids.push(id);
     }
@@ -452,7 +453,8 @@ describe('costs and budgets', () => {
     const id = (await tight.call('POST', '/v1/customers', { key: admin(), body: { country: 'DE', consents: { profiling: true } } })).body.id as string;
     await tight.call('POST', '/v1/purchases', {
       key: admin(),
-      body: { orders: [{ orderId: 'x1', customerId: id, purchasedAt: new Date(clock - 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] }] },
+      // Two purchase days: with one, the model is not asked anyway (too_little_history).
+      body: { orders: [1, 8].map((d) => ({ orderId: `x1-${d}`, customerId: id, purchasedAt: new Date(clock - d * 86_400_000).toISOString(), lines: [{ productId: 'coffee-1kg', quantity: 1, unitPrice: 18.9, currency: 'EUR' }] })) },
     });
     await tight.queues.get('eu-central-1')!.drain();
     expect(server.requests).toHaveLength(0);
@@ -479,5 +481,47 @@ describe('daily batch', () => {
     expect(report.enqueued).toBe(0);
     expect(report.unchangedShare).toBe(1);
     expect(report.noConsent).toBeGreaterThan(0);
+  });
+});
+
+describe('prompt caching', () => {
+  it("charges a cache write and then cache reads at their prices on each customer's own line, as the stand-in reported them", async () => {
+    // The stand-in caches a prefix from 100 tokens here (Bedrock's minimum for Haiku 4.5 is 4,096, which
+    // the analysis prefix does not reach: see docs/insights.md), so the ledger's cache path is exercised.
+    server.cacheMinTokens = 100;
+    const day = new Date(clock).toISOString().slice(0, 10);
+    const before = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body;
+    const ids: string[] = [];
+    const reported: (typeof server.reported)[number][] = [];
+    try {
+      for (const p of ['ca', 'cb']) {
+        const id = await newCustomer({ consents: { profiling: true } });
+        server.script.push({ kind: 'answer', input: good });
+        await buy(id, weekly(p));
+        await queue.drain();
+        ids.push(id);
+        reported.push(server.reported.at(-1)!);
+      }
+    } finally {
+      server.cacheMinTokens = undefined;
+    }
+    const [write, read] = reported;
+    expect(write!.cacheWriteInputTokens).toBeGreaterThan(100);
+    expect(read!.cacheReadInputTokens).toBe(write!.cacheWriteInputTokens);
+    const [first] = await ledgerOf(ids[0]!);
+    const [second] = await ledgerOf(ids[1]!);
+    expect(first).toMatchObject({ inputTokens: write!.inputTokens, outputTokens: write!.outputTokens, cacheWriteTokens: write!.cacheWriteInputTokens, pricePerMillion: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 } });
+    expect(first!.cacheReadTokens).toBeUndefined();
+    expect(second).toMatchObject({ inputTokens: read!.inputTokens, outputTokens: read!.outputTokens, cacheReadTokens: read!.cacheReadInputTokens });
+    // Haiku 4.5: $1 input, $5 output, $1.25 cache write, $0.10 cache read per million tokens.
+    const dollars = (r: (typeof reported)[number]) => Math.round(r.inputTokens * 1 + r.outputTokens * 5 + (r.cacheWriteInputTokens ?? 0) * 1.25 + (r.cacheReadInputTokens ?? 0) * 0.1) / 1e6;
+    expect(first!.costUsd as number).toBeCloseTo(dollars(write!), 6);
+    expect(second!.costUsd as number).toBeCloseTo(dollars(read!), 6);
+    expect(second!.costUsd as number).toBeLessThan(first!.costUsd as number);
+    const after = (await api.call('GET', `/v1/ops/costs?from=${day}&to=${day}`, { key: admin() })).body;
+    expect(after.total.costUsd - before.total.costUsd).toBeCloseTo(dollars(write!) + dollars(read!), 6);
+    // The totals count every input token the calls carried, at whatever price.
+    const carried = reported.reduce((s, r) => s + r.inputTokens + (r.cacheWriteInputTokens ?? 0) + (r.cacheReadInputTokens ?? 0), 0);
+    expect(after.total.inputTokens - before.total.inputTokens).toBe(carried);
   });
 });

@@ -36,7 +36,7 @@ describe('privacy requests', () => {
     const exported = await t.api.call('GET', `/v1/customers/${id}/export`, { key: t.admin, region: 'us-east-1' });
     expect(exported.status).toBe(200);
     const sections = exported.body.sections as Record<string, unknown[]>;
-    expect(Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, v.length > 0]))).toEqual({ purchases: true, predictions: true, segments: true, insights: true, exposures: false, customers: true, privacyRequests: false });
+    expect(Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, v.length > 0]))).toEqual({ purchases: true, predictions: true, segments: true, insights: true, recommendations: true, exposures: false, customers: true, privacyRequests: false });
     expect(JSON.stringify(sections.customers)).toContain('anna@example.com');
     expect(JSON.stringify(sections.insights)).toContain('"kind":"analysis"');
 
@@ -48,8 +48,9 @@ describe('privacy requests', () => {
     expect((await t.api.call('POST', '/v1/purchases', { key: t.admin, body: order(id, 'late', 0) })).body.code).toBe('customers.erased');
     await drain();
     const done = await t.api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: t.admin, region: 'ap-southeast-2' });
-    expect(done.body).toMatchObject({ status: 'completed', remaining: { purchases: 0, predictions: 0, segments: 0, insights: 0, exposures: 0, customers: 0 } });
+    expect(done.body).toMatchObject({ status: 'completed', remaining: { purchases: 0, predictions: 0, segments: 0, insights: 0, recommendations: 0, exposures: 0, customers: 0 } });
     expect(done.body.erased.purchases).toBe(3);
+    expect(done.body.erased.recommendations).toBe(1);
     const took = Date.now() - started;
     expect(took).toBeLessThan(60_000);
 
@@ -59,7 +60,7 @@ describe('privacy requests', () => {
     const scanned = (await Promise.all((['EU', 'ROW', 'GLOBAL'] as const).map((s) => t.stores.scanAll(s)))).flat().length;
     console.log(`erasure completed in ${took} ms (queue drained in-process); ${scanned} items scanned in the three stores, 0 name the customer or the email`);
     // No cache answers for the erased customer, and nothing of them is accepted again.
-    for (const path of ['', '/predictions', '/segment', '/insights']) {
+    for (const path of ['', '/predictions', '/segment', '/insights', '/recommendations']) {
       const res = await t.api.call('GET', `/v1/customers/${id}${path}`, { key: t.admin, region: 'eu-central-1' });
       expect([path, res.status]).not.toEqual([path, 200]);
     }
@@ -85,11 +86,15 @@ describe('privacy requests', () => {
     await t.api.call('POST', '/v1/purchases', { key: t.admin, body: order(id, 'o4', 1) });
     expect((await t.api.call('GET', `/v1/customers/${id}/purchases`, { key: t.admin })).body.items).toHaveLength(4);
     expect((await t.api.call('GET', `/v1/customers/${id}/predictions`, { key: t.admin })).status).toBe(451);
-    const derived = (await t.stores.scanAll('EU')).filter((i) => i.customerId === id && /-(predictions|segments)$/.test(String(i._table)));
+    // Recommendations stay available, but nothing personal: best sellers, and the customer's entry is gone.
+    const recs = await t.api.call('GET', `/v1/customers/${id}/recommendations`, { key: t.admin });
+    expect([recs.status, recs.body.personalised, recs.body.notPersonalised]).toEqual([200, false, 'profiling_objected']);
+    const derived = (await t.stores.scanAll('EU')).filter((i) => i.customerId === id && /-(predictions|segments|recommendations)$/.test(String(i._table)));
     expect(derived).toEqual([]);
     await t.api.call('PATCH', `/v1/customers/${id}`, { key: t.admin, body: { consents: { profiling: true } } });
     const back = await t.api.call('GET', `/v1/customers/${id}/predictions`, { key: t.admin });
     expect([back.status, back.body.data?.purchaseLines]).toEqual([200, 4]);
+    expect((await t.api.call('GET', `/v1/customers/${id}/recommendations`, { key: t.admin })).body.personalised).toBe(true);
   });
 
   it('answers problems for bad ids, unknown customers and another customer\'s token', async () => {

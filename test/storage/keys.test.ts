@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiKeyKey, assignmentKey, batchPageKey, customerKey, experimentKey, exposureItemKeys, exposureKey, insightItemKeys, insightKey, modelKeys, predictionKey, productKey, purchaseKey, purchaseTimeKey, surfaceClaimKey } from '../../src/storage/keys.ts';
+import { aggregateKeys, apiKeyKey, assignmentKey, batchPageKey, customerKey, experimentKey, exposureItemKeys, exposureKey, insightItemKeys, insightKey, modelKeys, predictionKey, productKey, purchaseKey, purchaseTimeKey, recommendationKey, surfaceClaimKey } from '../../src/storage/keys.ts';
 import { keyAttributes, type TableKind } from '../../src/storage/tables.ts';
 
 const c = 'cus_eu_7k2m9q4x1c8v3b6n0p5r';
@@ -14,6 +14,9 @@ describe('item keys', () => {
     ['a job', 'insights', insightKey(c, insightItemKeys.job('job_x')), { customerId: c, itemKey: 'job#job_x' }],
     ['a ledger line', 'insights', insightKey(c, insightItemKeys.ledger('job_x')), { customerId: c, itemKey: 'ledger#job_x' }],
     ['a batch page (no customer)', 'insights', batchPageKey('eu-2026-11-22', 7), { customerId: 'batch#eu-2026-11-22', itemKey: 'page#000007' }],
+    ['a recommendations entry', 'recommendations', recommendationKey(c), { customerId: c, itemKey: 'entry' }],
+    ['the current aggregates build (no customer)', 'recommendations', aggregateKeys.current, { customerId: 'agg#current', itemKey: 'current' }],
+    ['an aggregates chunk (no customer)', 'recommendations', aggregateKeys.chunk('eu-1', 'part#0000'), { customerId: 'agg#eu-1', itemKey: 'part#0000' }],
     ['an exposure', 'exposures', exposureKey(c, exposureItemKeys.exposure('hero-banner', 2)), { customerId: c, itemKey: 'exp#hero-banner#2' }],
     ['an attributed purchase line', 'exposures', exposureKey(c, exposureItemKeys.conversion('hero-banner', 2, 'o-1', 'l-2')), { customerId: c, itemKey: 'conv#hero-banner#2#o-1#l-2' }],
     ['an experiment definition', 'experiments', experimentKey('hero-banner'), { experimentKey: 'hero-banner' }],

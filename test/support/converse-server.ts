@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANALYSIS_TOOL_NAME } from '../../src/insights/analysis.schema.ts';
+import { priceOf } from '../../src/insights/pricing.ts';
 
 /**
  * A local server that speaks the Bedrock Runtime Converse wire protocol (REST-JSON, POST
@@ -17,8 +18,14 @@ export interface ConverseServer {
   endpoint: string;
   script: Behaviour[];
   requests: { modelId: string; body: Record<string, unknown> }[];
-  /** Tokens reported per answered call, as the server counted them. */
-  reported: { inputTokens: number; outputTokens: number }[];
+  /** Tokens reported per answered call, as the server counted them (input tokens exclude cached ones). */
+  reported: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number }[];
+  /**
+   * Prompt caching as Bedrock does it: a request with a `cachePoint` after its system prompt has its prefix
+   * (tools and system) cached when the prefix reaches the model's minimum (the price table's, or this
+   * override), written on first use and read for five minutes after each use.
+   */
+  cacheMinTokens?: number;
   /** When the script is empty: the tool input to answer with, built from the request (benchmarks). */
   autoAnswer?: (request: Record<string, unknown>) => unknown;
   close(): Promise<void>;
@@ -26,6 +33,21 @@ export interface ConverseServer {
 
 export async function startConverseServer(): Promise<ConverseServer> {
   const state: ConverseServer = { endpoint: '', script: [], requests: [], reported: [], close: async () => {} };
+  const cache = new Map<string, number>();
+  /** The prefix tokens of a request with a checkpoint that Bedrock would cache, and whether it is a hit. */
+  const cached = (modelId: string, body: Record<string, unknown>): { tokens: number; hit: boolean } | undefined => {
+    const system = (body.system ?? []) as { text?: string; cachePoint?: unknown }[];
+    const at = system.findIndex((b) => b.cachePoint !== undefined);
+    if (at < 0) return undefined;
+    const prefix = JSON.stringify((body.toolConfig as { tools?: unknown } | undefined)?.tools ?? []) + JSON.stringify(system.slice(0, at));
+    const tokens = Math.ceil(prefix.length / 4);
+    const min = state.cacheMinTokens ?? priceOf(modelId)?.cache?.minTokens;
+    if (min === undefined || tokens < min) return undefined;
+    const key = `${modelId}\u0000${prefix}`;
+    const hit = (cache.get(key) ?? 0) > Date.now();
+    cache.set(key, Date.now() + 5 * 60_000);
+    return { tokens, hit };
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -38,8 +60,11 @@ export async function startConverseServer(): Promise<ConverseServer> {
       const text = Buffer.concat(chunks).toString('utf8');
       state.requests.push({ modelId: decodeURIComponent(m[1]!), body: JSON.parse(text) as Record<string, unknown> });
       const body = state.requests.at(-1)!.body;
+      // Segment-naming calls (issue 17) never take the script, which tests write for analyses: they get the
+      // automatic answer if there is one, else a 500 (the naming fails, and the statistical names stay).
+      const naming = (body.toolConfig as { toolChoice?: { tool?: { name?: string } } } | undefined)?.toolChoice?.tool?.name === 'segment_name';
       const b: Behaviour =
-        state.script.shift() ?? (state.autoAnswer ? { kind: 'answer', input: state.autoAnswer(body) } : { kind: 'error', status: 500, type: 'InternalServerException' });
+        (naming ? undefined : state.script.shift()) ?? (state.autoAnswer ? { kind: 'answer', input: state.autoAnswer(body) } : { kind: 'error', status: 500, type: 'InternalServerException' });
       if (b.kind === 'hang') {
         setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), b.ms);
         return;
@@ -50,16 +75,21 @@ export async function startConverseServer(): Promise<ConverseServer> {
         return;
       }
       // Tokens roughly as a tokenizer would count them: about four characters each.
-      const inputTokens = b.kind === 'answer' && b.inputTokens !== undefined ? b.inputTokens : Math.ceil(text.length / 4);
-      const content = b.kind === 'answer' ? [{ toolUse: { toolUseId: `tu_${state.requests.length}`, name: ANALYSIS_TOOL_NAME, input: b.input } }] : [{ text: "I can't help with profiling this person." }];
+      const modelId = state.requests.at(-1)!.modelId;
+      const prefix = cached(modelId, body);
+      const all = b.kind === 'answer' && b.inputTokens !== undefined ? b.inputTokens : Math.ceil(text.length / 4);
+      const inputTokens = all - (prefix?.tokens ?? 0);
+      const cacheTokens = prefix ? (prefix.hit ? { cacheReadInputTokens: prefix.tokens } : { cacheWriteInputTokens: prefix.tokens }) : {};
+      const tool = (body.toolConfig as { toolChoice?: { tool?: { name?: string } } } | undefined)?.toolChoice?.tool?.name ?? ANALYSIS_TOOL_NAME;
+      const content = b.kind === 'answer' ? [{ toolUse: { toolUseId: `tu_${state.requests.length}`, name: tool, input: b.input } }] : [{ text: "I can't help with profiling this person." }];
       const outputTokens = b.kind === 'answer' && b.outputTokens !== undefined ? b.outputTokens : Math.ceil(JSON.stringify(content).length / 4);
-      state.reported.push({ inputTokens, outputTokens });
+      state.reported.push({ inputTokens, outputTokens, ...cacheTokens });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
           output: { message: { role: 'assistant', content } },
           stopReason: b.kind === 'answer' ? 'tool_use' : 'end_turn',
-          usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+          usage: { inputTokens, outputTokens, totalTokens: all + outputTokens, ...cacheTokens },
           metrics: { latencyMs: 5 },
         }),
       );

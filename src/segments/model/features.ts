@@ -38,6 +38,12 @@ export interface FeatureSet {
    * for exchange rates (Cadence keeps no rate table); amounts of different currencies are never added.
    */
   spendScale?: Record<string, number>;
+  /**
+   * With AI readings (the last `READING_FEATURES.length` features): each reading's population mean (what a
+   * customer without it gets) and the spread of the readings as given, which standardises them instead of
+   * the spread after shrinking by confidence (else low-confidence noise would be blown up to unit variance).
+   */
+  readings?: { means: number[]; sd: number[] };
 }
 
 /** The feature set for a population: the base features and the share of each of its top categories. */

@@ -67,6 +67,8 @@ export function runSegmentation(set: FeatureSet, input: readonly SegmentInput[],
   const x = new Float64Array(n * d);
   input.forEach((c, i) => x.set(transform(set, c.raw), i * d));
   const scaler = fitScaler(x, n, d);
+  // AI readings are standardised by their spread as given (see FeatureSet.readings).
+  if (set.readings) set.readings.sd.forEach((sd, i) => (scaler.sd[d - set.readings!.sd.length + i] = sd));
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = (x[i * d + j]! - scaler.mean[j]!) / scaler.sd[j]!;
   const row = (i: number) => Array.from(x.subarray(i * d, (i + 1) * d));
   const { best, candidates } = chooseClusters(n, row, opts);
