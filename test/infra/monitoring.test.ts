@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { regions } from '../../regions/index.ts';
 import { buildInfra } from '../../infra/stacks.ts';
 import { AWS_METRICS, METRICS, METRICS_NAMESPACE, type MetricDef } from '../../src/ops/metrics.ts';
+import { JURISDICTION_TABLES } from '../../src/storage/tables.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type Used = { where: string; namespace: string; name: string; dimensions: string[] };
@@ -83,7 +84,7 @@ describe('dashboards and alarms (CDK, synthesized offline)', () => {
       expect(byName.get(`Cadence-${j}-Budget80`)!.Threshold).toBe(40);
       expect(byName.get(`Cadence-${j}-Budget100`)!.Threshold).toBe(50);
       for (const n of ['ErrorRate', 'DeadLetters', 'StreamLag']) expect(byName.has(`Cadence-${j}-${n}`)).toBe(true);
-      expect(alarms.filter((a) => /Throttles-/.test(a.AlarmName)).length).toBe(7);
+      expect(alarms.filter((a) => /Throttles-/.test(a.AlarmName)).map((a) => a.AlarmName).sort()).toEqual(JURISDICTION_TABLES.map((k) => `Cadence-${j}-Throttles-${k}`).sort());
       // Every alarm notifies the jurisdiction's topic, and no alarm fires on missing data.
       for (const a of alarms) {
         expect(a.AlarmActions).toHaveLength(1);
