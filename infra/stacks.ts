@@ -8,6 +8,7 @@ import { servingOrder } from '../src/regions/region-set.ts';
 import type { Jurisdiction, Region } from '../src/regions/region.schema.ts';
 import { TTL_ATTRIBUTE } from '../src/storage/keys.ts';
 import { GLOBAL_TABLES, JURISDICTION_TABLES, tableDefinition } from '../src/storage/tables.ts';
+import { buildMonitoring } from './monitoring.ts';
 
 /**
  * The tables the app creates locally, as CDK TableV2 (DynamoDB global tables): the key design comes from
@@ -50,6 +51,8 @@ export interface CadenceInfraProps {
   account: string;
   /** The stream consumer's bundled code (infra/consumer-bundle.ts builds it). */
   consumerCodeDir: string;
+  /** The daily AI budget in USD (as CADENCE_AI_DAILY_BUDGET_USD), for the budget alarms; 50 by default. */
+  dailyBudgetUsd?: number;
 }
 
 /**
@@ -80,6 +83,7 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
     const stack = stacks[jurisdiction];
     const serving = servingOrder(regions, jurisdiction);
     const home = serving[0]!;
+    buildMonitoring(stack, { jurisdiction, serving, dailyBudgetUsd: props.dailyBudgetUsd ?? 50 });
     const personal = Object.fromEntries(
       JURISDICTION_TABLES.map((kind) => [kind, new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)))]),
     );

@@ -10,6 +10,8 @@ import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
 import { mountDocs, type DocsAsset } from './http/docs.ts';
 import { handleError } from './http/errors.ts';
+import { metricsRoutes } from './ops/metrics.routes.ts';
+import { requestMetrics } from './ops/request-metrics.ts';
 import { noRouteAnswer } from './http/methods.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
@@ -129,6 +131,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
   app.onError(handleError);
   const noRoute = noRouteAnswer(app as never);
   app.notFound((c) => noRoute(c.req.path));
+  app.use('*', requestMetrics(deps.region.id));
 
   // Which deployment answered: forwarded answers keep the header of the deployment that served them.
   app.use('*', async (c, next) => {
@@ -174,7 +177,9 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     }
     await next();
   });
-  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now }));
+  const auth = authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now });
+  app.use('/v1/*', auth);
+  app.use('/metrics', auth);
   const { purchases } = deps.services;
   app.use('/v1/*', residencyGuard({
     region: deps.region,
@@ -183,6 +188,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     splitters: [purchaseSplit({ checkWhole: (body) => void purchases.linesOf(body), checkLocal: (body) => purchases.checkCustomers(purchases.linesOf(body)) })],
   }));
 
+  app.route('/', metricsRoutes());
   if (features === FEATURES) app.route('/', allRoutes(deps));
   else for (const feature of features) app.route('/', feature(deps));
 
