@@ -1,4 +1,5 @@
 import { App, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { streamAndConsumer } from './streaming.ts';
 import { AttributeType, Billing, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, User } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -7,13 +8,14 @@ import { servingOrder } from '../src/regions/region-set.ts';
 import type { Jurisdiction, Region } from '../src/regions/region.schema.ts';
 import { TTL_ATTRIBUTE } from '../src/storage/keys.ts';
 import { GLOBAL_TABLES, JURISDICTION_TABLES, tableDefinition } from '../src/storage/tables.ts';
+import { buildMonitoring } from './monitoring.ts';
 
 /**
  * The tables the app creates locally, as CDK TableV2 (DynamoDB global tables): the key design comes from
  * src/storage/tables.ts, so local, test and production tables cannot differ.
  */
 /** Tables whose items expire (`expiresAt`): purchases by retention, derived data by inactivity. */
-const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations']);
+const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations', 'events']);
 
 export function tableProps(def: CreateTableCommandInput, replicas: readonly string[]): TablePropsV2 {
   const type = (name: string) => {
@@ -47,6 +49,10 @@ export function tableProps(def: CreateTableCommandInput, replicas: readonly stri
 export interface CadenceInfraProps {
   regions: readonly Region[];
   account: string;
+  /** The stream consumer's bundled code (infra/consumer-bundle.ts builds it). */
+  consumerCodeDir: string;
+  /** The daily AI budget in USD (as CADENCE_AI_DAILY_BUDGET_USD), for the budget alarms; 50 by default. */
+  dailyBudgetUsd?: number;
 }
 
 /**
@@ -77,9 +83,11 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
     const stack = stacks[jurisdiction];
     const serving = servingOrder(regions, jurisdiction);
     const home = serving[0]!;
-    for (const kind of JURISDICTION_TABLES) {
-      new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)));
-    }
+    buildMonitoring(stack, { jurisdiction, serving, dailyBudgetUsd: props.dailyBudgetUsd ?? 50 });
+    const personal = Object.fromEntries(
+      JURISDICTION_TABLES.map((kind) => [kind, new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)))]),
+    );
+    streamAndConsumer(stack, { home, account, codeDir: props.consumerCodeDir, events: personal.events!, privacy: personal.privacy! });
     for (const region of serving) {
       // Workers cannot assume roles: each region's Worker signs with this user's keys (a Worker secret).
       const user = new User(stack, `Worker-${region.id}`, { userName: `cadence-worker-${region.id}` });
@@ -113,6 +121,14 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
             `arn:aws:bedrock:${region.bedrock.region}:${account}:inference-profile/${region.bedrock.modelId}`,
             `arn:aws:bedrock:${modelRegions}::foundation-model/${baseModel}`,
           ],
+        }),
+      );
+      // The jurisdiction's events go to its own stream, in its home region only (producer side).
+      user.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+          resources: [`arn:aws:kinesis:${region.stream.awsRegion}:${account}:stream/${region.stream.name}`],
         }),
       );
       new CfnOutput(stack, `WorkerUser-${region.id}`, { value: user.userName, description: `Create an access key for this user and store it as the ${region.id} Worker's AWS secrets` });

@@ -19,6 +19,7 @@ const stack = await startLocalStack({
   edgeRegion: env.CADENCE_EDGE_REGION,
   ...(env.CADENCE_STORE_PORT ? { storeBasePort: env.CADENCE_STORE_PORT } : {}),
   corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
+  streaming: env.CADENCE_STREAMING === 'on',
   aiEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(BEDROCK_|CADENCE_AI_|CADENCE_BATCH_|CADENCE_S3_)/.test(e[0]) && e[1] !== undefined)),
   log,
 });
@@ -34,6 +35,7 @@ Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per 
   operator key:  ${stack.adminKey}
   requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere
   catalog check: ${sample.status === 200 ? 'ok' : `HTTP ${sample.status}`}${stack.daily.map((d) => `\n  ${d.jurisdiction} segments: ${'k' in d.segments ? `${d.segments.k} segments of ${d.customers} customers` : `none yet (${d.segments.none})`}`).join('')}
+  streaming:     ${stack.kinesis ? `kinesalite ${Object.entries(stack.kinesis.endpoints).map(([r, e]) => `${r} ${e}`).join(', ')}; live figures: GET ${stack.url}/v1/ops/live?jurisdiction=EU` : 'off (CADENCE_STREAMING=off)'}
   AI analysis:   ${env.BEDROCK_ACCESS_KEY_ID && env.BEDROCK_SECRET_ACCESS_KEY ? `Claude on Bedrock${env.BEDROCK_ENDPOINT ? ` at ${env.BEDROCK_ENDPOINT}` : ''}` : 'statistical (no BEDROCK_ACCESS_KEY_ID / BEDROCK_SECRET_ACCESS_KEY set)'}
 
 Try:

@@ -10,6 +10,8 @@ import { authenticate } from './http/auth.ts';
 import type { AppEnv } from './http/context.ts';
 import { mountDocs, type DocsAsset } from './http/docs.ts';
 import { handleError } from './http/errors.ts';
+import { metricsRoutes } from './ops/metrics.routes.ts';
+import { requestMetrics } from './ops/request-metrics.ts';
 import { noRouteAnswer } from './http/methods.ts';
 import { Problem } from './http/problem.ts';
 import { validationHook } from './http/validation.ts';
@@ -37,6 +39,8 @@ import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
 import type { IntelligenceService } from './storefront/intelligence.service.ts';
 import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { streamingRoutes } from './streaming/streaming.routes.ts';
+import type { StreamingService } from './streaming/streaming.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
 export interface AppDeps {
@@ -66,6 +70,7 @@ export interface AppDeps {
     intelligence: IntelligenceService;
     experiments: ExperimentService;
     recommendations: RecommendationService;
+    streaming: StreamingService;
   };
   now: () => number;
 }
@@ -86,11 +91,12 @@ export const FEATURES = [
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
   (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
+  (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -101,7 +107,8 @@ function allRoutes(d: AppDeps) {
     .route('/', privacy(d))
     .route('/', intelligence(d))
     .route('/', experiments(d))
-    .route('/', recommendations(d));
+    .route('/', recommendations(d))
+    .route('/', streaming(d));
 }
 
 /**
@@ -124,6 +131,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
   app.onError(handleError);
   const noRoute = noRouteAnswer(app as never);
   app.notFound((c) => noRoute(c.req.path));
+  app.use('*', requestMetrics(deps.region.id));
 
   // Which deployment answered: forwarded answers keep the header of the deployment that served them.
   app.use('*', async (c, next) => {
@@ -169,7 +177,9 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     }
     await next();
   });
-  app.use('/v1/*', authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now }));
+  const auth = authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now });
+  app.use('/v1/*', auth);
+  app.use('/metrics', auth);
   const { purchases } = deps.services;
   app.use('/v1/*', residencyGuard({
     region: deps.region,
@@ -178,6 +188,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
     splitters: [purchaseSplit({ checkWhole: (body) => void purchases.linesOf(body), checkLocal: (body) => purchases.checkCustomers(purchases.linesOf(body)) })],
   }));
 
+  app.route('/', metricsRoutes());
   if (features === FEATURES) app.route('/', allRoutes(deps));
   else for (const feature of features) app.route('/', feature(deps));
 

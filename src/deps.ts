@@ -1,9 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { regions } from '../regions/index.ts';
-import type { AppDeps } from './app.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
-import type { AiSettings } from './config/env.ts';
-import type { DocsAsset } from './http/docs.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
@@ -19,12 +15,11 @@ import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import type { JobHandlers } from './jobs/messages.ts';
-import { InProcessQueue, type JobQueue } from './jobs/queue.ts';
+import { InProcessQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
 import { consentFanOut } from './privacy/objection.ts';
-import type { PersonalData } from './privacy/personal-data.ts';
 import { DynamoPrivacyRepository } from './privacy/privacy.repository.ts';
 import { PrivacyService } from './privacy/privacy.service.ts';
 import { Suppression } from './privacy/suppression.ts';
@@ -32,68 +27,21 @@ import { DynamoProductRepository } from './products/products.repository.ts';
 import { ProductService } from './products/products.service.ts';
 import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
-import type { Region } from './regions/region.schema.ts';
-import type { Peers } from './residency/peers.ts';
 import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
 import { RecommendationService } from './recommendations/recommendations.service.ts';
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { CredentialCache } from './http/credentials.ts';
-import { storefrontFastPath, type FastPath } from './storefront/fast-path.ts';
+import { storefrontFastPath } from './storefront/fast-path.ts';
 import { IntelligenceService } from './storefront/intelligence.service.ts';
 import { ViewCache } from './storefront/view-cache.ts';
-import { documentClient, type DynamoConnection } from './storage/client.ts';
-import { storeProbe } from './storage/readiness.ts';
+import { documentClient } from './storage/client.ts';
+import { LiveRepository } from './streaming/live.repository.ts';
+import { DynamoOutbox } from './streaming/outbox.repository.ts';
+import { deploymentStreaming } from './streaming/parts.ts';
+import { consumeInProcess, readinessOf, type Deployment, type DeploymentConfig } from './deployment.ts';
 
-export interface DeploymentConfig {
-  region: Region;
-  /** The jurisdiction's personal tables, in this region. */
-  personal: DynamoConnection;
-  /** The global (non-personal) tables, in this region. */
-  global: DynamoConnection;
-  peers: Peers;
-  jwtSecret: string;
-  /** The key of the keyed hashes that recognise erased customers (32+ characters; never rotated lightly). */
-  privacyKey: string;
-  corsOrigins?: readonly string[];
-  now?: () => number;
-  /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
-  queue?: JobQueue;
-  /** Bedrock and budgets; without Bedrock credentials analyses are statistical. */
-  ai?: AiSettings;
-  /** Options for the Bedrock client (a request handler, retries). */
-  bedrockClientOptions?: Record<string, unknown>;
-  /** Where the API reference's script comes from (a packaged file, static assets). */
-  docsAsset?: DocsAsset;
-}
-
-export interface Deployment extends AppDeps {
-  /** Warm storefront reads answered from bytes, before the app (undefined: go through the app). */
-  fastPath: FastPath;
-  queue: JobQueue;
-  /** The handlers of every queue message kind (the home region's consumer runs them). */
-  handlers: JobHandlers;
-  /** What a dead-lettered message leaves behind is cleaned up here. */
-  deadLettered(body: unknown): Promise<void>;
-  /** Every holder of the jurisdiction's personal data (privacy requests walk it). */
-  personalData: readonly PersonalData[];
-}
-
-/** Every store this deployment serves from (its jurisdiction's tables and the global ones). */
-function readinessOf(region: Region, personal: DynamoDBDocumentClient, global: DynamoDBDocumentClient) {
-  return {
-    [`dynamodb:${region.jurisdiction.toLowerCase()}`]: storeProbe(personal, region.tables.customers, { customerId: 'readiness-probe' }),
-    'dynamodb:global': storeProbe(global, region.tables.apiKeys, { keyId: 'readiness-probe' }),
-  };
-}
-
-/** An in-process queue is consumed by the jurisdiction's home region when it shares the queue, else by whichever region has it. */
-function consumeInProcess(queue: JobQueue, region: Region, handlers: JobHandlers, deadLettered: (body: unknown) => Promise<void>): void {
-  if (queue instanceof InProcessQueue && (region.home || Object.keys(queue.handlers).length === 0)) {
-    queue.handlers = handlers;
-    queue.onDeadLetter = deadLettered;
-  }
-}
+export type { Deployment, DeploymentConfig, StreamingParts } from './deployment.ts';
 
 /**
  * Builds a deployment's dependencies once per isolate or process: SDK clients, repositories, then the
@@ -184,7 +132,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, customers];
+  const outbox = new DynamoOutbox(personal, tables.events);
+  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, outbox, customers];
   const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
@@ -199,13 +148,13 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     now,
   });
   purchases.onStored((lines) => experiments.afterPurchases(lines));
+  const live = new LiveRepository(personal, tables.events, now);
+  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, purchases, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
   // After segments: the entry uses the customer's segment just assigned.
   predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
-  // An in-process queue is consumed by the jurisdiction's home region when it shares the queue (as
-  // Cloudflare allows one consumer per queue), else by whichever region has it.
   const handlers: JobHandlers = {
     ...insights.handlers,
     'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
@@ -232,6 +181,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       intelligence: new IntelligenceService({ customers: customerService, predictions, segments, insights, experiments, recommendations, now }),
       experiments,
       recommendations,
+      streaming,
     },
     views,
     credentials,
@@ -239,9 +189,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     queue,
     handlers,
     deadLettered,
-    // Readiness: every store this deployment serves from (its jurisdiction's tables and the global ones).
     readiness: readinessOf(region, personal, global),
     personalData,
+    ...(streamingParts ? { streaming: streamingParts } : {}),
     now,
   };
 }
+

@@ -6,6 +6,8 @@ import { regions } from '../regions/index.ts';
 import { aiSettings, parseNodeEnv, splitList } from './config/env.ts';
 import { edgeFastPath, edgeRouter } from './hosting/edge-router.ts';
 import { nodeRegions } from './hosting/node-regions.ts';
+import { setMetricsSink } from './ops/metrics.ts';
+import { PrometheusSink } from './ops/prometheus.ts';
 import type { FastPath, MinimalRequest } from './storefront/fast-path.ts';
 import type { Region } from './regions/region.schema.ts';
 
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
   const env = parseNodeEnv(process.env);
   if (!env.CADENCE_JWT_SECRET) throw new Error('CADENCE_JWT_SECRET is required when self-hosting');
   if (!env.CADENCE_PRIVACY_KEY) throw new Error('CADENCE_PRIVACY_KEY is required when self-hosting (the key of the erasure suppression list)');
+  // One sink per process: every region app in it records into the same prom-client registry (GET /metrics).
+  setMetricsSink(new PrometheusSink());
   const wanted = splitList(env.CADENCE_REGIONS);
   const served: Region[] = wanted.length > 0 ? regions.filter((r) => wanted.includes(r.id)) : [...regions];
   if (served.length === 0) throw new Error(`CADENCE_REGIONS names no known region (${regions.map((r) => r.id).join(', ')})`);

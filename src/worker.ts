@@ -10,6 +10,8 @@ import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
 import { fromRequest, toResponse } from './storefront/fast-path.ts';
+import { setMetricsSink } from './ops/metrics.ts';
+import { LogLinesSink } from './ops/log-sink.ts';
 import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
@@ -22,6 +24,7 @@ function isolateFor(env: Env): Isolate {
   if (cached?.env === env) return cached;
   const vars = parseWorkerEnv(env);
   const region = findRegion(regions, vars.CADENCE_REGION);
+  setMetricsSink(new LogLinesSink({ intervalMs: vars.CADENCE_METRICS_INTERVAL_S * 1000 }));
   if (!region) throw new Error(`CADENCE_REGION ${vars.CADENCE_REGION} has no file in regions/`);
   const assets = env[ASSETS_BINDING] as Fetcher | undefined;
   const credentials = { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY };
@@ -43,6 +46,7 @@ function isolateFor(env: Env): Isolate {
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),
+    ...(vars.CADENCE_STREAMING === 'on' ? { streaming: { credentials, ...(vars.KINESIS_ENDPOINT ? { endpoint: vars.KINESIS_ENDPOINT } : {}) } } : {}),
   });
   cached = { env, app: createApp(deployment), deployment };
   return cached;

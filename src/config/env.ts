@@ -92,6 +92,8 @@ const NodeEnv = z.object({
   CADENCE_DATA_DIR: z.string().min(1).default('.data'),
   CADENCE_DEMO_CUSTOMERS: z.coerce.number().int().min(0).max(100_000).default(400),
   CADENCE_EDGE_REGION: z.string().default('us-east-1'),
+  /** Local stack: kinesalite, event publishing and the live-analytics consumers. */
+  CADENCE_STREAMING: z.enum(['on', 'off']).default('on'),
   CADENCE_REGIONS: z.string().optional(),
   CADENCE_CORS_ORIGINS: z.string().optional(),
   CADENCE_PEER_URL_EU: z.url().optional(),
@@ -112,5 +114,19 @@ export function parseNodeEnv(env: Record<string, string | undefined>): NodeEnv {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid environment:\n${lines.join('\n')}`);
   }
+  return result.data;
+}
+
+/** What the stream consumer's Lambda function reads (set by the CDK app). */
+const LambdaEnv = z.object({
+  /** The deployment region whose events table the consumer writes (the jurisdiction's home). */
+  CADENCE_REGION: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/),
+  CADENCE_PRIVACY_KEY: z.string().min(32, 'must be at least 32 characters'),
+});
+export type LambdaEnv = z.infer<typeof LambdaEnv>;
+
+export function parseLambdaEnv(env: Record<string, string | undefined>): LambdaEnv {
+  const result = LambdaEnv.safeParse(env);
+  if (!result.success) throw new Error(`invalid environment:\n${result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   return result.data;
 }

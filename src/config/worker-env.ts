@@ -20,8 +20,14 @@ export const WorkerEnv = z
     /** Local stand-ins only (dynalite); unset in production. */
     DYNAMODB_ENDPOINT: z.url().optional(),
     DYNAMODB_GLOBAL_ENDPOINT: z.url().optional(),
+    /** `on`: publish events to the jurisdiction's Kinesis stream (region file), with the same AWS keys. */
+    CADENCE_STREAMING: z.enum(['on', 'off']).default('off'),
+    /** Local stand-ins only (kinesalite); unset in production. */
+    KINESIS_ENDPOINT: z.url().optional(),
     /** Comma-separated storefront origins allowed to call from browsers. */
     CADENCE_CORS_ORIGINS: z.string().optional(),
+    /** How often the Worker writes its aggregated metrics to Workers Logs, at most (seconds). */
+    CADENCE_METRICS_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(60),
     /** The jurisdiction's analysis-job queue and its dead-letter queue (Cloudflare Queue producer bindings). */
     [INSIGHTS_QUEUE_BINDING]: Queue,
     [INSIGHTS_DLQ_BINDING]: Queue,

@@ -48,11 +48,11 @@ export class ExperimentLookup {
   private readonly single: TtlCache<Experiment | null>;
 
   constructor(private readonly deps: LookupDeps) {
-    this.definitions = new TtlCache(DEFINITIONS_TTL_MS, 1, deps.now);
-    this.facts = new TtlCache(FACTS_TTL_MS, 10_000, deps.now);
-    this.segments = new TtlCache(FACTS_TTL_MS, 10_000, deps.now);
+    this.definitions = new TtlCache(DEFINITIONS_TTL_MS, 1, deps.now, 'experiment-definitions');
+    this.facts = new TtlCache(FACTS_TTL_MS, 10_000, deps.now, 'experiment-facts');
+    this.segments = new TtlCache(FACTS_TTL_MS, 10_000, deps.now, 'experiment-segments');
     this.recorded = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
-    this.single = new TtlCache(DEFINITIONS_TTL_MS, 1000, deps.now);
+    this.single = new TtlCache(DEFINITIONS_TTL_MS, 1000, deps.now, 'experiment-definitions');
   }
 
   /** Every definition, from the isolate cache (stale for up to 10 minutes if the global store is down). */

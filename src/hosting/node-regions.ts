@@ -9,6 +9,8 @@ import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import type { DynamoConnection } from '../storage/client.ts';
 import type { AiSettings } from '../config/env.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { StreamingParts } from '../deps.ts';
+import type { KinesisConnection } from '../streaming/kinesis.ts';
 
 export interface NodeRegionsOptions {
   regions?: readonly Region[];
@@ -27,6 +29,8 @@ export interface NodeRegionsOptions {
   queueFor?: (region: Region) => JobQueue;
   /** The features each app mounts, in order (tests mount them in another order). */
   features?: Parameters<typeof createApp>[1];
+  /** How each region reaches its jurisdiction's stream; unset: no streaming. */
+  streaming?: (region: Region) => Omit<KinesisConnection, 'region'>;
 }
 
 export function httpFetcher(baseUrl: string): Fetcher {
@@ -45,6 +49,8 @@ export function httpFetcher(baseUrl: string): Fetcher {
 /** A region's app in this process: its fetch (warm storefront reads first through the fast path), and the fast path itself. */
 export interface RegionApp extends Fetcher {
   fastPath: FastPath;
+  /** The region's producer and consumer, when it streams (the local stack polls the home regions'). */
+  streaming?: StreamingParts;
 }
 
 export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp> {
@@ -75,12 +81,14 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(options.ai ? { ai: options.ai } : {}),
       ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
       ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
+      ...(options.streaming ? { streaming: options.streaming(region) } : {}),
       docsAsset,
     });
     const app = createApp(deployment, options.features ?? FEATURES);
     const { fastPath } = deployment;
     apps.set(region.id, {
       fastPath,
+      ...(deployment.streaming ? { streaming: deployment.streaming } : {}),
       fetch: (req) => {
         const hit = fastPath(fromRequest(req));
         return hit ? Promise.resolve(toResponse(hit)) : Promise.resolve(app.fetch(req));

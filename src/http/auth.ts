@@ -21,7 +21,7 @@ export interface AuthDeps {
 export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   // Unknown key ids are remembered too (null), so a flood of made-up keys does not reach the table; while
   // the global store is unreachable, the last known record serves (a revocation then waits for the store).
-  const keys = new TtlCache<ApiKeyRecord | null>(KEY_CACHE_MS, 10_000, deps.now);
+  const keys = new TtlCache<ApiKeyRecord | null>(KEY_CACHE_MS, 10_000, deps.now, 'api-keys');
   const lookup = async (keyId: string) => (await readThrough(keys, keyId, async () => (await deps.apiKeys.get(keyId)) ?? null, deps.now))?.value ?? undefined;
 
   return async (c, next) => {

@@ -3,6 +3,8 @@ import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { viewOf, type PredictionRepository } from '../predictions/predictions.repository.ts';
 import type { PredictionsView } from '../predictions/predictions.schemas.ts';
 import type { Region } from '../regions/region.schema.ts';
+import { metrics } from '../ops/metrics.ts';
+import { costOf } from './pricing.ts';
 import { etagOf } from '../shared/etag.ts';
 import type { AnalysisRepository } from './analyses.repository.ts';
 import type { AnalysisAnswer } from './analysis.schema.ts';
@@ -182,6 +184,7 @@ export class Analyses {
     }
     const record = (usage: Usage, outcome: LedgerLine['outcome'], answer?: AnalysisAnswer) => {
       pacer.settle(TOKEN_ESTIMATE, usage.inputTokens + usage.outputTokens);
+      metrics.bedrockCall(this.deps.region.id, analyzer.modelId, outcome, usage, costOf(analyzer.modelId, usage));
       return this.deps.ledger.record(customerId, jobId, analyzer.modelId, usage, outcome, work.input, answer);
     };
     let result;
@@ -207,6 +210,7 @@ export class Analyses {
 
   /** The statistical answer, stored with the reason the model was not asked or did not answer. */
   private async fallback(work: Work, reason: FallbackReason, costUsd = work.spent): Promise<JobResult> {
+    metrics.bedrockFallback(this.deps.region.id, reason);
     if (reason !== 'no_consent' && reason !== 'unconfigured') await this.deps.costs.countFallback(this.deps.region.id, this.deps.now(), reason);
     await this.store({ ...work.base, source: 'statistical', fallbackReason: reason, answer: statisticalAnalysis(work.input, work.view, work.name) }, work.view);
     return { source: 'statistical', fallbackReason: reason, costUsd };
@@ -237,6 +241,7 @@ export class Analyses {
   private async store(a: Omit<StoredAnalysis, 'etag' | 'basis'>, view: PredictionsView): Promise<void> {
     await this.deps.analyses.put({ ...a, etag: await analysisEtag(a.answer, a.computedAt), basis: basisOf(view) });
     this.deps.changed(a.customerId);
+    metrics.analysed(this.deps.region.id, a.source);
   }
 }
 

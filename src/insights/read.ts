@@ -38,7 +38,7 @@ export class InsightReads {
   private readonly cache: TtlCache<StoredAnalysis>;
 
   constructor(private readonly deps: InsightReadsDeps) {
-    this.cache = new TtlCache(60_000, 10_000, deps.now);
+    this.cache = new TtlCache(60_000, 10_000, deps.now, 'insights');
   }
 
   forget(customerId: string): void {

@@ -1,4 +1,5 @@
 import { JobMessage, type JobHandlers } from './messages.ts';
+import { metrics } from '../ops/metrics.ts';
 
 /**
  * Queue dispatch. Delivery is at least once, so every handler must be idempotent. A handler that throws
@@ -38,6 +39,7 @@ export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers,
       console.error(JSON.stringify({ level: 'error', msg: 'dead-lettering a queue message', queue: batch.queue, id: message.id, reason }));
       try {
         await deadLetter(message.body, reason);
+        metrics.job(parsed.success ? parsed.data.kind : 'malformed', 'dead_lettered');
         message.ack();
       } catch {
         // The dead-letter queue could not take it: retry, so the queue's own dead-lettering catches it.
@@ -48,11 +50,14 @@ export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers,
     try {
       await handler(parsed.data);
       message.ack();
+      metrics.job(parsed.data.kind, 'processed');
     } catch (err) {
       if (err instanceof RetryLater) {
         message.retry({ delaySeconds: err.delaySeconds });
+        metrics.job(parsed.data.kind, 'deferred');
         continue;
       }
+      metrics.job(parsed.data.kind, 'failed');
       console.error(JSON.stringify({ level: 'error', msg: 'job failed', queue: batch.queue, id: message.id, kind: parsed.data.kind, attempts: message.attempts, error: String(err) }));
       // Exponential backoff with full jitter, capped at 15 minutes.
       message.retry({ delaySeconds: Math.ceil(Math.random() * Math.min(900, 10 * 2 ** message.attempts)) });

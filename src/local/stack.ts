@@ -15,6 +15,8 @@ import { buildWorkerBundle, startWorkerdStack } from './workerd.ts';
 import { startBatchServer } from './bedrock-batch-server.ts';
 import { localS3Options, startLocalS3 } from './s3-server.ts';
 import { regions } from '../../regions/index.ts';
+import { startLocalKinesis, type LocalKinesis } from './kinesis-streams.ts';
+import { startStreamConsumers } from './stream-consumers.ts';
 
 export interface LocalStackOptions {
   mode: 'workerd' | 'node';
@@ -28,6 +30,8 @@ export interface LocalStackOptions {
   /** Fixes the stores' ports: EU, ROW and global on this port and the next two (default: free ports). */
   storeBasePort?: number;
   corsOrigins?: string[];
+  /** Start kinesalite, publish events and run the live-analytics consumers (default: on). */
+  streaming?: boolean;
   /** BEDROCK_* and CADENCE_AI_* settings (from the environment); without Bedrock credentials, statistical. */
   aiEnv?: Record<string, string>;
   log?: (line: string) => void;
@@ -38,6 +42,8 @@ export interface LocalStack {
   adminKey: string;
   jwtSecret: string;
   stores: LocalStores;
+  /** The kinesalite servers, when streaming is on. */
+  kinesis: LocalKinesis | undefined;
   seeded: { customers: number; purchases: number } | undefined;
   /** What the first refit and segment runs did (on first start with demo data). */
   daily: DailyOutcome[];
@@ -55,7 +61,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   log('starting the embedded DynamoDB stores (dynalite: EU, ROW, global)…');
   const stores = await startLocalStores({ ...(dataDir ? { dataDir } : {}), ...(options.storeBasePort ? { basePort: options.storeBasePort } : {}) });
+  let kinesis: LocalKinesis | undefined;
   try {
+    if (options.streaming ?? true) {
+      log('starting Kinesis (kinesalite: one per stream region, eu-central-1 and us-east-1)…');
+      kinesis = await startLocalKinesis(regions, dataDir ? { dataDir } : {});
+    }
     await createLocalTables(stores.endpoints);
     await registerApiKey(stores.endpoints.GLOBAL, secrets.adminKey, 'local operator', ['admin']);
 
@@ -106,6 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
         ai,
+        ...(kinesis ? { streaming: kinesis.connection } : {}),
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port, '127.0.0.1', {}, edgeFastPath(apps, options.edgeRegion));
       url = server.url;
@@ -123,10 +135,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         corsOrigins: options.corsOrigins ?? [],
         bundlePath,
         aiBindings: options.aiEnv ?? {},
+        ...(kinesis ? { kinesisEndpoints: kinesis.endpoints } : {}),
       });
       url = u.href.replace(/\/$/, '');
       stopServer = () => mf.dispose();
     }
+    const consumers = kinesis ? startStreamConsumers({ endpoints: stores.endpoints, kinesis, privacyKey: secrets.privacyKey, jwtSecret: secrets.jwtSecret }) : undefined;
     const daily = seeded ? await refitAndSegment(url, secrets.adminKey, log) : [];
     // The CLI finds the running stack (and its stores) through this file.
     if (dataDir) writeStackFile(dataDir, { url, endpoints: stores.endpoints });
@@ -134,16 +148,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       url,
       ...secrets,
       stores,
+      kinesis,
       seeded,
       daily,
       async stop() {
         if (dataDir) removeStackFile(dataDir);
+        await consumers?.stop();
         await stopServer();
         await stopBatch();
+        await kinesis?.close();
         await stores.close();
       },
     };
   } catch (err) {
+    await kinesis?.close();
     await stores.close();
     throw err;
   }

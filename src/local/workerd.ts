@@ -57,6 +57,8 @@ export interface WorkerdStackOptions {
   bundlePath: string;
   /** AI settings passed to every region Worker as bindings (BEDROCK_*, CADENCE_AI_*); none: statistical. */
   aiBindings?: Record<string, string>;
+  /** Each stream region's kinesalite endpoint (by AWS region); unset: the Workers publish no events. */
+  kinesisEndpoints?: Record<string, string>;
   /** Queue delivery settings over wrangler.toml's (tests shorten the waits). */
   queueSettings?: { maxBatchTimeout?: number; retryDelay?: number };
 }
@@ -89,6 +91,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
+      ...(options.kinesisEndpoints ? { CADENCE_STREAMING: 'on', KINESIS_ENDPOINT: options.kinesisEndpoints[region.stream.awsRegion]! } : {}),
       ...options.aiBindings,
     },
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),

@@ -77,7 +77,7 @@ export class PredictionService {
   private readonly source: HistorySource;
 
   constructor(private readonly deps: PredictionServiceDeps) {
-    this.reads = new TtlCache(READ_CACHE_MS, 10_000, deps.now);
+    this.reads = new TtlCache(READ_CACHE_MS, 10_000, deps.now, 'predictions');
     this.source = new HistorySource(deps);
   }
 

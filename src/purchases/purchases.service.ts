@@ -10,6 +10,8 @@ import type { LineResult, Purchase, PurchasesBody, PurchasesResult } from './pur
 
 /** A request about more customers than this has its predictions recomputed by a queue job. */
 export const SYNC_RECOMPUTE_CUSTOMERS = 20;
+/** A request with more new lines than this is an import, not a checkout: its lines are written in batches. */
+export const BATCHED_WRITE_LINES = 200;
 /** Conditional puts in flight per request: enough to hide round trips, few enough to stay under quotas. */
 const WRITE_CONCURRENCY = 16;
 /** BatchWriteItem calls in flight per bulk request (25 lines each). */
@@ -35,16 +37,21 @@ const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =
 /**
  * Ingestion and listing of purchase lines. Every line is stored once however often it is sent: its key is
  * derived from the line; a checkout's lines are written conditionally on that key, a bulk sync's (more
- * than SYNC_RECOMPUTE_CUSTOMERS customers) in batches checked by a read after the write.
+ * than SYNC_RECOMPUTE_CUSTOMERS customers, or more than BATCHED_WRITE_LINES new lines) in batches checked
+ * by a read after the write.
  */
 export class PurchaseService {
-  private readonly listeners: StoredListener[] = [];
+  private readonly listeners: { listener: StoredListener; required: boolean }[] = [];
 
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  /** Adds a listener told about every request's stored lines (best effort: its failure is logged). */
-  onStored(listener: StoredListener): void {
-    this.listeners.push(listener);
+  /**
+   * Adds a listener told about every request's stored lines. Best effort by default (its failure is
+   * logged); a required one (the event producer) failing makes the request answer 503, so the sender
+   * resends and the listener hears the lines again (they answer duplicate).
+   */
+  onStored(listener: StoredListener, options: { required?: boolean } = {}): void {
+    this.listeners.push({ listener, required: options.required ?? false });
   }
 
   /** The request's lines, after the checks of the whole request (size, impossible times). */
@@ -82,8 +89,8 @@ export class PurchaseService {
       throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
     }
     // Re-sent lines too (a retry after a failed listener heals it); conflicting lines were not stored.
-    // Listeners (conversions) hear of purchases; returns and cancellations act through the history.
-    await this.notify(lines.filter((l, i) => l.type === undefined && (results[i]!.status === 'created' || results[i]!.status === 'duplicate')));
+    // Listeners (conversions, the event stream) hear of purchases; returns and cancellations act through the history.
+    await this.notify(lines.filter((l, i) => l.type === undefined && (results[i]!.status === 'created' || results[i]!.status === 'duplicate')), results);
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const { updated, queued } = await this.recompute(lines);
@@ -125,7 +132,7 @@ export class PurchaseService {
       seen.set(key, line);
       if (!stored.has(key)) firstOfKey.push(line);
     }
-    const bulk = new Set(lines.map((l) => l.customerId)).size > SYNC_RECOMPUTE_CUSTOMERS;
+    const bulk = firstOfKey.length > BATCHED_WRITE_LINES || new Set(lines.map((l) => l.customerId)).size > SYNC_RECOMPUTE_CUSTOMERS;
     const written = bulk ? await this.writeBatched(firstOfKey) : await this.writeEach(firstOfKey);
     const reported = new Set<string>();
     return lines.map((line) => {
@@ -202,10 +209,13 @@ export class PurchaseService {
     return written;
   }
 
-  private async notify(lines: readonly PurchaseLine[]): Promise<void> {
-    for (const listener of this.listeners) {
+  private async notify(lines: readonly PurchaseLine[], results: LineResult[]): Promise<void> {
+    for (const { listener, required } of this.listeners) {
       await listener(lines).catch((err: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', error: String(err) }));
+        console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', required, error: String(err) }));
+        if (required) {
+          throw new Problem(503, 'purchases.eventsUnrecorded', 'The lines are stored but their events could not be recorded; send the same request again (stored lines answer duplicate)', { ...summarize(results), predictionsUpdated: 0 });
+        }
       });
     }
   }

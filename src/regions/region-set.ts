@@ -31,6 +31,15 @@ export function checkRegionSet(list: readonly Region[]): readonly Region[] {
       owner.set(name, r.jurisdiction);
     }
   }
+  for (const jurisdiction of ['EU', 'ROW'] as const) {
+    // Events name customers: a jurisdiction's events go to its own stream, in its home region, only.
+    const home = list.find((r) => r.jurisdiction === jurisdiction && r.home);
+    for (const r of list.filter((x) => x.jurisdiction === jurisdiction)) {
+      if (home && (r.stream.name !== home.stream.name || r.stream.awsRegion !== home.awsRegion)) problems.push(`${r.id}: the ${jurisdiction} stream must be ${home.stream.name} in ${home.awsRegion}`);
+      const other = list.find((x) => x.jurisdiction !== jurisdiction && x.stream.name === r.stream.name);
+      if (other) problems.push(`stream ${r.stream.name} is used by both ${jurisdiction} and ${other.jurisdiction}`);
+    }
+  }
   if (problems.length > 0) throw new Error(`invalid region set:\n- ${problems.join('\n- ')}`);
   return list;
 }

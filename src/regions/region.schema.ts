@@ -44,6 +44,8 @@ export const RegionSchema = z
         privacy: jurisdictionTable,
         /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */
         exposures: personalTable,
+        /** Streaming: the events outbox, consumed-event markers, live aggregates and shard checkpoints (personal). */
+        events: personalTable,
         catalog: tableName,
         apiKeys: tableName,
         /** Population models, segment definitions and segment runs per jurisdiction: aggregates, not personal data. */
@@ -74,6 +76,11 @@ export const RegionSchema = z
       .object({ purchasesDays: z.number().int().positive().default(3 * 365), inactiveDerivedDays: z.number().int().positive().default(2 * 365) })
       .strict()
       .default({ purchasesDays: 3 * 365, inactiveDerivedDays: 2 * 365 }),
+    /**
+     * The jurisdiction's Kinesis data stream, in its home AWS region (every region of the jurisdiction
+     * publishes there; the region set checks that it never crosses the border).
+     */
+    stream: z.object({ name: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/), awsRegion: z.string().regex(/^[a-z]{2}-[a-z]+-\d$/) }).strict(),
     /** Other regions of the same jurisdiction, in the order they take over when this one is down. */
     failover: z.array(z.string()),
     /** Smart Placement hint: run the Worker next to this AWS region. */

@@ -56,8 +56,8 @@ export class SegmentService {
 
   constructor(private readonly deps: SegmentServiceDeps) {
     this.currentCache = new TtlCache(CACHE_MS, 1, deps.now);
-    this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now);
-    this.reads = new TtlCache(CACHE_MS, 10_000, deps.now);
+    this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now, 'segment-definitions');
+    this.reads = new TtlCache(CACHE_MS, 10_000, deps.now, 'segments');
     this.naming = new SegmentNaming({ region: deps.region, store: deps.store, current: () => this.current(true), ...(deps.naming ? { model: deps.naming } : {}), now: deps.now });
   }
 

@@ -1,5 +1,6 @@
 import { DependencyUnavailable } from './errors.ts';
 import type { TtlCache } from './ttl-cache.ts';
+import { metrics } from '../ops/metrics.ts';
 
 /**
  * How long a cached answer may still be served, marked stale, while the store behind it cannot answer.
@@ -22,7 +23,9 @@ export interface CachedRead<V> {
  */
 export async function readThrough<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | undefined>, now: () => number): Promise<CachedRead<V> | undefined> {
   const hit = cache.get(key);
+  if (hit) metrics.cache(cache.name, 'hit', (now() - hit.storedAt) / 1000);
   if (hit) return { value: hit.value, ageSeconds: Math.floor((now() - hit.storedAt) / 1000), stale: false };
+  metrics.cache(cache.name, 'miss');
   const generation = cache.mark();
   let value: V | undefined;
   try {
@@ -30,6 +33,7 @@ export async function readThrough<V>(cache: TtlCache<V>, key: string, load: () =
   } catch (err) {
     const last = err instanceof DependencyUnavailable ? cache.getStale(key, STALE_IF_ERROR_MS) : undefined;
     if (!last) throw err;
+    metrics.cache(cache.name, 'stale', (now() - last.storedAt) / 1000);
     return { value: last.value, ageSeconds: Math.floor((now() - last.storedAt) / 1000), stale: true };
   }
   if (value === undefined) return undefined;

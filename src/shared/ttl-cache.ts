@@ -1,3 +1,5 @@
+import type { CacheName } from '../ops/metrics.ts';
+
 /**
  * A small per-isolate cache with a time to live: storefront reads hit memory, not DynamoDB, and an entry
  * is fresh for at most `ttlMs` (writes in this isolate invalidate at once; other isolates and regions catch
@@ -13,6 +15,8 @@ export class TtlCache<V> {
     private readonly ttlMs: number,
     private readonly maxEntries: number,
     private readonly now: () => number,
+    /** The cache's name in metrics (a fixed name, never data). */
+    readonly name: CacheName = 'unnamed',
   ) {}
 
   /** The entry if it is fresh. */

@@ -89,3 +89,17 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const expiresAt = (fromMs: number, days: number) => Math.floor(fromMs / 1000) + days * 86_400;
 /** TTL deletes lazily (within days): an item past its expiry is treated as gone on read. */
 export const expired = (item: Record<string, unknown>, nowMs: number) => typeof item[TTL_ATTRIBUTE] === 'number' && (item[TTL_ATTRIBUTE] as number) * 1000 <= nowMs;
+
+/**
+ * The events table: a customer's partition holds their outbox entries and consumed-event markers; the
+ * live aggregates and shard checkpoints have partitions of their own that name no customer.
+ */
+export const eventItemKeys = {
+  outbox: (eventId: string) => `outbox#${eventId}`,
+  seen: (eventId: string) => `seen#${eventId}`,
+  order: (orderId: string) => `order#${orderId}`,
+};
+export const eventKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
+export const livePartition = (jurisdiction: string) => `live#${jurisdiction}`;
+export const liveBucketKey = (jurisdiction: string, minute: string, shardId: string) => eventKey(livePartition(jurisdiction), `${minute}#${shardId}`);
+export const checkpointKey = (stream: string, shardId: string) => eventKey(`checkpoint#${stream}`, shardId);

@@ -23,6 +23,19 @@ const hashOnly = (base: { TableName: string; BillingMode: 'PAY_PER_REQUEST' }, k
   KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
 });
 
+/** A table with one partition per customer (`customerId`, `itemKey`), and a global index if one is named. */
+const byCustomer = (base: { TableName: string; BillingMode: 'PAY_PER_REQUEST' }, index?: { name: string; hash: string; range: string }): CreateTableCommandInput => ({
+  ...base,
+  AttributeDefinitions: [...new Set(['customerId', 'itemKey', ...(index ? [index.hash, index.range] : [])])].map((AttributeName) => ({ AttributeName, AttributeType: S })),
+  KeySchema: [
+    { AttributeName: 'customerId', KeyType: 'HASH' },
+    { AttributeName: 'itemKey', KeyType: 'RANGE' },
+  ],
+  ...(index
+    ? { GlobalSecondaryIndexes: [{ IndexName: index.name, KeySchema: [{ AttributeName: index.hash, KeyType: 'HASH' }, { AttributeName: index.range, KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }] }
+    : {}),
+});
+
 export function tableDefinition(kind: TableKind, name: string): CreateTableCommandInput {
   const base = { TableName: name, BillingMode: 'PAY_PER_REQUEST' as const };
   switch (kind) {
@@ -70,55 +83,18 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
       };
     case 'insights':
       // One partition per customer: the current analysis, its analysis jobs and its cost-ledger lines.
-      return {
-        ...base,
-        AttributeDefinitions: [
-          { AttributeName: 'customerId', AttributeType: S },
-          { AttributeName: 'itemKey', AttributeType: S },
-        ],
-        KeySchema: [
-          { AttributeName: 'customerId', KeyType: 'HASH' },
-          { AttributeName: 'itemKey', KeyType: 'RANGE' },
-        ],
-      };
+      return byCustomer(base);
     case 'recommendations':
       // One partition per customer (its entry), and the jurisdiction's aggregates under `agg#` partitions.
-      return {
-        ...base,
-        AttributeDefinitions: [
-          { AttributeName: 'customerId', AttributeType: S },
-          { AttributeName: 'itemKey', AttributeType: S },
-        ],
-        KeySchema: [
-          { AttributeName: 'customerId', KeyType: 'HASH' },
-          { AttributeName: 'itemKey', KeyType: 'RANGE' },
-        ],
-      };
+      return byCustomer(base);
     case 'exposures':
       // One partition per customer (exposures and attributed purchase lines); the index gathers one
       // experiment phase's items in the jurisdiction, customer by customer, for its sufficient statistics.
-      return {
-        ...base,
-        AttributeDefinitions: [
-          { AttributeName: 'customerId', AttributeType: S },
-          { AttributeName: 'itemKey', AttributeType: S },
-          { AttributeName: 'experimentPhase', AttributeType: S },
-        ],
-        KeySchema: [
-          { AttributeName: 'customerId', KeyType: 'HASH' },
-          { AttributeName: 'itemKey', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byExperiment',
-            KeySchema: [
-              { AttributeName: 'experimentPhase', KeyType: 'HASH' },
-              { AttributeName: 'customerId', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      };
+      return byCustomer(base, { name: 'byExperiment', hash: 'experimentPhase', range: 'customerId' });
+    case 'events':
+      // One partition per customer (outbox entries, consumed-event markers); the sparse index lists the
+      // outbox entries still waiting for the stream, spread over a few partitions, oldest first.
+      return byCustomer(base, { name: 'pending', hash: 'outboxShard', range: 'queuedKey' });
     case 'customers':
     case 'predictions':
     case 'segments':

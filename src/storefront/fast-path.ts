@@ -4,6 +4,7 @@ import type { CredentialCache } from '../http/credentials.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { jurisdictionOfCustomerId } from '../residency/jurisdiction.ts';
 import type { ViewCache, ViewName } from './view-cache.ts';
+import { metrics } from '../ops/metrics.ts';
 
 /** What the fast path needs of a request: Node's IncomingMessage and a fetch Request both give it. */
 export interface MinimalRequest {
@@ -71,6 +72,7 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
     const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
     if (!warm) return undefined;
+    metrics.fastPathHit(servedBy, 'experiments');
     const body = JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]);
     const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
     return { status: 200, headers, ...(req.method === 'GET' ? { body: encoder.encode(body) } : {}) };
@@ -93,6 +95,7 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if (jurisdictionOfCustomerId(customerId) !== deps.region.jurisdiction) return undefined;
     const entry = deps.views.get(customerId, route.view, route.byQuery ? (q < 0 ? '' : req.url.slice(q + 1)) : variantFor(route.view, asCustomer));
     if (!entry) return undefined;
+    metrics.fastPathHit(servedBy, route.view);
     const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));
     const headers = { etag: entry.etag, 'cache-control': cacheControl, age: String(age), 'cadence-served-by': servedBy };
     const ifNoneMatch = req.header('if-none-match');

@@ -1,3 +1,5 @@
+import { metrics } from '../ops/metrics.ts';
+
 /** A storefront answer as it goes on the wire: serialized once, when it was computed or first read. */
 export interface CachedView {
   body: Uint8Array<ArrayBuffer>;
@@ -33,7 +35,9 @@ export class ViewCache {
 
   get(customerId: string, view: ViewName, variant = ''): CachedView | undefined {
     const hit = this.entries.get(key(customerId, view, variant));
-    return hit && this.now() - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
+    const fresh = hit && this.now() - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
+    metrics.cache('views', fresh ? 'hit' : 'miss', fresh ? (this.now() - (fresh.computedAt ?? fresh.storedAt)) / 1000 : undefined);
+    return fresh;
   }
 
   /** The generation to pass to `put`: an entry read before a `forget` is not put back after it. */

@@ -3,13 +3,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { regions } from '../../regions/index.ts';
 import { buildInfra } from '../../infra/stacks.ts';
+import { bundleStreamConsumer } from '../../infra/consumer-bundle.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 let templates: Record<'EU' | 'ROW', Record<string, Resource>>;
 
 beforeAll(() => {
   const app = new App();
-  const stacks = buildInfra(app, { regions, account: '123456789012' });
+  const stacks = buildInfra(app, { regions, account: '123456789012', consumerCodeDir: bundleStreamConsumer() });
   templates = {
     EU: Template.fromStack(stacks.EU).toJSON().Resources,
     ROW: Template.fromStack(stacks.ROW).toJSON().Resources,
@@ -22,10 +23,10 @@ const replicaRegions = (t: Resource) => t.Properties.Replicas.map((r: { Region: 
 describe('infrastructure (CDK, synthesized offline)', () => {
   it('replicates EU personal tables only between eu-central-1 and eu-west-1, and ROW ones only outside the EU', () => {
     const euPersonal = tables('EU').filter((t) => /-eu-/.test(t.Properties.TableName));
-    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
+    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-events', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
     for (const t of euPersonal) expect(replicaRegions(t)).toEqual(['eu-central-1', 'eu-west-1']);
     const rowPersonal = tables('ROW');
-    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
+    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-events', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
     for (const t of rowPersonal) expect(replicaRegions(t)).toEqual(['ap-southeast-2', 'us-east-1']);
   });
 
@@ -46,7 +47,7 @@ describe('infrastructure (CDK, synthesized offline)', () => {
 
   it("gives each region's Worker IAM access to its own jurisdiction's tables and the global ones, never the other's", () => {
     for (const j of ['EU', 'ROW'] as const) {
-      const policies = Object.values(templates[j]).filter((r) => r.Type === 'AWS::IAM::Policy');
+      const policies = Object.values(templates[j]).filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Users);
       expect(policies.length).toBe(2);
       const text = JSON.stringify(policies);
       expect(text).toContain(j === 'EU' ? 'table/cadence-eu-customers' : 'table/cadence-row-customers');
@@ -55,6 +56,24 @@ describe('infrastructure (CDK, synthesized offline)', () => {
       for (const action of ['GetItem', 'PutItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem']) expect(text).toContain(`dynamodb:${action}`);
       if (j === 'EU') expect(text).not.toMatch(/dynamodb:(us|ap)-/);
       else expect(text).not.toMatch(/dynamodb:eu-/);
+    }
+  });
+
+  it("has each jurisdiction's stream in its home region, and the consumer with its event source mapping", () => {
+    for (const [j, name] of [['EU', 'cadence-eu-events'], ['ROW', 'cadence-row-events']] as const) {
+      const streams = Object.values(templates[j]).filter((r) => r.Type === 'AWS::Kinesis::Stream');
+      expect(streams.map((s) => s.Properties.Name)).toEqual([name]);
+      expect(streams[0]!.Properties.StreamEncryption.EncryptionType).toBe('KMS');
+      const mapping = Object.values(templates[j]).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
+      expect(mapping.Properties).toMatchObject({ BatchSize: 100, BisectBatchOnFunctionError: true, MaximumRecordAgeInSeconds: 86_400, ParallelizationFactor: 1, StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+      const fn = Object.values(templates[j]).find((r) => r.Type === 'AWS::Lambda::Function')!;
+      expect(fn.Properties.Environment.Variables.CADENCE_REGION).toBe(j === 'EU' ? 'eu-central-1' : 'us-east-1');
+      // The Workers may put records on their own jurisdiction's stream only.
+      const workers = JSON.stringify(Object.values(templates[j]).filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Users));
+      expect(workers).toContain(`stream/${name}`);
+      expect(workers).not.toContain(j === 'EU' ? 'stream/cadence-row-' : 'stream/cadence-eu-');
+      if (j === 'EU') expect(workers).toContain('arn:aws:kinesis:eu-central-1:');
     }
   });
 });

@@ -27,7 +27,7 @@ describe('the PersonalData port', () => {
     }).personalData;
 
   it('has an owner for every table the region schema marks personal, and the check fails without one', () => {
-    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights', 'recommendations', 'exposures']);
+    expect(PERSONAL_TABLE_KINDS).toEqual(['customers', 'purchases', 'predictions', 'segments', 'insights', 'recommendations', 'exposures', 'events']);
     expect(uncoveredTables(owners())).toEqual([]);
     expect(uncoveredTables(owners().filter((o) => o.table !== 'segments'))).toEqual(['segments']);
   });
@@ -48,7 +48,7 @@ describe('the PersonalData port', () => {
     await t.stores.put('EU', 'exposures', { kind: 'exposure', customerId: anna, itemKey: 'exp#hero#1', experimentPhase: 'hero#1', experimentKey: 'hero', phase: 1, variationId: 1, variationKey: 'b', hashAttribute: 'deviceId', hashValue: 'device-of-anna', exposedAt: '2026-10-01T00:00:00.000Z' });
 
     const exported = Object.fromEntries(await Promise.all(owners().map(async (o) => [o.table, await collect(o.exportOf(anna))] as const)));
-    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number), recommendations: 1, exposures: 1 });
+    expect(Object.fromEntries(Object.entries(exported).map(([k, v]) => [k, v.length]))).toEqual({ customers: 1, purchases: 3, predictions: 1, segments: 1, insights: expect.any(Number), recommendations: 1, exposures: 1, events: 0 });
     expect(exported.insights!.length).toBeGreaterThanOrEqual(2); // the job and its refresh marker at least
     expect(JSON.stringify(exported)).toContain('anna@example.com');
 

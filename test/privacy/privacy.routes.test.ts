@@ -36,7 +36,7 @@ describe('privacy requests', () => {
     const exported = await t.api.call('GET', `/v1/customers/${id}/export`, { key: t.admin, region: 'us-east-1' });
     expect(exported.status).toBe(200);
     const sections = exported.body.sections as Record<string, unknown[]>;
-    expect(Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, v.length > 0]))).toEqual({ purchases: true, predictions: true, segments: true, insights: true, recommendations: true, exposures: false, customers: true, privacyRequests: false });
+    expect(Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, v.length > 0]))).toEqual({ purchases: true, predictions: true, segments: true, insights: true, recommendations: true, exposures: false, events: false, customers: true, privacyRequests: false });
     expect(JSON.stringify(sections.customers)).toContain('anna@example.com');
     expect(JSON.stringify(sections.insights)).toContain('"kind":"analysis"');
 
@@ -48,7 +48,7 @@ describe('privacy requests', () => {
     expect((await t.api.call('POST', '/v1/purchases', { key: t.admin, body: order(id, 'late', 0) })).body.code).toBe('customers.erased');
     await drain();
     const done = await t.api.call('GET', `/v1/privacy-requests/${erase.body.id}`, { key: t.admin, region: 'ap-southeast-2' });
-    expect(done.body).toMatchObject({ status: 'completed', remaining: { purchases: 0, predictions: 0, segments: 0, insights: 0, recommendations: 0, exposures: 0, customers: 0 } });
+    expect(done.body).toMatchObject({ status: 'completed', remaining: { purchases: 0, predictions: 0, segments: 0, insights: 0, recommendations: 0, exposures: 0, events: 0, customers: 0 } });
     expect(done.body.erased.purchases).toBe(3);
     expect(done.body.erased.recommendations).toBe(1);
     const took = Date.now() - started;

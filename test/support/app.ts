@@ -32,6 +32,8 @@ export interface ClientOptions {
   queueFor?: (region: Region) => JobQueue;
   /** The features every region app mounts, in order (default: the app's). */
   features?: NodeRegionsOptions['features'];
+  /** How each region reaches its stream (kinesalite); unset: no streaming. */
+  streaming?: NodeRegionsOptions['streaming'];
 }
 
 export function client(stores: TestStores, options: ClientOptions = {}): Client {
@@ -49,6 +51,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.regions ? { regions: options.regions } : {}),
     ...(options.features ? { features: options.features } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
+    ...(options.streaming ? { streaming: options.streaming } : {}),
     // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
       const shared = [...queues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];

@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { METRICS, type MetricDef, type MetricsSink } from './metrics.ts';
+
+/** Latency buckets (seconds): a warm read is well under a millisecond, a Bedrock call a few seconds. */
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The Node entry's sink: every metric of the module registered in its own prom-client registry (not the
+ * global one), exposed as Prometheus text at `GET /metrics`. Bound children are kept per label set, so a
+ * record is a map lookup and an add.
+ */
+export class PrometheusSink implements MetricsSink {
+  readonly registry = new Registry();
+  private readonly children = new Map<string, (v: number) => void>();
+  private readonly byName = new Map<string, Counter | Gauge | Histogram>();
+
+  constructor() {
+    for (const m of Object.values(METRICS) as MetricDef[]) {
+      const config = { name: m.name, help: m.help, labelNames: [...m.labels], registers: [this.registry] };
+      const metric = m.kind === 'counter' ? new Counter(config) : m.kind === 'gauge' ? new Gauge(config) : new Histogram({ ...config, buckets: BUCKETS });
+      this.byName.set(m.name, metric);
+    }
+  }
+
+  record(metric: MetricDef, labels: Record<string, string>, value: number): void {
+    let key = metric.name;
+    for (const name of metric.labels) key += `\u0000${labels[name]}`;
+    let add = this.children.get(key);
+    if (!add) {
+      const parent = this.byName.get(metric.name);
+      if (!parent) throw new Error(`${metric.name} is not a metric of src/ops/metrics.ts`);
+      const child = parent.labels(labels);
+      add = metric.kind === 'counter' ? (v) => (child as Counter).inc(v) : metric.kind === 'histogram' ? (v) => (child as Histogram).observe(v) : (v) => (child as Gauge).set(v);
+      this.children.set(key, add);
+    }
+    add(value);
+  }
+
+  /** The Prometheus text exposition, of every metric or of the ones named. */
+  async expose(names?: readonly string[]): Promise<{ contentType: string; text: string }> {
+    const text = names ? (await Promise.all(names.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n') + '\n' : await this.registry.metrics();
+    return { contentType: this.registry.contentType, text };
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from '@hono/zod-openapi';
+import { Jurisdiction } from '../regions/region.schema.ts';
+
+export const LiveQuery = z.object({ jurisdiction: Jurisdiction.optional() }).strict();
+
+export const LiveStreamQuery = z
+  .object({
+    jurisdiction: Jurisdiction.optional(),
+    /** Seconds between two events. */
+    every: z.coerce.number().int().min(1).max(60).default(5),
+    /** How many events before the server closes the stream (the client reconnects). */
+    count: z.coerce.number().int().min(1).max(720).default(120),
+  })
+  .strict();
+
+const Amounts = z.record(z.string(), z.number()).openapi({ example: { EUR: 1234.5 } });
+
+export const LiveSchema = z
+  .object({
+    jurisdiction: Jurisdiction,
+    stream: z.string(),
+    asOf: z.string(),
+    window: z.object({ from: z.string(), to: z.string(), trendingFrom: z.string() }),
+    ordersLastHour: z.number().int(),
+    revenueLastHour: Amounts,
+    linesLastHour: z.number().int(),
+    activeCustomersLastHour: z.number().int().openapi({ description: 'Distinct customers who bought (HyperLogLog estimate, ~3% error)' }),
+    customersCreatedLastHour: z.number().int(),
+    trendingProducts: z.array(z.object({ productId: z.string(), quantity: z.number() })),
+    perMinute: z.array(
+      z.object({
+        minute: z.string(),
+        orders: z.number().int(),
+        lines: z.number().int(),
+        revenue: Amounts,
+        byRegion: z.record(z.string(), z.object({ orders: z.number().int(), revenue: Amounts })),
+      }),
+    ),
+    consumer: z.array(z.object({ shardId: z.string(), finished: z.boolean(), updatedAt: z.string() })),
+  })
+  .openapi('LiveAnalytics');
