@@ -146,7 +146,7 @@ async function backtestCommand(): Promise<void> {
 
 async function dataset(): Promise<void> {
   const [name, ...args] = rest;
-  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' }, 'catalog-out': { type: 'string' }, customers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '7' } } });
+  const { values } = parseArgs({ args, options: { source: { type: 'string' }, out: { type: 'string' }, 'catalog-out': { type: 'string' }, customers: { type: 'string', default: '1000' }, returns: { type: 'boolean', default: false }, seed: { type: 'string', default: '7' } } });
   if (!values.out) fail('--out FILE is required');
   if (name === 'grocery') {
     const [customers, seed] = [Number(values.customers), Number(values.seed)];
@@ -158,7 +158,8 @@ async function dataset(): Promise<void> {
   if (!values.source) fail('--source FILE is required');
   const convert = name === 'cdnow' ? cdnowToCsv : name === 'online-retail' ? onlineRetailToCsv : name === 'online-retail-catalog' ? onlineRetailCatalogToCsv : undefined;
   if (!convert) fail('dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE, or dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]');
-  const n = await convert(values.source, values.out);
+  // --returns keeps Online Retail's C invoices as type=return rows (the published protocol drops them).
+  const n = name === 'online-retail' ? await onlineRetailToCsv(values.source, values.out, { returns: values.returns }) : await convert(values.source, values.out);
   process.stderr.write(`wrote ${n} rows to ${values.out}\n`);
 }
 

@@ -1,9 +1,12 @@
 import { expectedPurchases, medianTimeToNextPurchase, probabilityOfPurchase } from '../predictions/model/bgnbd.ts';
 import type { PurchaseDay } from '../predictions/model/cadence.ts';
+import { fitSeries, forecast } from '../predictions/model/cadence.ts';
 import { predictCustomer, type SeriesPrediction } from '../predictions/model/customer.ts';
 import { buildHistory, rfm, type CustomerHistory, type PurchaseEvent } from '../predictions/model/history.ts';
-import { fitPopulation, type PopulationModel } from '../predictions/model/population.ts';
+import { fitPopulation, robustBgNbd, type PopulationModel } from '../predictions/model/population.ts';
 import { auc, brier, mae, median, rmse, sum } from './metrics.ts';
+import { netReturns } from './returns.ts';
+import { compare, coverage, statusPrecision, type Comparison, type Interval, type StatusPrecision, type UnitScores } from './scoring.ts';
 import type { Transaction } from './transactions.ts';
 
 export type Level = 'customer' | 'product';
@@ -17,9 +20,12 @@ export interface Split {
 export const unitKey = (customerId: string, productId?: string) => (productId === undefined ? customerId : `${customerId}\u0000${productId}`);
 
 /** Calibration histories (days before `asOf`) and what each customer and pair did in [asOf, end]. */
-export function split(transactions: readonly Transaction[], asOfDay: number, endDay = Number.POSITIVE_INFINITY): Split {
+export function split(all: readonly Transaction[], asOfDay: number, endDay = Number.POSITIVE_INFINITY): Split {
   const calibration = new Map<string, PurchaseEvent[]>();
   const windowDays = new Map<string, Set<number>>();
+  // Returns known at the as-of day net the calibration; the window's outcome nets every return up to its end.
+  const known = netReturns(all.filter((t) => t.day < asOfDay));
+  const transactions = [...known, ...netReturns(all.filter((t) => t.day <= endDay)).filter((t) => t.day >= asOfDay)];
   for (const t of transactions) {
     if (t.day < asOfDay) {
       const list = calibration.get(t.customerId) ?? [];
@@ -44,8 +50,14 @@ interface Unit {
   /** Model's expected count and probability of any purchase in the window. */
   expected: number;
   probability: number;
-  /** BG/NBD's own next date (customer level). */
+  /** BG/NBD's own next date and count, fitted on everybody (customer level). */
   bgnbdDay?: number;
+  bgnbdExpected?: number;
+  /** The served prediction's status and due window (status precision). */
+  servedStatus: string;
+  dueWindow: number;
+  /** The renewal model's date (what the customer-level date was before BG/NBD's window-conditional wait). */
+  renewalDay?: number;
 }
 
 export interface MethodResult {
@@ -59,6 +71,8 @@ export interface MethodResult {
   dateMae: number;
   /** Date error over units with at least three calibration purchases. */
   dateMae3: number;
+  /** Share of buyers whose first window purchase is inside the 80% range (methods with a range). */
+  coverage?: number;
 }
 
 export interface BacktestResult {
@@ -68,28 +82,43 @@ export interface BacktestResult {
   horizonDays: number;
   population: PopulationModel;
   methods: MethodResult[];
+  /** Cadence against the method it must beat at this level, by paired bootstrap. */
+  comparisons: { against: string; result: Comparison }[];
+  statuses: StatusPrecision[];
+  /** Cadence's 80% range coverage on the holdout (Wilson 95% interval). */
+  coverage: Interval;
+  /** The same measured inside the training data only (option `inner`): a time split ending at the as-of day. */
+  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval };
 }
 
 /** Fits on the calibration period, predicts the window, and scores the model beside simple baselines. */
-export function backtest(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number }): BacktestResult {
+export function backtest(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number; inner?: boolean }): BacktestResult {
   const { asOfDay, endDay, level } = options;
   const horizon = endDay - asOfDay + 1;
   const data = split(transactions, asOfDay, endDay);
   const histories = [...data.histories.values()];
-  const population = fitPopulation(histories, asOfDay);
+  const population = fitPopulation(histories, asOfDay, { horizons: [horizon] });
+  // The BG/NBD row is the published reference: fitted on everybody, anomalous customers included.
+  const reference = level === 'customer' ? robustBgNbd(histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T)) : population.bgnbd;
   const units: Unit[] = [];
+  const window = (gap: number) => Math.min(7, Math.max(2, gap / 5));
   for (const [customerId, h] of data.histories) {
     const p = predictCustomer(h, population, asOfDay, horizon);
+    // Statuses are scored as served (no horizon): what the storefront would have shown that day.
+    const served = predictCustomer(h, population, asOfDay);
     if (level === 'customer') {
       if (h.days.length < (options.minPurchases ?? 1)) continue;
       const s = rfm(h, asOfDay);
-      const bgnbdDay = Math.max(asOfDay, Math.round(asOfDay - 1 + medianTimeToNextPurchase(population.bgnbd, s) * 7));
-      units.push({ key: unitKey(customerId), series: h.days, model: p.next, expected: expectedDays(population, h, asOfDay, horizon), probability: probabilityDays(population, h, asOfDay, horizon), bgnbdDay });
+      const bgnbdDay = Math.max(asOfDay, Math.round(asOfDay - 1 + medianTimeToNextPurchase(reference, s) * 7));
+      const status = { servedStatus: served.next.status, dueWindow: window(served.next.typicalGapDays) };
+      units.push({ key: unitKey(customerId), series: h.days, model: p.next, expected: expectedPurchases(population.bgnbd, s, horizon / 7), bgnbdExpected: expectedPurchases(reference, s, horizon / 7), probability: p.probabilityInHorizon ?? probabilityOfPurchase(population.bgnbd, s, horizon / 7), bgnbdDay, renewalDay: forecast(fitSeries(h.days, population.customerPrior), asOfDay, horizon).nextDay, ...status });
     } else {
+      const servedProducts = new Map(served.products.map((x) => [x.productId, x]));
       for (const product of p.products) {
         const series = h.products.get(product.productId)!;
         if (series.length < (options.minPurchases ?? 1)) continue;
-        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: product.expectedInHorizon ?? 0, probability: product.probabilityInHorizonBgnbd ?? 0 });
+        const sp = servedProducts.get(product.productId)!;
+        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: product.expectedInHorizon ?? 0, probability: product.probabilityInHorizonBgnbd ?? 0, servedStatus: sp.status, dueWindow: window(sp.typicalGapDays) });
       }
     }
   }
@@ -129,14 +158,42 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
     return { last: Math.max(asOfDay, Math.round(last + gap)), rolled: Math.round(rolled), count: inWindow, rate: rate * horizon };
   });
 
+  const bgProbability = units.map((u) => (level === 'customer' ? probabilityOfPurchase(reference, rfm(data.histories.get(u.key)!, asOfDay), horizon / 7) : u.probability));
+  const bgExpected = units.map((u) => u.bgnbdExpected ?? u.expected);
+  const covered = coverage(units.map((u) => u.model.lowDay), units.map((u) => u.model.highDay), actualDays.map((d) => d[0]));
+  const cadence = { ...score('Cadence', units.map((u) => u.expected), units.map((u) => u.probability), units.map((u) => u.model.nextDay)), coverage: covered.share };
   const methods = [
-    score('Cadence', units.map((u) => u.expected), units.map((u) => u.probability), units.map((u) => u.model.nextDay)),
-    ...(level === 'customer' ? [score('BG/NBD (median wait if alive)', units.map((u) => u.expected), units.map((u) => u.probability), units.map((u) => u.bgnbdDay))] : []),
+    cadence,
+    ...(level === 'customer'
+      ? [
+          score('BG/NBD (median wait if alive)', bgExpected, bgProbability, units.map((u) => u.bgnbdDay)),
+          score('renewal model alone (regularity-aware)', bgExpected, bgProbability, units.map((u) => u.renewalDay)),
+        ]
+      : []),
     score('last purchase + median gap', grid.map((g) => g.count), grid.map((g) => (g.count > 0 ? 1 : 0)), grid.map((g) => g.last)),
     score('median gap rolled forward past the cutoff', grid.map((g) => g.count), grid.map((g) => (g.count > 0 ? 1 : 0)), grid.map((g) => g.rolled)),
     score('calibration rate × horizon', grid.map((g) => g.rate), grid.map((g) => 1 - Math.exp(-g.rate)), grid.map(() => undefined)),
   ];
-  return { level, units: units.length, buyers: bought.filter(Boolean).length, horizonDays: horizon, population, methods };
+  const scores = (probability: number[], day: (number | undefined)[]): UnitScores => ({ probability, day, actual: actualDays.map((d) => d[0]), seasoned: units.map((u) => u.series.length >= 3) });
+  const ours = scores(units.map((u) => u.probability), units.map((u) => u.model.nextDay));
+  const comparisons =
+    level === 'customer'
+      ? [{ against: 'BG/NBD (median wait if alive)', result: compare(ours, scores(bgProbability, units.map((u) => u.bgnbdDay))) }]
+      : [{ against: 'median gap rolled forward past the cutoff', result: compare(ours, scores(grid.map((g) => (g.count > 0 ? 1 : 0)), grid.map((g) => g.rolled))) }];
+  const statuses = statusPrecision(units.map((u) => u.servedStatus), units.map((u) => u.dueWindow), asOfDay, actualDays.map((d) => d[0]));
+  return { level, units: units.length, buyers: bought.filter(Boolean).length, horizonDays: horizon, population, methods, comparisons, statuses, coverage: covered.interval, ...(options.inner ? { innerCoverage: innerCoverage(transactions, options) } : {}) };
+}
+
+/**
+ * The range's coverage measured without the holdout: the same backtest on the data before the as-of day,
+ * its window the last h' days of it (h' = the horizon, or half the history when it is shorter).
+ */
+function innerCoverage(transactions: readonly Transaction[], options: { asOfDay: number; endDay: number; level: Level; minPurchases?: number }) {
+  const before = transactions.filter((t) => t.day < options.asOfDay);
+  const first = before.reduce((m, t) => Math.min(m, t.day), Number.POSITIVE_INFINITY);
+  const h = Math.min(options.endDay - options.asOfDay + 1, Math.floor((options.asOfDay - first) / 2));
+  const inner = backtest(before, { asOfDay: options.asOfDay - h, endDay: options.asOfDay - 1, level: options.level, ...(options.minPurchases ? { minPurchases: options.minPurchases } : {}) });
+  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage };
 }
 
 function gaps(series: readonly PurchaseDay[]): number[] {
@@ -147,5 +204,3 @@ function gaps(series: readonly PurchaseDay[]): number[] {
 
 const mean = (v: readonly number[]) => (v.length === 0 ? Number.NaN : sum(v) / v.length);
 
-const expectedDays = (m: PopulationModel, h: CustomerHistory, asOf: number, horizon: number) => expectedPurchases(m.bgnbd, rfm(h, asOf), horizon / 7);
-const probabilityDays = (m: PopulationModel, h: CustomerHistory, asOf: number, horizon: number) => probabilityOfPurchase(m.bgnbd, rfm(h, asOf), horizon / 7);

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify';
  */
 async function writeRows(dest: string, rows: AsyncIterable<Record<string, string | number>>): Promise<number> {
   const out = createWriteStream(dest);
-  const csv = stringify({ header: true, columns: ['customer_id', 'timestamp', 'amount', 'product_id', 'quantity'] });
+  const csv = stringify({ header: true, columns: ['customer_id', 'timestamp', 'amount', 'product_id', 'quantity', 'type'] });
   csv.pipe(out);
   let n = 0;
   for await (const row of rows) {
@@ -28,24 +28,29 @@ export async function cdnowToCsv(source: string, dest: string): Promise<number> 
     for (const line of text.split('\n')) {
       const [, id, date, cds, dollars] = line.trim().split(/\s+/);
       if (!id || !date) continue;
-      yield { customer_id: id, timestamp: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`, amount: Number(dollars), product_id: '', quantity: Number(cds) };
+      yield { customer_id: id, timestamp: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`, amount: Number(dollars), product_id: '', quantity: Number(cds), type: 'purchase' };
     }
   }
   return writeRows(dest, rows());
 }
 
 /**
- * UCI Online Retail: lines with a CustomerID, not cancelled (invoice starting with C), positive quantity and
- * price, and a product code starting with five digits (drops POST, DOT, M, BANK CHARGES, …).
+ * UCI Online Retail: lines with a CustomerID, positive price, and a product code starting with five digits
+ * (drops POST, DOT, M, BANK CHARGES, …). Cancellations (invoice starting with C, negative quantity) are
+ * dropped by the published protocol; with `returns: true` they are kept as `type=return` rows, which the
+ * backtest nets against the customer's earlier purchases of the product.
  */
-export function onlineRetailToCsv(source: string, dest: string): Promise<number> {
+export function onlineRetailToCsv(source: string, dest: string, options: { returns?: boolean } = {}): Promise<number> {
   async function* rows() {
     const parser = openCsv(source, { columns: true });
     for await (const r of parser as AsyncIterable<Record<string, string>>) {
       const quantity = Number(r.Quantity);
       const price = Number(r.UnitPrice);
-      if (!r.CustomerID || r.InvoiceNo?.startsWith('C') || !(quantity > 0) || !(price > 0) || !/^\d{5}/.test(r.StockCode ?? '')) continue;
-      yield { customer_id: r.CustomerID, timestamp: r.InvoiceDate!.replace(' ', 'T'), amount: Math.round(quantity * price * 100) / 100, product_id: r.StockCode!, quantity };
+      if (!r.CustomerID || !(price > 0) || !/^\d{5}/.test(r.StockCode ?? '')) continue;
+      const cancelled = r.InvoiceNo?.startsWith('C') === true;
+      if (cancelled ? !(options.returns && quantity < 0) : !(quantity > 0)) continue;
+      const q = Math.abs(quantity);
+      yield { customer_id: r.CustomerID, timestamp: r.InvoiceDate!.replace(' ', 'T'), amount: Math.round(q * price * 100) / 100, product_id: r.StockCode!, quantity: q, type: cancelled ? 'return' : 'purchase' };
     }
   }
   return writeRows(dest, rows());

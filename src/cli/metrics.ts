@@ -15,23 +15,8 @@ export function brier(probability: readonly number[], outcome: readonly boolean[
   return probability.reduce((s, p, i) => s + (p - (outcome[i] ? 1 : 0)) ** 2, 0) / Math.max(1, probability.length);
 }
 
-/** Area under the ROC curve by the rank-sum (Mann-Whitney) statistic, ties counted half. */
-export function auc(score: readonly number[], outcome: readonly boolean[]): number {
-  const order = score.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Array<number>(score.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[order[k]![1]] = rank;
-    i = j + 1;
-  }
-  const positives = outcome.filter(Boolean).length;
-  const negatives = outcome.length - positives;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  const rankSum = ranks.reduce((s, r, i) => s + (outcome[i] ? r : 0), 0);
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
+// AUC is also what the model's inner time split chooses by: it lives with the model.
+export { auc } from '../predictions/model/auc.ts';
 
 export const median = (values: readonly number[]): number => {
   const s = [...values].sort((a, b) => a - b);

@@ -1,12 +1,20 @@
 import type { BacktestResult } from './backtest.ts';
+import type { Interval } from './scoring.ts';
 
-/** Prints a backtest as a Markdown table (the README's accuracy tables are pasted from it). */
+const f = (v: number | undefined, d = 3) => (v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d));
+const ci = (i: Interval, d: number) => `${f(i.estimate, d)} [${f(i.low, d)}, ${f(i.high, d)}]`;
+
+/** Prints a backtest as Markdown tables (the README's accuracy tables are pasted from it). */
 export function printBacktest(title: string, r: BacktestResult): void {
-  console.log(`\n${title}: ${r.units} ${r.level === 'customer' ? 'customers' : 'customer-product pairs'}, ${r.buyers} buy in the ${r.horizonDays}-day window`);
-  console.log('| method | count RMSE | count MAE | predicted / actual total | AUC | Brier | next-date MAE (days) | same, ≥3 purchases |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  const f = (v: number, d = 3) => (Number.isNaN(v) ? '—' : v.toFixed(d));
+  console.log(`\n${title}: ${r.units} ${r.level === 'customer' ? 'customers' : 'customer-product pairs'}, ${r.buyers} buy in the ${r.horizonDays}-day window (fit: ${r.population.customers} customers, ${r.population.excluded} left out as anomalous)`);
+  console.log('| method | count RMSE | count MAE | predicted / actual total | AUC | Brier | next-date MAE (days) | same, ≥3 purchases | 80% range coverage |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const m of r.methods) {
-    console.log(`| ${m.method} | ${f(m.countRmse)} | ${f(m.countMae)} | ${Math.round(m.predictedTotal)} / ${m.actualTotal} | ${f(m.auc)} | ${f(m.brier)} | ${f(m.dateMae, 1)} | ${f(m.dateMae3, 1)} |`);
+    console.log(`| ${m.method} | ${f(m.countRmse)} | ${f(m.countMae)} | ${Math.round(m.predictedTotal)} / ${m.actualTotal} | ${f(m.auc)} | ${f(m.brier)} | ${f(m.dateMae, 1)} | ${f(m.dateMae3, 1)} | ${m.coverage === undefined ? '—' : f(m.coverage)} |`);
   }
+  for (const c of r.comparisons) {
+    console.log(`Cadence − ${c.against}, paired bootstrap 95%: next-date MAE ${ci(c.result.dateMae, 2)} days; ≥3 purchases ${ci(c.result.dateMae3, 2)}; AUC ${ci(c.result.auc, 4)}`);
+  }
+  console.log(`80% range coverage on the holdout: ${ci(r.coverage, 3)} (Wilson 95%)${r.innerCoverage ? `; inside the training data (last ${r.innerCoverage.horizonDays} days before the as-of day): ${ci(r.innerCoverage.coverage, 3)}` : ''}`);
+  console.log(`status precision (as served): ${r.statuses.map((s) => `${s.status} ${f(s.precision, 2)} [${f(s.interval.low, 2)}, ${f(s.interval.high, 2)}] of ${s.units} (${s.says}; base rate ${f(s.baseRate, 2)})`).join('; ')}`);
 }

@@ -10,6 +10,8 @@ export interface Transaction {
   amount: number;
   productId?: string;
   quantity: number;
+  /** A return (or cancellation) of `quantity` of the product: netted against the customer's purchases. */
+  returned?: boolean;
 }
 
 export class InputError extends Error {
@@ -55,8 +57,9 @@ export function openCsv(file: string, options: Options): Parser {
 }
 
 /**
- * Reads `customer_id,timestamp,amount[,product_id,quantity]` (header required, any column order, gzip when
- * the name ends in .gz). A bad row stops the run with its line number: guessing would skew every figure.
+ * Reads `customer_id,timestamp,amount[,product_id,quantity,type]` (header required, any column order, gzip
+ * when the name ends in .gz); `type` is `purchase` (the default) or `return`. A bad row stops the run with
+ * its line number: guessing would skew every figure.
  */
 export async function readTransactions(file: string, onProgress?: (rows: number) => void): Promise<Transaction[]> {
   const parser = openCsv(file, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, info: true });
@@ -85,8 +88,10 @@ export async function readTransactions(file: string, onProgress?: (rows: number)
       if (!Number.isFinite(quantity) || quantity <= 0) fail(`quantity "${r.quantity}" is not a positive number`);
     }
     const productId = r.product_id;
+    const type = r.type ?? '';
+    if (type !== '' && type !== 'purchase' && type !== 'return') fail(`type "${type}" is neither purchase nor return`);
     // An empty product_id means a customer-level row (data sets without products leave the column blank).
-    rows.push({ customerId, day: day!, amount, quantity, ...(productId ? { productId } : {}) });
+    rows.push({ customerId, day: day!, amount, quantity, ...(productId ? { productId } : {}), ...(type === 'return' ? { returned: true } : {}) });
     if (onProgress && rows.length % 100_000 === 0) onProgress(rows.length);
   }
   if (!checkedHeader) throw new InputError(`${file}: no rows`);

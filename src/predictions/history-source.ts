@@ -1,5 +1,6 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import type { ProductRepository } from '../products/products.repository.ts';
+import { netOfAdjustments } from '../purchases/purchases.adjustments.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
@@ -29,7 +30,7 @@ export class HistorySource {
   constructor(private readonly deps: HistorySourceDeps) {}
 
   async catalogFacts(lines: readonly PurchaseLine[]): Promise<CatalogFacts> {
-    const products = await this.deps.catalog.many(lines.map((l) => l.productId));
+    const products = await this.deps.catalog.many(lines.filter((l) => l.type === undefined).map((l) => l.productId));
     return new Map([...products].map(([id, p]) => [id, { category: p.category, consumable: p.consumable }]));
   }
 
@@ -53,7 +54,8 @@ export class HistorySource {
     }
     const activeSince = new Date(this.deps.now() - this.deps.region.retention.inactiveDerivedDays * 86_400_000).toISOString();
     for (const [id, lines] of byCustomer) {
-      if (!lines.some((l) => l.purchasedAt >= activeSince)) {
+      // Inactive, or everything bought was cancelled or returned (no history to predict from).
+      if (!lines.some((l) => l.purchasedAt >= activeSince) || netOfAdjustments(lines).length === 0) {
         count -= lines.length;
         byCustomer.delete(id);
       }

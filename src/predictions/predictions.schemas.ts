@@ -4,6 +4,13 @@ const Day = z.string().openapi({ example: '2026-12-01', description: 'A calendar
 const Range = z.object({ from: Day, to: Day }).openapi({ description: '80% range: 1 in 10 purchases come earlier, 1 in 10 later.' });
 const Status = z.enum(['not_due', 'due_soon', 'due', 'overdue', 'lapsed']);
 const Confidence = z.enum(['low', 'medium', 'high']);
+const Flags = z
+  .array(z.enum(['wholesale', 'bulk', 'burst', 'short_history', 'test_account', 'irregular_data']))
+  .default([])
+  .openapi({
+    description:
+      'Data-quality flags: wholesale (line quantities beyond 99 in 100 of the population), bulk (a one-off purchase ten times the usual and beyond the product\'s 99th percentile), burst (half the purchase days within one week), short_history, test_account, irregular_data (same-day copies of lines under other order ids). Any but short_history widens the range and keeps the history out of the population fits.',
+  });
 
 const Cadence = z.object({
   status: Status,
@@ -15,6 +22,7 @@ const Cadence = z.object({
   range: Range,
   probabilityActive: z.number().openapi({ description: 'Probability the customer still buys this at all' }),
   confidence: Confidence,
+  flags: Flags,
 });
 
 export const ProductPredictionSchema = Cadence.extend({
@@ -61,6 +69,7 @@ export const PredictionsViewSchema = z
       expectedSpend90: z.number().optional().openapi({ description: 'In data.currency' }),
       churnRisk: z.enum(['low', 'medium', 'high']),
       churnEvidence: z.array(z.string()),
+      flags: Flags,
     }),
     products: z.array(ProductPredictionSchema).openapi({ description: 'Most urgent first (overdue, due, due soon, not due, lapsed)' }),
     productsOmitted: z.number().int().openapi({ description: 'Less urgent products left out beyond the first 150' }),

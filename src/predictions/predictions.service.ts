@@ -4,6 +4,7 @@ import type { Customer } from '../customers/customers.schemas.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { profilingObjected } from '../privacy/objection.ts';
 import type { ProductRepository } from '../products/products.repository.ts';
+import { netOfAdjustments } from '../purchases/purchases.adjustments.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import { MAX_CLOCK_SKEW_MS } from '../purchases/purchases.schemas.ts';
@@ -115,6 +116,12 @@ export class PredictionService {
       }
       const lines = await this.deps.purchases.allOf(id);
       if (lines.length === 0) return 0;
+      if (netOfAdjustments(lines).length === 0) {
+        // Everything the customer bought was cancelled or returned: no history, so no predictions.
+        await this.deps.predictions.eraseOf(id);
+        this.invalidate(id);
+        return 1;
+      }
       const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m);
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
@@ -134,7 +141,7 @@ export class PredictionService {
     const m = await this.currentModel();
     const { byCustomer, catalog } = await this.source.all();
     return [...byCustomer].map(([customerId, lines]) => {
-      const history = buildHistory(eventsOf(lines, catalog));
+      const history = buildHistory(eventsOf(netOfAdjustments(lines), catalog));
       return { customerId, history, prediction: predictCustomer(history, m.model, this.asOfDay()) };
     });
   }
@@ -146,7 +153,7 @@ export class PredictionService {
   async refit(): Promise<RefitReport> {
     const started = this.deps.now();
     const { byCustomer, catalog, count } = await this.source.all();
-    const histories = [...byCustomer.values()].map((lines) => buildHistory(eventsOf(lines, catalog)));
+    const histories = [...byCustomer.values()].map((lines) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
     const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
     const m = { model: fitted, fittedAt };
@@ -209,9 +216,12 @@ export class PredictionService {
 
   private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel) {
     const computedAt = new Date(this.deps.now()).toISOString();
-    const history = buildHistory(eventsOf(lines, catalog));
+    // The history is what stands after returns and cancellations; lineCount counts every stored item
+    // (it only grows, which is what orders two computations of one customer).
+    const net = netOfAdjustments(lines);
+    const history = buildHistory(eventsOf(net, catalog));
     const prediction = predictCustomer(history, m.model, this.asOfDay());
-    const view = toView(customerId, prediction, m, lines.length, computedAt);
+    const view = toView(customerId, prediction, m, net.length, computedAt);
     const body = JSON.stringify(view);
     const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, lastPurchase: view.data.lastPurchase, etag: await etagOf(body), body };
     return { stored, history, prediction };

@@ -19,6 +19,7 @@ function cadence(s: SeriesPrediction) {
     range: { from: formatDay(s.lowDay), to: formatDay(s.highDay) },
     probabilityActive: r(s.probabilityActive),
     confidence: s.confidence,
+    flags: s.flags,
   };
 }
 
@@ -57,6 +58,7 @@ export function toView(
       ...(p.expectedSpend90 !== undefined ? { expectedSpend90: r(p.expectedSpend90, 2) } : {}),
       churnRisk: p.churnRisk,
       churnEvidence: p.churnEvidence,
+      flags: p.flags,
     },
     products: p.products
       .slice(0, MAX_PRODUCTS)

@@ -33,9 +33,14 @@ const PurchaseItem = z.object({
   unitPrice: z.number(),
   currency: z.string(),
   purchasedAt: z.string(),
+  type: z.enum(['return', 'cancellation']).optional(),
+  returnOf: z.object({ orderId: z.string(), lineId: z.string() }).optional(),
 });
 
-const toLine = (item: Record<string, unknown>): PurchaseLine => PurchaseItem.parse(item);
+const toLine = (item: Record<string, unknown>): PurchaseLine => {
+  const { type, returnOf, ...line } = PurchaseItem.parse(item);
+  return { ...line, ...(type ? { type } : {}), ...(returnOf ? { returnOf } : {}) };
+};
 const toPurchase = (item: Record<string, unknown>): Purchase => {
   const { customerId: _, ...purchase } = toLine(item);
   return purchase;

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.ts';
 import { commonErrors, json, jsonBody, notFoundError, security, unprocessableError } from '../http/openapi.ts';
 import { Problem } from '../http/problem.ts';
 import { validationHook } from '../http/validation.ts';
+import { publicLineId } from './purchases.model.ts';
 import { PurchasePage, PurchasesBody, PurchasesResult } from './purchases.schemas.ts';
 import type { PurchaseService } from './purchases.service.ts';
 
@@ -60,6 +61,6 @@ export function purchaseRoutes(deps: PurchaseRoutesDeps) {
         if (!TIME_KEY.test(before)) throw new Problem(400, 'request.invalidCursor', 'The cursor is not one this endpoint returned');
       }
       const page = await deps.purchases.list(id, limit, before);
-      return c.json({ items: page.items, nextCursor: page.lastTimeKey ? encodeCursor({ t: page.lastTimeKey }) : null }, 200);
+      return c.json({ items: page.items.map((p) => (p.type === 'cancellation' ? { ...p, lineId: publicLineId(p) } : p)), nextCursor: page.lastTimeKey ? encodeCursor({ t: page.lastTimeKey }) : null }, 200);
     });
 }

@@ -3,7 +3,8 @@ import { erasedCustomer, notFound, Problem } from '../http/problem.ts';
 import { DependencyUnavailable } from '../shared/errors.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { BATCH_WRITE_LIMIT } from '../storage/batch.ts';
-import { checkBatch, linesOf, ordersOf, sameLine, summarize, type PurchaseLine } from './purchases.model.ts';
+import { resolveAdjustments } from './purchases.adjustments.ts';
+import { checkBatch, linesOf, ordersOf, publicLineId, sameLine, summarize, type PurchaseLine } from './purchases.model.ts';
 import type { PurchaseRepository } from './purchases.repository.ts';
 import type { LineResult, Purchase, PurchasesBody, PurchasesResult } from './purchases.schemas.ts';
 
@@ -78,6 +79,7 @@ export class PurchaseService {
   async ingest(body: PurchasesBody): Promise<PurchasesResult> {
     const lines = this.linesOf(body);
     await this.checkCustomers(lines);
+    await this.resolveAdjustments(lines);
     const results = await this.store(lines);
     const unconfirmed = results.filter((r) => r.status === 'unconfirmed').length;
     if (unconfirmed > 0) {
@@ -87,11 +89,25 @@ export class PurchaseService {
       throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
     }
     // Re-sent lines too (a retry after a failed listener heals it); conflicting lines were not stored.
-    await this.notify(lines.filter((_, i) => results[i]!.status === 'created' || results[i]!.status === 'duplicate'), results);
+    // Listeners (conversions, the event stream) hear of purchases; returns and cancellations act through the history.
+    await this.notify(lines.filter((l, i) => l.type === undefined && (results[i]!.status === 'created' || results[i]!.status === 'duplicate')), results);
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const { updated, queued } = await this.recompute(lines);
     return { ...summarize(results), predictionsUpdated: updated, ...(queued > 0 ? { predictionsQueued: queued } : {}) };
+  }
+
+  /**
+   * Returns and cancellations are checked against the customer's stored lines (read consistently, only for
+   * customers the request adjusts) before anything is written: a bad one refuses the whole request (422).
+   * Two concurrent returns of one line can both pass; the history caps returns at what was bought.
+   */
+  private async resolveAdjustments(lines: PurchaseLine[]): Promise<void> {
+    const ids = [...new Set(lines.filter((l) => l.type !== undefined).map((l) => l.customerId))];
+    if (ids.length === 0) return;
+    const stored = new Map<string, PurchaseLine[]>();
+    await mapLimit(ids, 8, async (id) => void stored.set(id, await this.deps.purchases.allOf(id)));
+    resolveAdjustments(lines, stored);
   }
 
   /** A page of a customer's lines, newest first; 404 when the customer does not exist. */
@@ -121,7 +137,7 @@ export class PurchaseService {
     const reported = new Set<string>();
     return lines.map((line) => {
       const key = storedKey(line);
-      const result = (status: LineResult['status']): LineResult => ({ orderId: line.orderId, lineId: line.lineId, customerId: line.customerId, status });
+      const result = (status: LineResult['status']): LineResult => ({ orderId: line.orderId, lineId: publicLineId(line), customerId: line.customerId, ...(line.type ? { type: line.type } : {}), status });
       const before = stored.get(key);
       if (before) return result(sameLine(before, line) ? 'duplicate' : 'conflict');
       const first = seen.get(key)!;

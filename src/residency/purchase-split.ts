@@ -1,6 +1,6 @@
 import type { Jurisdiction } from '../regions/region.schema.ts';
-import { ordersOf } from '../purchases/purchases.model.ts';
-import { PurchasesBody, PurchasesResult, type LineResult, type OrderInput } from '../purchases/purchases.schemas.ts';
+import { ordersOf, resultCount } from '../purchases/purchases.model.ts';
+import { PurchasesBody, PurchasesResult, type LineResult, type OrderOrCancellation } from '../purchases/purchases.schemas.ts';
 import type { BatchSplitter } from './guard.ts';
 import { jurisdictionOfCustomerId } from './jurisdiction.ts';
 
@@ -23,7 +23,7 @@ export function purchaseSplit(deps: PurchaseSplitDeps): BatchSplitter {
       const parsed = PurchasesBody.safeParse(body);
       if (!parsed.success) return undefined; // the route answers with the validation errors
       deps.checkWhole(parsed.data);
-      const parts = new Map<Jurisdiction, OrderInput[]>();
+      const parts = new Map<Jurisdiction, OrderOrCancellation[]>();
       for (const order of ordersOf(parsed.data)) {
         const j = jurisdictionOfCustomerId(order.customerId)!;
         parts.set(j, [...(parts.get(j) ?? []), order]);
@@ -38,7 +38,7 @@ export function purchaseSplit(deps: PurchaseSplitDeps): BatchSplitter {
       const results: LineResult[] = [];
       for (const order of ordersOf(PurchasesBody.parse(body))) {
         const j = jurisdictionOfCustomerId(order.customerId)!;
-        for (const _ of order.lines) {
+        for (let k = 0; k < resultCount(order); k++) {
           const i = next.get(j)!;
           results.push(parsed.get(j)!.results[i]!);
           next.set(j, i + 1);

@@ -213,7 +213,7 @@ function view(customerId: string): PredictionsView {
     modelVersion: 'x',
     population: { source: 'default', customers: 0 },
     data: { firstPurchase: day, lastPurchase: day, purchaseDays: 1, purchaseLines: 1, currency: 'EUR', totalSpend: 1, spendByCurrency: { EUR: 1 } },
-    customer: { probabilityAlive: 1, expectedPurchases30: 0, expectedPurchases90: 0, probabilityOfPurchase30: 0, probabilityOfPurchase90: 0, nextPurchaseDate: day, nextPurchaseRange: range, typicalIntervalDays: 30, churnRisk: 'low', churnEvidence: [] },
+    customer: { probabilityAlive: 1, expectedPurchases30: 0, expectedPurchases90: 0, probabilityOfPurchase30: 0, probabilityOfPurchase90: 0, nextPurchaseDate: day, nextPurchaseRange: range, typicalIntervalDays: 30, churnRisk: 'low', churnEvidence: [], flags: [] },
     products: [],
     productsOmitted: 0,
     categories: [],

@@ -119,9 +119,18 @@ const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
  * falling inside it (what a forecast for that window should say), and `probabilityInHorizon` says how
  * likely that purchase is at all.
  */
-export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: { probabilityActive?: number } = {}): Forecast {
+export interface ForecastOptions {
+  /** How likely the series is still going, when the caller knows better than the renewal's own guess. */
+  probabilityActive?: number;
+  /** Widen the predictive spread (data-quality flags): the range grows, the median stays. */
+  widen?: number;
+  /** Dates from another model of the wait (days since epoch); the status then follows them. */
+  dates?: { nextDay: number; lowDay: number; highDay: number };
+}
+
+export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: ForecastOptions = {}): Forecast {
   const e = Math.max(0, asOf - fit.lastDay);
-  const g = fit.next;
+  const g = options.widen && options.widen !== 1 ? { mu: fit.next.mu, sigma: fit.next.sigma * options.widen } : fit.next;
   const sE = survival(g, e);
   // A series may also have stopped. The caller may know how likely that is (BG/NBD fitted on every
   // customer-product pair); otherwise a geometric chance of stopping after each purchase with a Beta(1, 2)
@@ -136,7 +145,7 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
   const at = horizonDays !== undefined ? within(e, e + horizonDays) : (p: number) => inverseCdf(g, 1 - (1 - p) * sE);
   const day = (gap: number) => Math.max(asOf, Math.round(fit.lastDay + gap));
   const median = Math.exp(g.mu);
-  const nextDay = day(at(0.5));
+  const nextDay = options.dates?.nextDay ?? day(at(0.5));
   // The status says what the shown date says: due when the next purchase is expected within the window,
   // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
   // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
@@ -152,8 +161,8 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
     irregularity: Math.sqrt(Math.exp(fit.sigma ** 2) - 1),
     probabilityActive,
     nextDay,
-    lowDay: day(at(0.1)),
-    highDay: day(at(0.9)),
+    lowDay: options.dates?.lowDay ?? day(at(0.1)),
+    highDay: options.dates?.highDay ?? day(at(0.9)),
     status,
     confidence,
   };

@@ -1,12 +1,21 @@
-import { expectedPurchases, probabilityAlive, probabilityOfPurchase } from './bgnbd.ts';
-import { fitSeries, forecast, type CadenceStatus, type Forecast } from './cadence.ts';
+import { expectedPurchases, probabilityAlive, probabilityOfPurchase, type RfmSummary } from './bgnbd.ts';
+import { oddsInputs } from './calibration.ts';
+import { fitSeries, forecast, type CadenceStatus, type Forecast, type SeriesFit } from './cadence.ts';
 import { expectedSpendPerTransaction } from './gamma-gamma.ts';
 import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
+import { stackedProbability } from './odds.ts';
 import { own, priorFor, type PopulationModel } from './population.ts';
+import { anomalous, customerFlags, FLAG_WIDENING, seriesFlags, type QualityFlag } from './quality.ts';
+import { windowDates } from './timing.ts';
+
+/** The customer's next purchase date is the one to expect if they buy within this many days. */
+export const DATE_HORIZON_DAYS = 90;
 
 export interface SeriesPrediction extends Forecast {
   purchases: number;
   lastDay: number;
+  /** Data-quality flags of the series (products); the customer's are on the prediction. */
+  flags: QualityFlag[];
 }
 
 export interface ProductOutlook {
@@ -54,16 +63,27 @@ export interface CustomerPrediction {
   products: ProductPrediction[];
   /** Categories where some product is bought too rarely to model alone. */
   categories: CategoryPrediction[];
+  /** Data-quality flags of the customer's history. */
+  flags: QualityFlag[];
+  /** With a horizon: the probability of any purchase within it (stacked odds when the model has them). */
+  probabilityInHorizon?: number;
 }
 
 const URGENCY: Record<CadenceStatus, number> = { overdue: 0, due: 1, due_soon: 2, not_due: 3, lapsed: 4 };
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
 
-const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number, probabilityActive?: number): SeriesPrediction => {
+const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number, probabilityActive?: number, flags: QualityFlag[] = []): SeriesPrediction => {
   const fit = fitSeries(days, prior);
-  return { ...forecast(fit, asOfDay, horizon, probabilityActive !== undefined ? { probabilityActive } : {}), purchases: fit.purchases, lastDay: fit.lastDay };
+  const options = { ...(probabilityActive !== undefined ? { probabilityActive } : {}), ...(anomalous(flags) ? { widen: FLAG_WIDENING } : {}) };
+  return { ...forecast(fit, asOfDay, horizon, options), purchases: fit.purchases, lastDay: fit.lastDay, flags };
 };
+
+/** The probability of a purchase within h days: the stacked odds learned for h, else BG/NBD's. */
+function purchaseOdds(model: PopulationModel, fit: SeriesFit, s: RfmSummary, asOfDay: number, h: number, pAlive: number): number {
+  const odds = model.odds.find((o) => o.horizonDays === h);
+  return odds ? stackedProbability(odds.weights, oddsInputs(fit, s, model.bgnbd, asOfDay, h, pAlive)) : probabilityOfPurchase(model.bgnbd, s, h / 7);
+}
 
 /** A product's outlook from BG/NBD fitted on all customer-product pairs: whether the pair is still going, and how much. */
 function productOutlook(model: PopulationModel, days: CustomerHistory['days'], asOfDay: number, horizon?: number): ProductOutlook & { probabilityActive: number | undefined } {
@@ -80,7 +100,7 @@ function productOutlook(model: PopulationModel, days: CustomerHistory['days'], a
 }
 
 /** Days are converted to BG/NBD's weeks here and nowhere else. */
-export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDayWanted: number, horizonDays?: number): CustomerPrediction {
+export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOfDayWanted: number, horizonDays?: number, options: { testAccount?: boolean } = {}): CustomerPrediction {
   // An order stamped a little ahead of our clock (accepted within the skew allowance) must not end up
   // after the as-of day: the models need every purchase before it.
   const asOfDay = Math.max(asOfDayWanted, h.lastDay + 1);
@@ -98,7 +118,8 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     const category = h.productCategory.get(productId);
     const prior = priorFor(model, productId, category);
     const { probabilityActive, ...outlook } = productOutlook(model, days, asOfDay, horizonDays);
-    products.push({ productId, ...(category ? { category } : {}), inCatalog: !h.uncatalogued.has(productId), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive), ...outlook });
+    const flags = seriesFlags(days, model.quality, productId, h.productDuplicates.get(productId));
+    products.push({ productId, ...(category ? { category } : {}), inCatalog: !h.uncatalogued.has(productId), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive, flags), ...outlook });
     if (category && days.length < RARE) rareCategories.add(category);
   }
   products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
@@ -111,8 +132,13 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   }
   categories.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
 
-  // The customer's own series is alive exactly as BG/NBD says: one figure, not two that can disagree.
-  const next = series(h.days, model.customerPrior, asOfDay, horizonDays, pAlive);
+  // The customer's own series is alive exactly as BG/NBD says: one figure, not two that can disagree. Its
+  // date and range are BG/NBD's wait given a purchase within the horizon (timing.ts); the renewal fit
+  // gives the typical gap, the regularity and whether the wait is already overdue.
+  const flags = customerFlags(h, model.quality, options.testAccount);
+  const fit = fitSeries(h.days, model.customerPrior);
+  const dates = windowDates(model.bgnbd, s, asOfDay, horizonDays ?? DATE_HORIZON_DAYS, anomalous(flags) ? 0.05 : 0.1);
+  const next: SeriesPrediction = { ...forecast(fit, asOfDay, horizonDays, { probabilityActive: pAlive, dates }), purchases: fit.purchases, lastDay: fit.lastDay, flags: [] };
   const { risk, evidence } = churn(pAlive, next, s.x);
   return {
     asOfDay,
@@ -125,14 +151,16 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     probabilityAlive: pAlive,
     expectedPurchases30: expectedPurchases(model.bgnbd, s, 30 / 7),
     expectedPurchases90: e90,
-    probabilityOfPurchase30: probabilityOfPurchase(model.bgnbd, s, 30 / 7),
-    probabilityOfPurchase90: probabilityOfPurchase(model.bgnbd, s, 90 / 7),
+    probabilityOfPurchase30: purchaseOdds(model, fit, s, asOfDay, 30, pAlive),
+    probabilityOfPurchase90: purchaseOdds(model, fit, s, asOfDay, 90, pAlive),
+    ...(horizonDays !== undefined ? { probabilityInHorizon: purchaseOdds(model, fit, s, asOfDay, horizonDays, pAlive) } : {}),
     next,
     ...(spend !== undefined ? { expectedSpendPerPurchase: spend, expectedSpend90: spend * e90 } : {}),
     churnRisk: risk,
     churnEvidence: evidence,
     products,
     categories,
+    flags,
   };
 }
 

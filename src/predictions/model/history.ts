@@ -13,6 +13,8 @@ export interface PurchaseEvent {
   currency?: string;
   /** false when the product is missing from the shop's catalog (it is predicted without a category). */
   catalogued?: boolean;
+  /** The order the line belongs to: same-day copies of a line under other orders are a data-quality sign. */
+  orderId?: string;
 }
 
 /** ISO 4217's code for "no currency": amounts of data that names none. */
@@ -48,6 +50,12 @@ export interface CustomerHistory {
   durables: Set<string>;
   /** Products missing from the catalog. */
   uncatalogued: Set<string>;
+  /** Lines, the median quantity of a line, and lines repeating another order's line of the same day. */
+  lines: number;
+  medianLineQuantity: number;
+  duplicateLines: number;
+  /** The same duplicates per product. */
+  productDuplicates: Map<string, number>;
 }
 
 /** The currency most lines are in; of equally frequent ones, the latest one bought in. */
@@ -73,7 +81,20 @@ export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory 
   const productCategory = new Map<string, string>();
   const durables = new Set<string>();
   const uncatalogued = new Set<string>();
+  const copies = new Map<string, string>();
+  const productDuplicates = new Map<string, number>();
+  let duplicateLines = 0;
   for (const e of events) {
+    if (e.orderId !== undefined) {
+      // The same product, quantity and amount on the same day under another order id: a re-sent order.
+      const key = `${e.day}|${e.productId ?? ''}|${e.quantity}|${e.amount}`;
+      const seen = copies.get(key);
+      if (seen === undefined) copies.set(key, e.orderId);
+      else if (seen !== e.orderId) {
+        duplicateLines++;
+        if (e.productId !== undefined) productDuplicates.set(e.productId, (productDuplicates.get(e.productId) ?? 0) + 1);
+      }
+    }
     if (e.consumable === false && e.productId !== undefined) durables.add(e.productId);
     if (e.catalogued === false && e.productId !== undefined) uncatalogued.add(e.productId);
     const c = e.currency ?? NO_CURRENCY;
@@ -112,7 +133,17 @@ export function buildHistory(events: readonly PurchaseEvent[]): CustomerHistory 
     productCategory,
     durables,
     uncatalogued,
+    lines: events.length,
+    medianLineQuantity: medianOf(events.map((e) => e.quantity)),
+    duplicateLines,
+    productDuplicates,
   };
+}
+
+function medianOf(values: number[]): number {
+  values.sort((a, b) => a - b);
+  const m = values.length >> 1;
+  return values.length % 2 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
 }
 
 /** BG/NBD's summary in weeks: repeat transactions, time of the last since the first, and the observed span. */

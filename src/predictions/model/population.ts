@@ -1,7 +1,9 @@
 import { fitBgNbd, type BgNbdParams } from './bgnbd.ts';
 import { DEFAULT_PRIOR, estimatePrior, type GapPrior, type PurchaseDay } from './cadence.ts';
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
+import { learnOdds, type OddsModel } from './calibration.ts';
 import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
+import { anomalous, customerFlags, DEFAULT_NORMS, qualityNorms, seriesFlags, type QualityNorms } from './quality.ts';
 
 /**
  * Everything the per-customer predictions borrow from the population of one jurisdiction. Aggregates only:
@@ -26,19 +28,32 @@ export interface PopulationModel {
   productPrior: GapPrior;
   categoryPriors: Record<string, GapPrior>;
   productPriors: Record<string, GapPrior>;
+  /** The quantities the data-quality flags compare with. */
+  quality: QualityNorms;
+  /** Stacked purchase odds per horizon (30 and 90 days, and a backtest's window). */
+  odds: OddsModel[];
+  /** Customers left out of the fits as anomalous (wholesale, bursts, test accounts, irregular data). */
+  excluded: number;
 }
 
-export const MODEL_VERSION = 'cadence-2026.11';
+export const MODEL_VERSION = 'cadence-2026.12';
+/** The horizons the served probabilities are for. */
+export const SERVED_HORIZONS = [30, 90] as const;
 /** Per-product priors need this many series with two or more gaps; below it the category's (or all products') serve. */
 const MIN_SERIES = 8;
 /** Fallback BG/NBD parameters when a population is too small to fit (CDNOW's, a typical retail shape). */
 const FALLBACK_BGNBD: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 
-export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: number): PopulationModel {
-  if (histories.length === 0) throw new Error('cannot fit a population model without customers');
+export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, options: { horizons?: readonly number[] } = {}): PopulationModel {
+  if (all.length === 0) throw new Error('cannot fit a population model without customers');
+  // Anomalous customers are predicted but do not teach the population (unless nobody else is left).
+  const quality = qualityNorms(all);
+  const typical = all.filter((h) => !anomalous(customerFlags(h, quality)));
+  const histories = typical.length >= Math.min(20, all.length) ? typical : all;
   // A purchase on or after the as-of day (clock skew) would make tx > T: such histories sit this fit out.
   const summaries = histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T);
-  const bgnbd = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? robustBgNbd(summaries) : FALLBACK_BGNBD;
+  const fitted = summaries.length >= 20 && summaries.some((s) => s.x > 0) ? fitRobust(summaries) : { params: FALLBACK_BGNBD, penalised: false };
+  const bgnbd = fitted.params;
   const gammaGamma = fitSpend(histories);
 
   const customerPrior = estimatePrior(histories.map((h) => h.days));
@@ -46,7 +61,7 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
   const categorySeries = new Map<string, PurchaseDay[][]>();
   const productCategory = new Map<string, string>();
   for (const h of histories) {
-    for (const [id, days] of h.products) push(productSeries, id, days);
+    for (const [id, days] of h.products) if (!anomalous(seriesFlags(days, quality, id, h.productDuplicates.get(id)))) push(productSeries, id, days);
     for (const [id, days] of h.categories) push(categorySeries, id, days);
     for (const [p, c] of h.productCategory) productCategory.set(p, c);
   }
@@ -62,10 +77,13 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     // Only products with their own data are stored; the rest fall back at prediction time.
     if (prior.series >= MIN_SERIES) productPriors[id] = prior;
   }
+  const horizons = [...new Set([...SERVED_HORIZONS, ...(options.horizons ?? [])])];
+  const days = histories.map((h) => h.days);
+  const odds = horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
   return {
     version: MODEL_VERSION,
     asOfDay,
-    customers: histories.length,
+    customers: all.length,
     bgnbd,
     productBgnbd,
     gammaGamma,
@@ -73,6 +91,9 @@ export function fitPopulation(histories: readonly CustomerHistory[], asOfDay: nu
     productPrior,
     categoryPriors,
     productPriors,
+    quality,
+    odds,
+    excluded: all.length - histories.length,
   };
 }
 
@@ -109,6 +130,9 @@ export function defaultPopulationModel(asOfDay: number): PopulationModel {
     productPrior: DEFAULT_PRIOR,
     categoryPriors: {},
     productPriors: {},
+    quality: DEFAULT_NORMS,
+    odds: [],
+    excluded: 0,
   };
 }
 
@@ -128,12 +152,28 @@ const sane = (p: BgNbdParams) => [p.r, p.alpha, p.a, p.b].every((v) => Number.is
  * likelihood to the edge (a -> 0, r and alpha -> infinity) where the formulas overflow. Then a light L2
  * penalty, as lifetimes' penalizer, keeps the parameters finite; failing that, a typical retail shape.
  */
-function robustBgNbd(summaries: Parameters<typeof fitBgNbd>[0]): BgNbdParams {
-  const plain = pick(fitBgNbd(summaries));
-  if (sane(plain)) return plain;
-  const penalised = pick(fitBgNbd(summaries, { penalizer: 0.01 }));
-  return sane(penalised) ? penalised : FALLBACK_BGNBD;
+export function robustBgNbd(summaries: Parameters<typeof fitBgNbd>[0]): BgNbdParams {
+  return fitRobust(summaries).params;
 }
+
+function fitRobust(summaries: Parameters<typeof fitBgNbd>[0], penalisedFirst = false, maxIterations?: number): { params: BgNbdParams; penalised: boolean } {
+  const options = maxIterations !== undefined ? { maxIterations } : {};
+  if (!penalisedFirst) {
+    const plain = pick(fitBgNbd(summaries, options));
+    if (sane(plain)) return { params: plain, penalised: false };
+  }
+  const penalised = pick(fitBgNbd(summaries, { ...options, penalizer: 0.01 }));
+  if (sane(penalised)) return { params: penalised, penalised: true };
+  return penalisedFirst ? fitRobust(summaries, false, maxIterations) : { params: FALLBACK_BGNBD, penalised: true };
+}
+
+/**
+ * The fitter for the inner time splits: a population whose own fit needed the penalty needs it on a
+ * shorter window too, so the plain attempt (up to 2,000 iterations to the edge) is skipped there.
+ */
+export const innerBgNbdFitter = (outerPenalised: boolean) => (summaries: Parameters<typeof fitBgNbd>[0]) => fitRobust(summaries, outerPenalised, INNER_FIT_ITERATIONS).params;
+/** The inner fits only feed the stack's features: a few hundred iterations are enough, and a refit in a Worker must stay cheap. */
+const INNER_FIT_ITERATIONS = 200;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
