@@ -1,25 +1,15 @@
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { openCsv } from './transactions.ts';
-import { stringify } from 'csv-stringify';
+import { writeCsv } from './csv-out.ts';
 
 /**
  * Converters from the public research data sets to the CLI's input format, applying each data set's
  * published protocol, so anyone can reproduce the README's accuracy tables.
  */
-async function writeRows(dest: string, rows: AsyncIterable<Record<string, string | number>>): Promise<number> {
-  const out = createWriteStream(dest);
-  const csv = stringify({ header: true, columns: ['customer_id', 'timestamp', 'amount', 'product_id', 'quantity', 'type'] });
-  csv.pipe(out);
-  let n = 0;
-  for await (const row of rows) {
-    if (!csv.write(row)) await new Promise((r) => csv.once('drain', r));
-    n++;
-  }
-  csv.end();
-  await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
-  return n;
-}
+const ROW_COLUMNS = ['customer_id', 'timestamp', 'amount', 'product_id', 'quantity', 'type'] as const;
+
+/** The converters' rows, in the CLI's transactions format. */
+const writeRows = (dest: string, rows: AsyncIterable<Record<string, string | number>>) => writeCsv(dest, ROW_COLUMNS, rows);
 
 /** CDNOW_sample.txt: `master_id sample_id YYYYMMDD cds dollars`; one row per record (same-day records merge later). */
 export async function cdnowToCsv(source: string, dest: string): Promise<number> {

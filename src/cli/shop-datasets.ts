@@ -1,24 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { stringify } from 'csv-stringify';
+import { writeCsv } from './csv-out.ts';
 import { generateGroceryShop, GROCERY_CATALOG } from '../local/grocery-data.ts';
 import { openCsv } from './transactions.ts';
 
 /** The catalog columns `recommend --catalog` and `evaluate-recs --catalog` read. */
 export const CATALOG_COLUMNS = ['product_id', 'name', 'category', 'price', 'currency', 'pack_size', 'pack_unit', 'consumable'] as const;
 
-async function writeCsv(dest: string, columns: readonly string[], rows: Iterable<(string | number | boolean)[]> | AsyncIterable<(string | number | boolean)[]>): Promise<number> {
-  const out = createWriteStream(dest);
-  const csv = stringify({ header: true, columns: [...columns] });
-  csv.pipe(out);
-  let n = 0;
-  for await (const row of rows) {
-    if (!csv.write(row)) await new Promise((r) => csv.once('drain', r));
-    n++;
-  }
-  csv.end();
-  await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
-  return n;
-}
 
 /**
  * The generated grocery shop (src/local/grocery-data.ts): a year of orders of `customers` households, and
