@@ -11,6 +11,8 @@
  *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
  *   recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
  *   evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
+ *   import --transactions FILE [--url URL] [--key KEY] [--country XX] [--currency EUR] [--state FILE]
+ *                                               bulk-load an order export through the purchases API; resumable
  */
 import { parseArgs } from 'node:util';
 
@@ -25,6 +27,7 @@ const USAGE = `
   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
   recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
   evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
+  import --transactions FILE [--url URL] [--key KEY] [--country XX] [--currency EUR] [--state FILE] [--concurrency 4] [--batch-orders 500]
 `;
 import { regions } from '../regions/index.ts';
 import { backtest, type Level } from '../src/cli/backtest.ts';
@@ -44,6 +47,7 @@ import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
 import { refitAndSegment } from '../src/local/refit.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/residency/jurisdiction.ts';
+import { importCommand } from '../src/cli/import-command.ts';
 import { localConnection } from '../src/local/bootstrap.ts';
 import { readStackFile } from '../src/local/stack-file.ts';
 import { documentClient } from '../src/storage/client.ts';
@@ -236,7 +240,21 @@ async function evaluateRecsCommand(): Promise<void> {
   printRecsEvaluation(`evaluate-recs, as-of ${values['as-of']}, holdout to ${values['holdout-end']}`, result);
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment, recommend, 'evaluate-recs': evaluateRecsCommand };
+async function importOrders(): Promise<void> {
+  const options = { transactions: { type: 'string' }, url: { type: 'string', default: readStackFile(env.CADENCE_DATA_DIR)?.url ?? `http://127.0.0.1:${env.PORT}` }, key: { type: 'string' }, country: { type: 'string' }, currency: { type: 'string', default: 'EUR' }, state: { type: 'string' }, concurrency: { type: 'string', default: '4' }, 'batch-orders': { type: 'string', default: '500' } } as const;
+  const { values } = parseArgs({ args: rest, options });
+  if (!values.transactions) fail('import --transactions FILE [--url URL] [--key KEY] [--country XX] [--currency EUR] [--state FILE]');
+  const key = values.key ?? env.CADENCE_ADMIN_KEY ?? readLocalSecrets(env.CADENCE_DATA_DIR).adminKey;
+  if (!key) fail('--key (or CADENCE_ADMIN_KEY) is required: an API key with the purchases and customers scopes');
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) fail('--concurrency must be a whole number, 1..32');
+  const batchOrders = Number(values['batch-orders']);
+  if (!Number.isInteger(batchOrders) || batchOrders < 1 || batchOrders > 500) fail('--batch-orders must be a whole number, 1..500');
+  const code = await userInput(() => importCommand({ transactions: values.transactions!, url: values.url, key, currency: values.currency, concurrency, batchOrders, ...(values.country ? { country: values.country } : {}), ...(values.state ? { state: values.state } : {}) }));
+  process.exitCode = code;
+}
+
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment, recommend, 'evaluate-recs': evaluateRecsCommand, import: importOrders };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 try {
