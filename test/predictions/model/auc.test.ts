@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auc, resampledAuc } from '../../src/predictions/model/auc.ts';
-import { prng } from '../../src/shared/random.ts';
+import { auc, resampledAuc } from '../../../src/predictions/model/auc.ts';
+import { prng } from '../../../src/shared/random.ts';
 
 describe('resampled AUC', () => {
   it("equals the rank-sum AUC of each resample written out, ties counted half", () => {
