@@ -135,7 +135,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const outbox = new DynamoOutbox(personal, tables.events);
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, outbox, customers];
   const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
-  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), now });
+  const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), onChanged: (id) => [views, experiments].forEach((cache) => cache.forget(id)), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
   const purchases = new PurchaseService({
     purchases: purchaseStore,
@@ -185,7 +185,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     views,
     credentials,
-    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
+    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warmAnswer(id, key, options), now }),
     queue,
     handlers,
     deadLettered,

@@ -29,6 +29,8 @@ export interface CustomerServiceDeps {
   idempotency: IdempotencyRegistry;
   erased: ErasedCheck;
   consent: ConsentEffects;
+  /** A profile changed here: caches built from it (targeting facts, the intelligence view) drop it. */
+  onChanged?: (customerId: string) => void;
   now: () => number;
 }
 
@@ -96,6 +98,7 @@ export class CustomerService {
         if (err instanceof CustomerConflictError) continue;
         throw err;
       }
+      this.deps.onChanged?.(id);
       await this.consentChanged(id, patch, current.customer);
       return next;
     }

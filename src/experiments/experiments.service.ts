@@ -84,8 +84,8 @@ export class ExperimentService {
   }
 
   /** A lookup from isolate memory alone (the storefront fast path), or undefined. */
-  warm(customerId: string, key: string | undefined, options: LookupOptions) {
-    return this.lookup.warm(customerId, key, options);
+  warmAnswer(customerId: string, key: string | undefined, options: LookupOptions) {
+    return this.lookup.warmAnswer(customerId, key, options);
   }
 
   assignment(customerId: string, key: string, options: LookupOptions) {

@@ -22,6 +22,8 @@ export const DEFINITIONS_TTL_MS = 30_000;
 const FACTS_TTL_MS = 60_000;
 const MEMO_TTL_MS = 6 * 60 * 60_000;
 
+const encoder = new TextEncoder();
+
 export interface LookupOptions {
   /** `device:<id>` buckets by the device instead of the customer. */
   unit?: string;
@@ -46,6 +48,8 @@ export class ExperimentLookup {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Keys missing from the cached list, read one by one (a new experiment is seen at once; misses are remembered). */
   private readonly single: TtlCache<Experiment | null>;
+  /** Warm answers as bytes, each valid while the cache entries it was computed from are the current ones. */
+  private readonly answers: TtlCache<{ body: Uint8Array<ArrayBuffer>; from: readonly unknown[] }>;
 
   constructor(private readonly deps: LookupDeps) {
     this.definitions = new TtlCache(DEFINITIONS_TTL_MS, 1, deps.now, 'experiment-definitions');
@@ -53,6 +57,7 @@ export class ExperimentLookup {
     this.segments = new TtlCache(FACTS_TTL_MS, 10_000, deps.now, 'experiment-segments');
     this.recorded = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
     this.single = new TtlCache(DEFINITIONS_TTL_MS, 1000, deps.now, 'experiment-definitions');
+    this.answers = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
   }
 
   /** Every definition, from the isolate cache (stale for up to 10 minutes if the global store is down). */
@@ -115,6 +120,27 @@ export class ExperimentLookup {
       views.push(view);
     }
     return { views, ageSeconds: Math.floor((this.deps.now() - cached.storedAt) / 1000) };
+  }
+
+  /**
+   * The warm lookup's answer body, serialized once: served again while the definitions, the customer's
+   * facts and segment are the same cache entries (any change or expiry makes new ones). Its exposures are
+   * recorded (the warm lookup answers only then), so serving the bytes skips no write.
+   */
+  warmAnswer(customerId: string, key: string | undefined, options: LookupOptions): { body: Uint8Array<ArrayBuffer>; ageSeconds: number } | undefined {
+    const defs = this.definitions.get('all');
+    const facts = this.facts.get(customerId);
+    if (!defs || !facts) return undefined;
+    const from = [defs, facts, this.segments.get(customerId)] as const;
+    const memoKey = `${customerId}\u0000${key ?? ''}\u0000${options.unit ?? ''}\u0000${options.expose !== false}`;
+    const memo = this.answers.get(memoKey)?.value;
+    const ageSeconds = Math.floor((this.deps.now() - defs.storedAt) / 1000);
+    if (memo && memo.from.every((entry, i) => entry === from[i])) return { body: memo.body, ageSeconds };
+    const warm = this.warm(customerId, key, options);
+    if (!warm) return undefined;
+    const body = encoder.encode(JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]));
+    this.answers.set(memoKey, { body, from });
+    return { body, ageSeconds };
   }
 
   async evaluate(customerId: string, def: Experiment, options: LookupOptions): Promise<AssignmentView> {

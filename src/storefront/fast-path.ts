@@ -46,8 +46,8 @@ export const variantFor = (view: ViewName, customerToken: boolean) => (customerT
  * credential, a cold view, a foreign customer, a query, a browser's CORS request) returns undefined and
  * goes through the full app, which answers exactly as before and fills the caches.
  */
-/** Experiment lookups answered from memory (the experiments feature's warm lookup). */
-export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { views: unknown[]; ageSeconds: number } | undefined;
+/** Experiment lookups answered from memory as bytes (the experiments feature's warm lookup). */
+export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { body: Uint8Array<ArrayBuffer>; ageSeconds: number } | undefined;
 
 const DEVICE_UNIT = /^device:[\x21-\x7e]{1,128}$/;
 
@@ -73,9 +73,8 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
     if (!warm) return undefined;
     metrics.fastPathHit(servedBy, 'experiments');
-    const body = JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]);
     const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
-    return { status: 200, headers, ...(req.method === 'GET' ? { body: encoder.encode(body) } : {}) };
+    return { status: 200, headers, ...(req.method === 'GET' ? { body: warm.body } : {}) };
   };
   return (req) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/')) return undefined;
@@ -105,8 +104,6 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, ...(req.method === 'GET' ? { body: entry.body } : {}) };
   };
 }
-
-const encoder = new TextEncoder();
 
 /** A fetch Request as the fast path reads it. */
 export function fromRequest(request: Request): MinimalRequest {

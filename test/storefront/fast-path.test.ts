@@ -112,6 +112,32 @@ describe('experiment lookups on the fast path', () => {
     expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?other=1`))).toBeUndefined();
     expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
   });
+
+  it('serves a warm lookup as the same bytes until the definition or the customer changes, then as the app answers', async () => {
+    const put = (coverage: number, phase = 1) => t.api.call('PUT', '/v1/experiments/memo-banner', { key: t.admin, region: 'eu-central-1', body: { name: 'Memo banner', variations: [{ key: 'control' }, { key: 'memo' }], coverage, phase, status: 'running', targeting: { countries: ['DE'] } } });
+    expect((await put(1)).status).toBeLessThan(300);
+    const id = await t.newCustomer({ country: 'DE' });
+    const eu = t.api.regions.get('eu-central-1')!.fastPath;
+    const all: Record<string, string> = { authorization: `Bearer ${t.admin}` };
+    const path = `/v1/customers/${id}/experiments/memo-banner`;
+    const look = () => eu({ method: 'GET', url: path, header: (n) => all[n] });
+    const full = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(full.body.inExperiment).toBe(true);
+    const first = look()!;
+    expect(look()!.body).toBe(first.body); // the memo: serialized once
+    // A new phase with coverage 0: the customer drops out at once in this isolate, not when the memo expires.
+    expect((await put(0, 2)).status).toBe(200);
+    await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(JSON.parse(new TextDecoder().decode(look()!.body)).inExperiment).toBe(false);
+    expect((await put(1, 3)).status).toBe(200);
+    await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(JSON.parse(new TextDecoder().decode(look()!.body)).inExperiment).toBe(true);
+    // The customer moves out of the targeted country: their facts are read again, the memo is not served.
+    expect((await t.api.call('PATCH', `/v1/customers/${id}`, { key: t.admin, region: 'eu-central-1', body: { country: 'FR' } })).status).toBe(200);
+    const moved = await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' });
+    expect(moved.body.inExperiment).toBe(false);
+    expect(JSON.parse(new TextDecoder().decode(look()!.body))).toEqual(moved.body);
+  });
 });
 
 describe('the intelligence view', () => {

@@ -3,7 +3,7 @@ import { estimatePrior, fitSeries, type GapPrior, type PurchaseDay, type SeriesF
 import { seriesRfm } from './history.ts';
 import { survival } from './lognormal.ts';
 import { prng } from '../../shared/random.ts';
-import { auc } from './auc.ts';
+import { auc, resampledAuc } from './auc.ts';
 import { fitLogistic, oddsFeatures, type OddsInputs } from './odds.ts';
 
 /** Stacked purchase odds for one horizon, learned by an inner time split inside the training window. */
@@ -74,18 +74,14 @@ function innerSplit(series: readonly (readonly PurchaseDay[])[], cutDay: number,
 function bootstrapLow(a: readonly number[], b: readonly number[], outcome: readonly boolean[], samples = 200): number {
   const rnd = prng(61);
   const n = a.length;
+  const aucA = resampledAuc(a, outcome);
+  const aucB = resampledAuc(b, outcome);
   const gains: number[] = [];
-  const ra = new Array<number>(n);
-  const rb = new Array<number>(n);
-  const ro = new Array<boolean>(n);
+  const counts = new Int32Array(n);
   for (let s = 0; s < samples; s++) {
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(rnd.next() * n);
-      ra[i] = a[k]!;
-      rb[i] = b[k]!;
-      ro[i] = outcome[k]!;
-    }
-    const g = auc(ra, ro) - auc(rb, ro);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[Math.floor(rnd.next() * n)]!++;
+    const g = aucA(counts) - aucB(counts);
     if (!Number.isNaN(g)) gains.push(g);
   }
   gains.sort((x, y) => x - y);

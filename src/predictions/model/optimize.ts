@@ -17,6 +17,8 @@ export interface NelderMeadOptions {
   fTolerance?: number;
   /** Initial simplex edge added to each coordinate (absolute, so it suits log-parameters). */
   initialStep?: number;
+  /** Gives up (unconverged) as soon as the best vertex satisfies this: a run heading where no answer is wanted. */
+  abandon?: (x: readonly number[]) => boolean;
 }
 
 export interface NelderMeadResult {
@@ -86,6 +88,7 @@ export function nelderMead(
       converged = true;
       break;
     }
+    if (options.abandon?.(best.x)) break;
 
     const centroid = new Array<number>(n).fill(0);
     for (let j = 0; j < n; j++) {
