@@ -149,7 +149,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   });
   purchases.onStored((lines) => experiments.afterPurchases(lines));
   const live = new LiveRepository(personal, tables.events, now);
-  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, purchases, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
+  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, sources: { purchases, customers: customerService, exposures: experiments.lookup, erasures: privacy.erasure }, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
   // After segments: the entry uses the customer's segment just assigned.

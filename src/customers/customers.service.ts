@@ -34,11 +34,32 @@ export interface CustomerServiceDeps {
   now: () => number;
 }
 
+/** What the customer service tells its listeners (the event stream): a profile created, a consent set. */
+export type CustomerFact =
+  | { kind: 'created'; customer: Customer }
+  | { kind: 'consent'; customerId: string; profiling: boolean; at: string };
+type FactListener = (fact: CustomerFact) => Promise<void>;
+
 /** Optimistic-concurrency attempts of a PATCH before it gives up with 409. */
 const UPDATE_ATTEMPTS = 5;
 
 export class CustomerService {
+  private readonly listeners: FactListener[] = [];
+
   constructor(private readonly deps: CustomerServiceDeps) {}
+
+  /**
+   * Hears of each profile created and each consent set, after the write. A listener that throws fails the
+   * request (503 for a store outage); the retry — a create with its idempotency key, the same PATCH —
+   * tells the listeners again, with the same facts.
+   */
+  onFact(listener: FactListener): void {
+    this.listeners.push(listener);
+  }
+
+  private async tell(fact: CustomerFact): Promise<void> {
+    for (const listener of this.listeners) await listener(fact);
+  }
 
   private iso = () => new Date(this.deps.now()).toISOString();
 
@@ -58,6 +79,7 @@ export class CustomerService {
     if (!idempotency) {
       const customer = newCustomer(newCustomerId(residency), residency, input, this.iso());
       await this.deps.customers.create(customer);
+      await this.tell({ kind: 'created', customer });
       return { customer, created: true };
     }
     // One key, one customer: the key is bound to the jurisdiction it first created in.
@@ -70,11 +92,13 @@ export class CustomerService {
     try {
       const customer = newCustomer(id, residency, input, this.iso());
       await this.deps.customers.create(customer, requestHash);
+      await this.tell({ kind: 'created', customer });
       return { customer, created: true };
     } catch (err) {
       if (!(err instanceof CustomerConflictError)) throw err;
       const existing = await this.deps.customers.getVersioned(id);
       if (existing?.requestHash !== requestHash) throw new Problem(409, 'customers.idempotencyConflict', 'This idempotency key was used for a different customer');
+      await this.tell({ kind: 'created', customer: existing.customer });
       return { customer: existing.customer, created: false };
     }
   }
@@ -100,6 +124,8 @@ export class CustomerService {
       }
       this.deps.onChanged?.(id);
       await this.consentChanged(id, patch, current.customer);
+      // Set again to what it was (a retry) tells the same fact: its time is the stored one.
+      if (patch.consents?.profiling !== undefined) await this.tell({ kind: 'consent', customerId: id, profiling: next.consents.profiling.granted, at: next.consents.profiling.updatedAt });
       return next;
     }
     throw new Problem(409, 'customers.concurrentUpdate', 'The profile is being changed by another request; retry');

@@ -24,6 +24,9 @@ const MEMO_TTL_MS = 6 * 60 * 60_000;
 
 const encoder = new TextEncoder();
 
+/** An exposure as the lookup records it. */
+export type Exposure = { customerId: string; experimentKey: string; phase: number; variationId: number; variationKey: string; exposedAt: string };
+
 export interface LookupOptions {
   /** `device:<id>` buckets by the device instead of the customer. */
   unit?: string;
@@ -50,6 +53,7 @@ export class ExperimentLookup {
   private readonly single: TtlCache<Experiment | null>;
   /** Warm answers as bytes, each valid while the cache entries it was computed from are the current ones. */
   private readonly answers: TtlCache<{ body: Uint8Array<ArrayBuffer>; from: readonly unknown[] }>;
+  private readonly exposureListeners: ((e: Exposure) => Promise<void>)[] = [];
 
   constructor(private readonly deps: LookupDeps) {
     this.definitions = new TtlCache(DEFINITIONS_TTL_MS, 1, deps.now, 'experiment-definitions');
@@ -58,6 +62,14 @@ export class ExperimentLookup {
     this.recorded = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
     this.single = new TtlCache(DEFINITIONS_TTL_MS, 1000, deps.now, 'experiment-definitions');
     this.answers = new TtlCache(MEMO_TTL_MS, 50_000, deps.now);
+  }
+
+  /**
+   * Hears of each exposure this isolate records (or finds recorded, before it remembers it): a listener
+   * that throws fails the lookup, and the retry tells it again (consumers dedupe by the exposure's key).
+   */
+  onExposure(listener: (e: Exposure) => Promise<void>): void {
+    this.exposureListeners.push(listener);
   }
 
   /** Every definition, from the isolate cache (stale for up to 10 minutes if the global store is down). */
@@ -222,6 +234,7 @@ export class ExperimentLookup {
         await this.deps.exposures.addCrossed(customerId, def.key, def.phase, variationId);
         seen.add(variationId);
       }
+      for (const listener of this.exposureListeners) await listener(exposure);
       this.recorded.set(memoKey, seen);
     })().finally(() => this.inFlight.delete(flightKey));
     this.inFlight.set(flightKey, write);

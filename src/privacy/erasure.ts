@@ -32,7 +32,18 @@ const VERIFY_AFTER_SECONDS = 60;
  * nothing is. A failed pass (a store down) is `failed` with what is left and resumes on the queue's retry.
  */
 export class Erasure {
+  private readonly listeners: ((customerId: string, at: string) => Promise<void>)[] = [];
+
   constructor(private readonly deps: ErasureDeps) {}
+
+  /** Hears of each erasure requested (the event stream tells downstream copies); told again on a retried request. */
+  onRequested(listener: (customerId: string, at: string) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
+  private async tell(customerId: string, at: string): Promise<void> {
+    for (const listener of this.listeners) await listener(customerId, at);
+  }
 
   private iso = () => new Date(this.deps.now()).toISOString();
 
@@ -45,6 +56,7 @@ export class Erasure {
     if (existing) {
       // Not finished (it failed, or its job was lost with a store outage): send the job again; it is idempotent.
       await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+      await this.tell(customerId, existing.createdAt);
       return existing;
     }
     const profile = await this.deps.customers.getVersioned(customerId);
@@ -54,6 +66,7 @@ export class Erasure {
     await this.deps.privacy.createRequest(request);
     await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
     this.deps.forget(customerId);
+    await this.tell(customerId, request.createdAt);
     return request;
   }
 

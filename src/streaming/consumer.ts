@@ -70,6 +70,9 @@ export class LiveConsumer {
       case 'customer.created':
         return { seq, kind: 'customer' };
       case 'consent.changed':
+      case 'experiment.exposure':
+      case 'customer.erased':
+        // For other consumers (a warehouse, the experiments' own figures): no live figure counts them.
         return undefined;
     }
   }

@@ -32,8 +32,14 @@ export const CustomerCreatedEvent = z.object({ ...Envelope, type: z.literal('cus
 
 export const ConsentChangedEvent = z.object({ ...Envelope, type: z.literal('consent.changed'), profiling: z.boolean() });
 
+/** The first exposure of a customer (or one of their devices) to a variation of an experiment's phase. */
+export const ExperimentExposureEvent = z.object({ ...Envelope, type: z.literal('experiment.exposure'), experimentKey: z.string(), phase: z.number().int(), variationId: z.number().int(), variationKey: z.string() });
+
+/** An erasure was requested: downstream copies of the customer's data must go (Cadence's own consumer skips them already). */
+export const CustomerErasedEvent = z.object({ ...Envelope, type: z.literal('customer.erased') });
+
 /** Everything Cadence publishes to a jurisdiction's stream, as one union (partition key: the customer id). */
-export const CadenceEvent = z.discriminatedUnion('type', [PurchaseLineEvent, CustomerCreatedEvent, ConsentChangedEvent]);
+export const CadenceEvent = z.discriminatedUnion('type', [PurchaseLineEvent, CustomerCreatedEvent, ConsentChangedEvent, ExperimentExposureEvent, CustomerErasedEvent]);
 export type CadenceEvent = z.infer<typeof CadenceEvent>;
 export type PurchaseLineEvent = z.infer<typeof PurchaseLineEvent>;
 
@@ -65,6 +71,16 @@ export function customerCreatedEvent(customerId: string, createdAt: string, wher
 /** One consent change; `version` (the profile's) makes a re-sent change the same event. */
 export function consentChangedEvent(customerId: string, profiling: boolean, version: string, at: string, where: { jurisdiction: Jurisdiction; region: string }): CadenceEvent {
   return { v: EVENT_VERSION, id: `evt:${customerId}:consent:${version}`, type: 'consent.changed', ...where, at, customerId, profiling };
+}
+
+/** One (customer, experiment, phase, variation): shown again, or on another device in it, it is the same event. */
+export function exposureEvent(e: { customerId: string; experimentKey: string; phase: number; variationId: number; variationKey: string; exposedAt: string }, where: { jurisdiction: Jurisdiction; region: string }): CadenceEvent {
+  const { customerId, experimentKey, phase, variationId, variationKey } = e;
+  return { v: EVENT_VERSION, id: `evt:${customerId}:exposure:${phase}:${variationId}:${experimentKey}`, type: 'experiment.exposure', ...where, at: e.exposedAt, customerId, experimentKey, phase, variationId, variationKey };
+}
+
+export function customerErasedEvent(customerId: string, at: string, where: { jurisdiction: Jurisdiction; region: string }): CadenceEvent {
+  return { v: EVENT_VERSION, id: `evt:${customerId}:customer.erased`, type: 'customer.erased', ...where, at, customerId };
 }
 
 /** The record as it goes on the stream. */

@@ -1,6 +1,9 @@
 import type { PurchaseService } from '../purchases/purchases.service.ts';
 import type { Region } from '../regions/region.schema.ts';
-import { purchaseLineEvent } from './events.model.ts';
+import type { CustomerService } from '../customers/customers.service.ts';
+import type { ExperimentLookup } from '../experiments/lookup.ts';
+import type { Erasure } from '../privacy/erasure.ts';
+import { consentChangedEvent, customerCreatedEvent, customerErasedEvent, exposureEvent, purchaseLineEvent } from './events.model.ts';
 import { StreamingService } from './streaming.service.ts';
 import { LiveConsumer } from './consumer.ts';
 import { KinesisEventStream, type KinesisConnection } from './kinesis.ts';
@@ -43,12 +46,27 @@ export function streamingParts(deps: StreamingPartsDeps): StreamingParts {
  * stream); with a stream, its parts and the producer subscribed to stored purchase lines. Required: if
  * neither the stream nor the outbox took a request's events, the purchase answers 503 (a resend heals it).
  */
-export function deploymentStreaming(deps: Omit<StreamingPartsDeps, 'connection'> & { connection: StreamingPartsDeps['connection'] | undefined; purchases: Pick<PurchaseService, 'onStored'> }): { parts?: StreamingParts; service: StreamingService } {
+/** The services whose facts go on the stream. */
+export interface EventSources {
+  purchases: Pick<PurchaseService, 'onStored'>;
+  customers: Pick<CustomerService, 'onFact'>;
+  exposures: Pick<ExperimentLookup, 'onExposure'>;
+  erasures: Pick<Erasure, 'onRequested'>;
+}
+
+export function deploymentStreaming(deps: Omit<StreamingPartsDeps, 'connection'> & { connection: StreamingPartsDeps['connection'] | undefined; sources: EventSources }): { parts?: StreamingParts; service: StreamingService } {
   const { region, live, now } = deps;
   const jurisdiction = region.jurisdiction;
   if (!deps.connection) return { service: new StreamingService({ jurisdiction, live, now }) };
   const parts = streamingParts({ ...deps, connection: deps.connection });
   const where = { jurisdiction, region: region.id };
-  deps.purchases.onStored((lines) => parts.producer.publish(lines.map((l) => purchaseLineEvent(l, where))), { required: true });
+  const publish = async (...events: Parameters<typeof parts.producer.publish>[0]) => void (await parts.producer.publish(events));
+  const { purchases, customers, exposures, erasures } = deps.sources;
+  purchases.onStored((lines) => parts.producer.publish(lines.map((l) => purchaseLineEvent(l, where))), { required: true });
+  customers.onFact((fact) =>
+    fact.kind === 'created' ? publish(customerCreatedEvent(fact.customer.id, fact.customer.createdAt, where)) : publish(consentChangedEvent(fact.customerId, fact.profiling, fact.at, fact.at, where)),
+  );
+  exposures.onExposure((e) => publish(exposureEvent(e, where)));
+  erasures.onRequested((customerId, at) => publish(customerErasedEvent(customerId, at, where)));
   return { parts, service: new StreamingService({ jurisdiction, producer: parts.producer, live, now }) };
 }

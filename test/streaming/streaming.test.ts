@@ -77,7 +77,8 @@ describe('streaming: purchases through Kinesis (kinesalite) to the live figures'
       expect(view.trendingProducts[0]).toEqual({ productId: 'coffee', quantity: 2 * recent });
       expect(JSON.stringify(view)).not.toMatch(/cus_/);
     }
-    const eu = await allRecords(homeStreaming(t.api, 'eu-central-1'));
+    const lines = (records: string[]) => records.filter((d) => JSON.parse(d).type === 'purchase.line');
+    const eu = lines(await allRecords(homeStreaming(t.api, 'eu-central-1')));
     const row = await allRecords(homeStreaming(t.api, 'us-east-1'));
     expect(eu.length).toBe(2 * expected(byJurisdiction('eu')).lines); // published twice, counted once
     expect(eu.every((d) => d.includes('"customerId":"cus_eu_'))).toBe(true);
@@ -135,6 +136,29 @@ describe('streaming: purchases through Kinesis (kinesalite) to the live figures'
     expect(view.ordersLastHour).toBe(want.orders);
     expect(view.linesLastHour).toBe(want.lines);
     expect(view.revenueLastHour).toEqual(want.revenue);
+  });
+
+  it('publishes customers created, consent set, exposures and erasures to the jurisdiction\'s stream, each fact once however often it is told', async () => {
+    await t.api.call('PUT', '/v1/experiments/stream-banner', { key: t.admin, body: { name: 'Stream banner', variations: [{ key: 'control' }, { key: 'new' }], status: 'running' } });
+    const created = await t.api.call('POST', '/v1/customers', { key: t.admin, body: { country: 'DE' }, headers: { 'idempotency-key': 'stream-facts' } });
+    const id = created.body.id as string;
+    // Told twice: a create retried with its key, a consent PATCH sent again.
+    await t.api.call('POST', '/v1/customers', { key: t.admin, body: { country: 'DE' }, headers: { 'idempotency-key': 'stream-facts' } });
+    for (let i = 0; i < 2; i++) expect((await t.api.call('PATCH', `/v1/customers/${id}`, { key: t.admin, body: { consents: { profiling: true } } })).status).toBe(200);
+    const look = await t.api.call('GET', `/v1/customers/${id}/experiments/stream-banner`, { key: t.admin });
+    expect(look.status).toBe(200);
+    expect((await t.api.call('DELETE', `/v1/customers/${id}`, { key: t.admin })).status).toBeLessThan(300);
+    const eu = (await allRecords(homeStreaming(t.api, 'eu-central-1'))).map((d) => JSON.parse(d)).filter((e) => e.customerId === id);
+    const ids = new Set(eu.map((e) => e.id));
+    const byType = (type: string) => [...new Set(eu.filter((e) => e.type === type).map((e) => e.id))];
+    expect(byType('customer.created')).toHaveLength(1);
+    expect(byType('consent.changed')).toHaveLength(1);
+    expect(eu.find((e) => e.type === 'consent.changed').profiling).toBe(true);
+    expect(byType('experiment.exposure')).toHaveLength(1);
+    expect(eu.find((e) => e.type === 'experiment.exposure')).toMatchObject({ experimentKey: 'stream-banner', phase: 1, variationId: look.body.variationId, variationKey: look.body.key });
+    expect(byType('customer.erased')).toHaveLength(1);
+    expect(ids.size).toBe(4);
+    expect((await allRecords(homeStreaming(t.api, 'us-east-1'))).some((d) => d.includes(id))).toBe(false);
   });
 
   it('answers bad live queries with problems', async () => {
