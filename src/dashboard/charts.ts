@@ -77,14 +77,17 @@ export function chartsOf(f: DashboardFigures): Record<string, ChartConfig> {
     };
   }
   if (f.live.ok) {
-    const minutes = f.live.data.perMinute;
+    // Every minute of the window, quiet ones as zero (the consumer keeps buckets only for minutes with events).
+    const by = new Map(f.live.data.perMinute.map((m) => [m.minute.slice(0, 16), m]));
+    const minutes: string[] = [];
+    for (let t = Date.parse(f.live.data.window.from); t <= Date.parse(f.live.data.window.to); t += 60_000) minutes.push(new Date(t).toISOString().slice(0, 16));
     charts.live = {
       type: 'line',
       data: {
-        labels: minutes.map((m) => m.minute.slice(11, 16)),
+        labels: minutes.map((m) => m.slice(11, 16)),
         datasets: [
-          { label: 'Orders per minute', data: minutes.map((m) => m.orders), borderColor: BLUE, backgroundColor: BLUE, tension: 0.2 },
-          { label: 'Lines per minute', data: minutes.map((m) => m.lines), borderColor: GREY, backgroundColor: GREY, tension: 0.2 },
+          { label: 'Orders per minute', data: minutes.map((m) => by.get(m)?.orders ?? 0), borderColor: BLUE, backgroundColor: BLUE, pointRadius: 0, tension: 0.2 },
+          { label: 'Lines per minute', data: minutes.map((m) => by.get(m)?.lines ?? 0), borderColor: GREY, backgroundColor: GREY, pointRadius: 0, tension: 0.2 },
         ],
       },
       options: base('minute (UTC), last hour', 'count'),

@@ -15,8 +15,9 @@ import { startDynaliteStores, type TestStores } from '../support/stores.ts';
 import { homeStreaming, pollerOf } from '../streaming/support.ts';
 
 /** A shop-provided experiment name that tries to end the page's JSON element and inject markup. */
-export const HOSTILE_NAME = 'Hero </script><img src=x onerror=alert(1)> banner';
+export const HOSTILE_NAME = 'Checkout copy </script><img src=x onerror=alert(1)>';
 export const EXPERIMENT_KEY = 'hero-banner';
+export const HOSTILE_KEY = 'checkout-copy';
 
 export interface DashboardStack {
   url: string;
@@ -59,24 +60,27 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     }
 
     const admin = { authorization: `Bearer ${stores.adminKey}`, 'content-type': 'application/json' };
-    const put = await api.call('PUT', `/v1/experiments/${EXPERIMENT_KEY}`, {
-      key: stores.adminKey,
-      body: { name: HOSTILE_NAME, variations: [{ key: 'control' }, { key: 'warm', name: 'Warm <b>colours</b>' }], currency: 'EUR', status: 'running' },
-    });
-    if (put.status !== 201) throw new Error(`experiment not created: ${put.status} ${JSON.stringify(put.body)}`);
-    const exposed = [...customers.EU.slice(0, 20), ...customers.ROW.slice(0, 20)];
-    for (const id of exposed) {
-      const r = await api.call('GET', `/v1/customers/${id}/experiments/${EXPERIMENT_KEY}?expose=true`, { key: stores.adminKey });
-      if (r.status !== 200) throw new Error(`lookup failed: ${r.status}`);
+    for (const [key, name, variations] of [
+      [EXPERIMENT_KEY, 'Hero banner', [{ key: 'control' }, { key: 'warm', name: 'Warm colours' }]],
+      [HOSTILE_KEY, HOSTILE_NAME, [{ key: 'control' }, { key: 'short', name: 'Short <b>copy</b>' }]],
+    ] as const) {
+      const put = await api.call('PUT', `/v1/experiments/${key}`, { key: stores.adminKey, body: { name, variations, currency: 'EUR', status: 'running' } });
+      if (put.status !== 201) throw new Error(`experiment not created: ${put.status} ${JSON.stringify(put.body)}`);
     }
-    // Purchases after the exposures: conversions for the experiment and events for the live figures.
-    const at = new Date(now + 1000).toISOString();
-    const orders = exposed.filter((_, i) => i % 3 !== 0).map((id, i) => ({
-      orderId: `dash-${i}`,
-      customerId: id,
-      purchasedAt: at,
-      lines: [{ productId: DEMO_CATALOG[i % DEMO_CATALOG.length]!.id, quantity: 1 + (i % 3), unitPrice: 12.5, currency: 'EUR' }],
-    }));
+    const exposed = [...customers.EU.slice(0, 24), ...customers.ROW.slice(0, 24)];
+    for (const id of exposed) {
+      for (const key of [EXPERIMENT_KEY, HOSTILE_KEY]) {
+        const r = await api.call('GET', `/v1/customers/${id}/experiments/${key}?expose=true`, { key: stores.adminKey });
+        if (r.status !== 200) throw new Error(`lookup failed: ${r.status}`);
+      }
+    }
+    // Orders over the last half hour (the live figures), then orders after the exposures (conversions).
+    const line = (i: number) => ({ productId: DEMO_CATALOG[i % DEMO_CATALOG.length]!.id, quantity: 1 + (i % 3), unitPrice: 12.5, currency: 'EUR' });
+    const earlier = Date.now() - 30 * 60_000;
+    const orders = [
+      ...[...customers.EU.slice(24, 54), ...customers.ROW.slice(24, 54)].map((id, i) => ({ orderId: `live-${i}`, customerId: id, purchasedAt: new Date(earlier + ((i * 7919) % 29) * 60_000).toISOString(), lines: [line(i)] })),
+      ...exposed.filter((_, i) => i % 3 !== 0).map((id, i) => ({ orderId: `conv-${i}`, customerId: id, purchasedAt: new Date().toISOString(), lines: [line(i)] })),
+    ];
     const res = await fetch(`${server.url}/v1/purchases`, { method: 'POST', headers: admin, body: JSON.stringify({ orders }) });
     if (res.status !== 200) throw new Error(`purchases failed: ${res.status} ${await res.text()}`);
     for (const id of ['eu-central-1', 'us-east-1'] as const) {

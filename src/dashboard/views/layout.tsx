@@ -9,6 +9,7 @@ export function Layout(props: { title: string; children: Child; scripts?: boolea
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        <link rel="icon" href="data:," />
         <title>{props.title}</title>
         <link rel="stylesheet" href={assetUrl('dashboard.css')} />
         {props.scripts ? <script src={assetUrl('chart.umd.min.js')} defer></script> : null}

@@ -12,7 +12,7 @@ export function LoginPage(props: { error?: string; notice?: string }) {
         {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
         <form method="post" action="/dashboard/login">
           <label for="key">API key</label>
-          <input id="key" name="key" type="password" autocomplete="off" required maxlength={200} placeholder="cad_…" />
+          <input id="key" name="key" type="password" autocomplete="off" required maxlength={2048} placeholder="cad_…" />
           <button type="submit">Log in</button>
         </form>
       </main>
