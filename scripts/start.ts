@@ -31,6 +31,7 @@ console.log(`
 Cadence is running (${mode === 'node' ? 'Node entry' : 'workerd, one Worker per region'}) at ${stack.url}
   data folder:   ${env.CADENCE_DATA_DIR}${stack.seeded ? ` (demo data loaded: ${stack.seeded.customers} customers, ${stack.seeded.purchases} purchase lines)` : ''}
   API docs:      ${stack.url}/docs   (OpenAPI: ${stack.url}/openapi.json)
+  operator page: ${stack.url}/dashboard   (log in with the operator key below)
   stores:        EU ${stack.stores.endpoints.EU}, ROW ${stack.stores.endpoints.ROW}, global ${stack.stores.endpoints.GLOBAL}   (fix them with CADENCE_STORE_PORT)
   operator key:  ${stack.adminKey}
   requests enter at ${env.CADENCE_EDGE_REGION}; send "cadence-edge-region: eu-central-1" (or eu-west-1, ap-southeast-2) to enter elsewhere

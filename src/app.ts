@@ -40,6 +40,9 @@ import type { IntelligenceService } from './storefront/intelligence.service.ts';
 import type { ViewCache } from './storefront/view-cache.ts';
 import type { SegmentService } from './segments/segments.service.ts';
 import { streamingRoutes } from './streaming/streaming.routes.ts';
+import type { DashboardAssets } from './dashboard/assets.ts';
+import { dashboardRoutes } from './dashboard/dashboard.routes.tsx';
+import type { DashboardService } from './dashboard/dashboard.service.ts';
 import type { StreamingService } from './streaming/streaming.service.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
@@ -54,6 +57,8 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   /** The API reference page's script (served from this origin so the page works offline). */
   docsAsset?: DocsAsset;
+  /** The operator page's chart library, script and styles (served from this origin too). */
+  dashboardAssets?: DashboardAssets;
   /** Serialized storefront answers and verified credentials, shared with the storefront fast path. */
   views: ViewCache;
   credentials: CredentialCache;
@@ -71,6 +76,7 @@ export interface AppDeps {
     experiments: ExperimentService;
     recommendations: RecommendationService;
     streaming: StreamingService;
+    dashboard: DashboardService;
   };
   now: () => number;
 }
@@ -189,6 +195,18 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
   }));
 
   app.route('/', metricsRoutes());
+  // The operator page: its own session (a cookie, not a bearer); `?jurisdiction=` is served there, cookie and all.
+  const dashboardGuard = residencyGuard({ region: deps.region, peers: deps.peers, forwardHeaders: ['cookie'] });
+  app.use('/dashboard', dashboardGuard);
+  app.use('/dashboard/*', dashboardGuard);
+  app.route('/', dashboardRoutes({
+    dashboard: deps.services.dashboard,
+    apiKeys: deps.apiKeys,
+    jwtSecret: deps.jwtSecret,
+    ...(deps.dashboardAssets ? { assets: deps.dashboardAssets } : {}),
+    peerRead: peerRead(deps.region, deps.peers, ['cookie']),
+    now: deps.now,
+  }));
   if (features === FEATURES) app.route('/', allRoutes(deps));
   else for (const feature of features) app.route('/', feature(deps));
 

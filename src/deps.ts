@@ -40,6 +40,11 @@ import { LiveRepository } from './streaming/live.repository.ts';
 import { DynamoOutbox } from './streaming/outbox.repository.ts';
 import { deploymentStreaming } from './streaming/parts.ts';
 import { consumeInProcess, readinessOf, type Deployment, type DeploymentConfig } from './deployment.ts';
+import { DashboardService } from './dashboard/dashboard.service.ts';
+import { METRICS, metricsSink } from './ops/metrics.ts';
+import type { ModelRepository } from './predictions/predictions.repository.ts';
+import type { Region } from './regions/region.schema.ts';
+import type { StreamingService } from './streaming/streaming.service.ts';
 
 export type { Deployment, DeploymentConfig, StreamingParts } from './deployment.ts';
 
@@ -66,7 +71,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
-  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
+  const models = new DynamoModelRepository(global, tables.models);
+  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models, views, now });
   const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
   const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);
@@ -182,6 +188,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       experiments,
       recommendations,
       streaming,
+      dashboard: operatorDashboard(region, { segments, insights, streaming, experiments }, models, now),
     },
     views,
     credentials,
@@ -196,3 +203,29 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
 }
 
+
+/** The operator page's figures of the deployment's jurisdiction, read through the services that serve the API. */
+function operatorDashboard(
+  region: Region,
+  s: { segments: SegmentService; insights: InsightsService; streaming: StreamingService; experiments: ExperimentService },
+  models: ModelRepository,
+  now: () => number,
+): DashboardService {
+  return new DashboardService({
+    jurisdiction: region.jurisdiction,
+    regionId: region.id,
+    jurisdictionRegions: regions.filter((r) => r.jurisdiction === region.jurisdiction).map((r) => r.id),
+    segments: async () => {
+      const def = await s.segments.current();
+      if (!def) return undefined;
+      const names = await s.segments.names();
+      return { runId: def.runId, createdAt: def.createdAt, segments: def.segments.map((x) => s.segments.named(x, names)) };
+    },
+    costs: s.insights,
+    cacheReads: () => metricsSink().values?.(METRICS.cacheReads.name),
+    population: () => models.get(region.jurisdiction),
+    live: () => s.streaming.live(),
+    experiments: s.experiments,
+    now,
+  });
+}

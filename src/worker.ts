@@ -9,6 +9,7 @@ import { workersQueue } from './jobs/queue.ts';
 import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
+import { assetUrl, type DashboardAssets } from './dashboard/assets.ts';
 import { fromRequest, toResponse } from './storefront/fast-path.ts';
 import { setMetricsSink } from './ops/metrics.ts';
 import { LogLinesSink } from './ops/log-sink.ts';
@@ -48,7 +49,8 @@ function isolateFor(env: Env): Isolate {
     ai: aiSettings(vars),
     ...(vars.CADENCE_STREAMING === 'on' ? { streaming: { credentials, ...(vars.KINESIS_ENDPOINT ? { endpoint: vars.KINESIS_ENDPOINT } : {}) } } : {}),
   });
-  cached = { env, app: createApp(deployment), deployment };
+  const dashboardAssets: DashboardAssets | undefined = assets && ((request, name) => assets.fetch(new Request(new URL(assetUrl(name), request.url))));
+  cached = { env, app: createApp({ ...deployment, ...(dashboardAssets ? { dashboardAssets } : {}) }), deployment };
   return cached;
 }
 

@@ -3,6 +3,7 @@ import { createApp, FEATURES } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
 import { fromRequest, toResponse, type FastPath } from '../storefront/fast-path.ts';
 import { packagedDocsAsset } from './docs-asset.ts';
+import { packagedDashboardAssets } from './dashboard-assets.ts';
 import type { Fetcher, Peers } from '../residency/peers.ts';
 import { servingOrder } from '../regions/region-set.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
@@ -69,6 +70,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
     return peers;
   };
   const docsAsset = packagedDocsAsset();
+  const dashboardAssets = packagedDashboardAssets();
   for (const region of served) {
     const deployment = deploymentDeps({
       region,
@@ -84,7 +86,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(options.streaming ? { streaming: options.streaming(region) } : {}),
       docsAsset,
     });
-    const app = createApp(deployment, options.features ?? FEATURES);
+    const app = createApp({ ...deployment, dashboardAssets }, options.features ?? FEATURES);
     const { fastPath } = deployment;
     apps.set(region.id, {
       fastPath,

@@ -40,7 +40,8 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function principalOf(
+/** Who a credential (an API key or a customer token) speaks for; a Problem 401 when it is not valid. */
+export async function principalOf(
   credential: string,
   lookup: (keyId: string) => Promise<ApiKeyRecord | undefined>,
   jwtSecret: string,

@@ -59,6 +59,8 @@ export interface MetricsSink {
   record(metric: MetricDef, labels: Record<string, string>, value: number): void;
   /** A sink that can be scraped (Prometheus) gives its text exposition, of every metric or of those named. */
   expose?(names?: readonly string[]): Promise<{ contentType: string; text: string }>;
+  /** A sink that keeps totals (Prometheus) gives a counter's or gauge's current values by label set. */
+  values?(name: string): Promise<{ labels: Record<string, string>; value: number }[]>;
 }
 
 const noop: MetricsSink = { record: () => {} };

@@ -36,6 +36,13 @@ export class PrometheusSink implements MetricsSink {
     add(value);
   }
 
+  /** A counter's or gauge's values since the process started, by label set (the operator page reads them). */
+  async values(name: string): Promise<{ labels: Record<string, string>; value: number }[]> {
+    const metric = this.byName.get(name);
+    if (!metric || metric instanceof Histogram) return [];
+    return (await metric.get()).values.map((v) => ({ labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value }));
+  }
+
   /** The Prometheus text exposition, of every metric or of the ones named. */
   async expose(names?: readonly string[]): Promise<{ contentType: string; text: string }> {
     const text = names ? (await Promise.all(names.map((n) => this.registry.getSingleMetricAsString(n)))).join('\n') + '\n' : await this.registry.metrics();

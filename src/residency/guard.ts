@@ -33,6 +33,8 @@ export interface ResidencyOptions {
   peers: Peers;
   bodyLocators?: readonly BodyLocator[];
   splitters?: readonly BatchSplitter[];
+  /** Headers forwarded beyond the usual ones (the operator page's session cookie). */
+  forwardHeaders?: readonly string[];
 }
 
 /** The jurisdiction named by a path: a customer, a customer's job, a jurisdiction's batch. */
@@ -67,7 +69,7 @@ const readJson = async (c: Context<AppEnv>): Promise<unknown> => {
 export function residencyGuard(options: ResidencyOptions): MiddlewareHandler<AppEnv> {
   const here = options.region.jurisdiction;
   const forward = (c: Context<AppEnv>, jurisdiction: Jurisdiction, body?: string) =>
-    forwardToJurisdiction(options.peers, jurisdiction, options.region.id, c.req.raw, body);
+    forwardToJurisdiction(options.peers, jurisdiction, options.region.id, c.req.raw, body, options.forwardHeaders);
 
   return async (c, next) => {
     const byPath = jurisdictionOfPath(c.req.path);

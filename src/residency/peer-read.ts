@@ -8,7 +8,7 @@ import { forwardToJurisdiction, type Peers } from './peers.ts';
  */
 export type PeerRead = (original: Request, jurisdiction: Jurisdiction, pathAndQuery: string) => Promise<Response>;
 
-export function peerRead(region: Region, peers: Peers): PeerRead {
+export function peerRead(region: Region, peers: Peers, extraHeaders: readonly string[] = []): PeerRead {
   return (original, jurisdiction, pathAndQuery) =>
-    forwardToJurisdiction(peers, jurisdiction, region.id, new Request(new URL(pathAndQuery, original.url), { method: 'GET', headers: original.headers }));
+    forwardToJurisdiction(peers, jurisdiction, region.id, new Request(new URL(pathAndQuery, original.url), { method: 'GET', headers: original.headers }), undefined, extraHeaders);
 }

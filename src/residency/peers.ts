@@ -20,6 +20,8 @@ const FORWARDED_HEADERS = ['authorization', 'content-type', 'accept', 'if-none-m
  * did nothing). A 502 or 504 may hide a request that was carried out, and creating a customer is not
  * idempotent, so those are answers, not reasons to try elsewhere.
  * A request that was forwarded once is never forwarded again (no loops between misconfigured regions).
+ * `extraHeaders` travel too where a caller needs them (the operator page's session cookie, which only
+ * Cadence deployments read).
  */
 export async function forwardToJurisdiction(
   peers: Peers,
@@ -27,13 +29,14 @@ export async function forwardToJurisdiction(
   from: string,
   original: Request,
   body?: string,
+  extraHeaders: readonly string[] = [],
 ): Promise<Response> {
   if (original.headers.get(FORWARDED_BY)) {
     throw new Problem(421, 'routing.misdirected', `This deployment does not serve ${jurisdiction} customers`);
   }
   const targets = peers[jurisdiction] ?? [];
   const headers = new Headers();
-  for (const name of FORWARDED_HEADERS) {
+  for (const name of [...FORWARDED_HEADERS, ...extraHeaders]) {
     const v = original.headers.get(name);
     if (v !== null) headers.set(name, v);
   }

@@ -11,7 +11,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const srcFiles = (dir = join(root, 'src')): string[] =>
   readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? srcFiles(path) : path.endsWith('.ts') ? [path] : [];
+    return statSync(path).isDirectory() ? srcFiles(path) : /\.tsx?$/.test(path) ? [path] : [];
   });
 const rel = (p: string) => relative(root, p);
 const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);

@@ -66,6 +66,26 @@ describe('multi-region routing in workerd', () => {
     expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
   });
 
+  it('serves the operator page behind its login, each jurisdiction in its own, charts from static assets', async () => {
+    const login = await fetch(new URL('/dashboard/login', base), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base.origin },
+      body: new URLSearchParams({ key: stores.adminKey }),
+    });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect((await fetch(new URL('/dashboard', base), { redirect: 'manual' })).status).toBe(303);
+    const page = await fetch(new URL('/dashboard?jurisdiction=EU', base), { headers: { cookie } });
+    expect([page.status, page.headers.get('cadence-served-by')]).toEqual([200, 'eu-central-1']);
+    expect(await page.text()).toContain('id="dashboard-data"');
+    for (const name of ['chart.umd.min.js', 'dashboard.js', 'dashboard.css']) {
+      const asset = await fetch(new URL(`/dashboard/assets/${name}`, base), { headers: { [EDGE_REGION_HEADER]: 'eu-west-1' } });
+      expect(asset.status, name).toBe(200);
+      expect((await asset.text()).length, name).toBeGreaterThan(100);
+    }
+  });
+
   it('serves /health from each region', async () => {
     for (const r of regions) {
       const res = await call(r.id, 'GET', '/health');
