@@ -8,6 +8,7 @@ import type { PersonalData } from './privacy/personal-data.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
 import type { FastPath } from './storefront/fast-path.ts';
+import type { RateLimiterOptions } from './ratelimit/limiter.ts';
 import type { DynamoConnection } from './storage/client.ts';
 import { storeProbe } from './storage/readiness.ts';
 import type { KinesisConnection } from './streaming/kinesis.ts';
@@ -41,6 +42,8 @@ export interface DeploymentConfig {
    * events are published and the live figures answer `streaming.disabled`.
    */
   streaming?: Omit<KinesisConnection, 'region'>;
+  /** Per-credential rate limits: the customer tokens' limit, the limiter's clock, the Workers bindings. */
+  rateLimits?: Omit<RateLimiterOptions, 'region'>;
 }
 
 export interface Deployment extends AppDeps {

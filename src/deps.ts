@@ -32,6 +32,7 @@ import { RecommendationService } from './recommendations/recommendations.service
 import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { CredentialCache } from './http/credentials.ts';
+import { RateLimiter } from './ratelimit/limiter.ts';
 import { storefrontFastPath } from './storefront/fast-path.ts';
 import { IntelligenceService } from './storefront/intelligence.service.ts';
 import { ViewCache } from './storefront/view-cache.ts';
@@ -66,6 +67,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
+  const limiter = new RateLimiter({ region: region.id, ...config.rateLimits });
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
   const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
   const costStore = new DynamoCostStore(global, tables.models);
@@ -185,7 +187,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     views,
     credentials,
-    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
+    limiter,
+    fastPath: storefrontFastPath({ region, views, credentials, limiter, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
     queue,
     handlers,
     deadLettered,
