@@ -1,4 +1,9 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { regions } from '../../regions/index.ts';
+import { apiKeyRecord, generateApiKey } from '../../src/auth/api-keys.ts';
+import { localConnection } from '../../src/local/bootstrap.ts';
+import { documentClient } from '../../src/storage/client.ts';
 import { mintCustomerToken } from '../../src/auth/customer-tokens.ts';
 import { setMetricsSink } from '../../src/ops/metrics.ts';
 import { PrometheusSink } from '../../src/ops/prometheus.ts';
@@ -88,6 +93,15 @@ describe('rate limits', () => {
     expect(await statuses(20, `/v1/customers/${id}`, unlimited)).toEqual(Array(20).fill(200));
     clock += 2_000;
     expect(await statuses(2, `/v1/customers/${id}`, slow)).toEqual([200, 429]);
+  });
+
+  it('reads a key record whose setting this version does not know as no setting (its scopes\' tier), not as an error', async () => {
+    clock += 60_000;
+    const key = generateApiKey();
+    const item = { ...(await apiKeyRecord(key, 'future', ['customers:read'], new Date().toISOString())), rateLimit: { tokensPerMinute: 5 } };
+    await documentClient(localConnection(t.stores.endpoints.GLOBAL)).send(new PutCommand({ TableName: regions[0]!.tables.apiKeys, Item: item }));
+    const { id } = await shopper();
+    expect(await statuses(5, `/v1/customers/${id}`, key)).toEqual(Array(5).fill(200)); // standard: burst 200
   });
 
   it('limits before validation and the route, and never answers a 5xx', async () => {
