@@ -40,7 +40,7 @@ async function stack(data: DemoData, ai: AiSettings | undefined) {
   const stores = await startLocalStores();
   await createLocalTables(stores.endpoints);
   const adminKey = generateApiKey();
-  await registerApiKey(stores.endpoints.GLOBAL, adminKey, 'bench', ['admin']);
+  await registerApiKey(stores.endpoints.GLOBAL, adminKey, 'bench', ['admin'], 'unlimited');
   await loadDemoData(stores.endpoints, data);
   const queues = new Map<string, InProcessQueue>();
   // The pacer keeps real calls under the account's quota (region files); the local server has none, so

@@ -1,7 +1,9 @@
 /**
  * `npm run cadence -- <command>`: operator commands.
- *   api-key --name NAME --scopes a,b [--store]   make an API key; --store writes its hash to the global key
- *                                               table (DYNAMODB_ENDPOINT_GLOBAL, or AWS with default credentials)
+ *   api-key --name NAME --scopes a,b [--rate-limit TIER|PER_S/BURST] [--store]   make an API key; --store writes
+ *                                               its hash to the global key table (DYNAMODB_ENDPOINT_GLOBAL, or AWS
+ *                                               with default credentials); --rate-limit: standard, operator, orders,
+ *                                               unlimited or e.g. 20/100 (default: the tier its scopes call for)
  *   token --customer ID [--ttl SECONDS]         mint a storefront token with CADENCE_JWT_SECRET (or the local stack's)
  *   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
  *   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
@@ -17,7 +19,7 @@
 import { parseArgs } from 'node:util';
 
 const USAGE = `
-  api-key --name NAME --scopes a,b [--store]
+  api-key --name NAME --scopes a,b [--rate-limit TIER|PER_S/BURST] [--store]
   token --customer ID [--ttl SECONDS]
   predict --transactions FILE --as-of DATE --horizon-days N --level customer|product --out FILE
   backtest --transactions FILE --as-of DATE --holdout-end DATE [--level customer|product] [--min-purchases N]
@@ -45,6 +47,7 @@ import { apiKeyRecord, DynamoApiKeyRepository, generateApiKey, Scope } from '../
 import { MAX_TOKEN_TTL_SECONDS, mintCustomerToken } from '../src/auth/customer-tokens.ts';
 import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
+import { parseRateLimit, type RateLimitSetting } from '../src/ratelimit/limits.ts';
 import { refitAndSegment } from '../src/local/refit.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/residency/jurisdiction.ts';
 import { importCommand } from '../src/cli/import-command.ts';
@@ -61,7 +64,7 @@ function fail(message: string): never {
 }
 
 async function apiKey(): Promise<void> {
-  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' }, store: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' }, 'rate-limit': { type: 'string' }, store: { type: 'boolean', default: false } } });
   if (!values.name) fail('--name is required');
   const scopes = (values.scopes ?? '').split(',').filter(Boolean).map((s) => {
     const parsed = Scope.safeParse(s);
@@ -69,8 +72,14 @@ async function apiKey(): Promise<void> {
     return parsed.data;
   });
   if (scopes.length === 0) fail('--scopes is required, e.g. --scopes purchases:write,customers:write');
+  let rateLimit: RateLimitSetting | undefined;
+  try {
+    rateLimit = values['rate-limit'] === undefined ? undefined : parseRateLimit(values['rate-limit']);
+  } catch (err) {
+    fail(`--rate-limit: ${(err as Error).message}`);
+  }
   const key = generateApiKey();
-  const record = await apiKeyRecord(key, values.name, scopes, new Date().toISOString());
+  const record = await apiKeyRecord(key, values.name, scopes, new Date().toISOString(), rateLimit);
   if (values.store) {
     const home = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
     // The global store: DYNAMODB_ENDPOINT_GLOBAL, else the running local stack's, else AWS (with its credentials).

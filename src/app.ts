@@ -35,6 +35,7 @@ import { recommendationRoutes } from './recommendations/recommendations.routes.t
 import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import { segmentRoutes } from './segments/segments.routes.ts';
 import type { CredentialCache } from './http/credentials.ts';
+import { rateLimit, type RateLimiter } from './ratelimit/limiter.ts';
 import { intelligenceRoutes } from './storefront/intelligence.routes.ts';
 import type { IntelligenceService } from './storefront/intelligence.service.ts';
 import type { ViewCache } from './storefront/view-cache.ts';
@@ -62,6 +63,8 @@ export interface AppDeps {
   /** Serialized storefront answers and verified credentials, shared with the storefront fast path. */
   views: ViewCache;
   credentials: CredentialCache;
+  /** Per-credential rate limits (shared with the fast path): after authentication, before everything else. */
+  limiter: RateLimiter;
   /** Readiness probes of the stores this deployment depends on, by name. */
   readiness?: Record<string, () => Promise<void>>;
   services: {
@@ -129,7 +132,8 @@ const tooLarge = (limit: number) => () => {
 
 /**
  * The one Hono app. Shared layers run in this order on every `/v1` request: body limit, content type,
- * authentication, residency (a request about another jurisdiction is forwarded there, whatever route it
+ * authentication, the credential's rate limit, residency (a request about another jurisdiction is forwarded
+ * there, whatever route it
  * is for), then the feature's route (authorisation, validation, handler).
  */
 export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => OpenAPIHono<AppEnv>)[] = FEATURES) {
@@ -186,6 +190,9 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
   const auth = authenticate({ apiKeys: deps.apiKeys, jwtSecret: deps.jwtSecret, credentials: deps.credentials, now: deps.now });
   app.use('/v1/*', auth);
   app.use('/metrics', auth);
+  const limit = rateLimit(deps.limiter);
+  app.use('/v1/*', limit);
+  app.use('/metrics', limit);
   const { purchases } = deps.services;
   app.use('/v1/*', residencyGuard({
     region: deps.region,

@@ -1,4 +1,15 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCustomerRepository } from './customers/customers.repository.ts';
+import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
+import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
+import { DynamoCostStore } from './insights/costs.repository.ts';
+import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
+import { DynamoPrivacyRepository } from './privacy/privacy.repository.ts';
+import { DynamoProductRepository } from './products/products.repository.ts';
+import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
+import { DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
+import { DynamoAssignmentRepository } from './segments/segments.repository.ts';
+import { DynamoOutbox } from './streaming/outbox.repository.ts';
 import type { AppDeps } from './app.ts';
 import type { AiSettings } from './config/env.ts';
 import type { DocsAsset } from './http/docs.ts';
@@ -8,6 +19,7 @@ import type { PersonalData } from './privacy/personal-data.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { Peers } from './residency/peers.ts';
 import type { FastPath } from './storefront/fast-path.ts';
+import type { RateLimiterOptions } from './ratelimit/limiter.ts';
 import type { DynamoConnection } from './storage/client.ts';
 import { storeProbe } from './storage/readiness.ts';
 import type { KinesisConnection } from './streaming/kinesis.ts';
@@ -41,6 +53,8 @@ export interface DeploymentConfig {
    * events are published and the live figures answer `streaming.disabled`.
    */
   streaming?: Omit<KinesisConnection, 'region'>;
+  /** Per-credential rate limits: the customer tokens' limit, the limiter's clock, the Workers bindings. */
+  rateLimits?: Omit<RateLimiterOptions, 'region'>;
 }
 
 export interface Deployment extends AppDeps {
@@ -73,3 +87,23 @@ export function consumeInProcess(queue: JobQueue, region: Region, handlers: JobH
   }
 }
 
+
+/** The deployment's repositories that more than one service shares, on its personal and global tables. */
+export function repositoriesOf(region: Region, personal: DynamoDBDocumentClient, global: DynamoDBDocumentClient, now: () => number) {
+  const { tables } = region;
+  const { purchasesDays, inactiveDerivedDays } = region.retention;
+  return {
+    customers: new DynamoCustomerRepository(personal, tables.customers),
+    purchaseStore: new DynamoPurchaseRepository(personal, tables.purchases, purchasesDays, now),
+    predictionStore: new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now),
+    assignments: new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays),
+    catalog: new DynamoProductRepository(global, tables.catalog),
+    recommendationStore: new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now),
+    models: new DynamoModelRepository(global, tables.models),
+    analysisStore: new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays),
+    costStore: new DynamoCostStore(global, tables.models),
+    exposures: new DynamoExposureRepository(personal, tables.exposures),
+    privacyStore: new DynamoPrivacyRepository(personal, tables.privacy),
+    outbox: new DynamoOutbox(personal, tables.events),
+  };
+}

@@ -1,14 +1,11 @@
 import { regions } from '../regions/index.ts';
+import { repositoriesOf } from './deployment.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
-import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
 import { DynamoExperimentStore } from './experiments/experiments.repository.ts';
 import { ExperimentService } from './experiments/experiments.service.ts';
-import { DynamoExposureRepository } from './experiments/exposures.repository.ts';
-import { DynamoAnalysisRepository } from './insights/analyses.repository.ts';
 import { DynamoBatchRepository } from './insights/batches.repository.ts';
-import { DynamoCostStore } from './insights/costs.repository.ts';
 import { InsightsPersonalData } from './insights/insights.personal-data.ts';
 import { InsightsService } from './insights/insights.service.ts';
 import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
@@ -16,28 +13,24 @@ import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue } from './jobs/queue.ts';
-import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
 import { consentFanOut } from './privacy/objection.ts';
-import { DynamoPrivacyRepository } from './privacy/privacy.repository.ts';
 import { PrivacyService } from './privacy/privacy.service.ts';
 import { Suppression } from './privacy/suppression.ts';
-import { DynamoProductRepository } from './products/products.repository.ts';
 import { ProductService } from './products/products.service.ts';
-import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
-import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
+import { DynamoAggregateStore } from './recommendations/recommendations.repository.ts';
 import { RecommendationService } from './recommendations/recommendations.service.ts';
-import { DynamoAssignmentRepository, DynamoSegmentStore } from './segments/segments.repository.ts';
+import { DynamoSegmentStore } from './segments/segments.repository.ts';
 import { SegmentService } from './segments/segments.service.ts';
 import { CredentialCache } from './http/credentials.ts';
+import { RateLimiter } from './ratelimit/limiter.ts';
 import { storefrontFastPath } from './storefront/fast-path.ts';
 import { IntelligenceService } from './storefront/intelligence.service.ts';
 import { ViewCache } from './storefront/view-cache.ts';
 import { documentClient } from './storage/client.ts';
 import { LiveRepository } from './streaming/live.repository.ts';
-import { DynamoOutbox } from './streaming/outbox.repository.ts';
 import { deploymentStreaming } from './streaming/parts.ts';
 import { consumeInProcess, readinessOf, type Deployment, type DeploymentConfig } from './deployment.ts';
 import { DashboardService } from './dashboard/dashboard.service.ts';
@@ -59,22 +52,14 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const { tables } = region;
   const now = config.now ?? Date.now;
 
-  const customers = new DynamoCustomerRepository(personal, tables.customers);
-  const { purchasesDays, inactiveDerivedDays } = region.retention;
-  const purchaseStore = new DynamoPurchaseRepository(personal, tables.purchases, purchasesDays, now);
-  const predictionStore = new DynamoPredictionRepository(personal, tables.predictions, inactiveDerivedDays, now);
-  const assignments = new DynamoAssignmentRepository(personal, tables.segments, inactiveDerivedDays);
-  const catalog = new DynamoProductRepository(global, tables.catalog);
-  const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now);
+  const { customers, purchaseStore, predictionStore, assignments, catalog, recommendationStore, models, analysisStore, costStore, exposures, privacyStore, outbox } = repositoriesOf(region, personal, global, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
-  const models = new DynamoModelRepository(global, tables.models);
+  const limiter = new RateLimiter({ region: region.id, ...config.rateLimits });
   const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models, views, now });
-  const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
-  const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);
   const inference = inferenceFor(config, analyzer);
   const segments = new SegmentService({
@@ -110,7 +95,6 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     views,
     now,
   });
-  const exposures = new DynamoExposureRepository(personal, tables.exposures);
   const experiments = new ExperimentService({
     region,
     store: new DynamoExperimentStore(global, tables.experiments),
@@ -134,11 +118,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     views,
     now,
   });
-  const privacyStore = new DynamoPrivacyRepository(personal, tables.privacy);
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const outbox = new DynamoOutbox(personal, tables.events);
   const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, outbox, customers];
   const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), onChanged: (id) => [views, experiments].forEach((cache) => cache.forget(id)), now });
@@ -192,7 +174,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     views,
     credentials,
-    fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warmAnswer(id, key, options), now }),
+    limiter,
+    fastPath: storefrontFastPath({ region, views, credentials, limiter, experiments: (id, key, options) => experiments.warmAnswer(id, key, options), now }),
     queue,
     handlers,
     deadLettered,

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),
     },
+    ...(env.CADENCE_STOREFRONT_RATE_LIMIT ? { rateLimits: { storefront: env.CADENCE_STOREFRONT_RATE_LIMIT } } : {}),
   });
   const defaultRegion = served.some((r) => r.id === env.CADENCE_EDGE_REGION) ? env.CADENCE_EDGE_REGION : served[0]!.id;
   const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, env.HOST, {}, edgeFastPath(apps, defaultRegion));

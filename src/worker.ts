@@ -10,7 +10,8 @@ import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
 import { assetUrl, type DashboardAssets } from './dashboard/assets.ts';
-import { fromRequest, toResponse } from './storefront/fast-path.ts';
+import { fromRequest, limitedAnswer, toResponse } from './storefront/fast-path.ts';
+import { limiterBindingsOf } from './ratelimit/bindings.ts';
 import { setMetricsSink } from './ops/metrics.ts';
 import { LogLinesSink } from './ops/log-sink.ts';
 import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
@@ -48,6 +49,8 @@ function isolateFor(env: Env): Isolate {
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),
     ...(vars.CADENCE_STREAMING === 'on' ? { streaming: { credentials, ...(vars.KINESIS_ENDPOINT ? { endpoint: vars.KINESIS_ENDPOINT } : {}) } } : {}),
+    // The isolate's buckets, then the colo's count of the tier's binding (absent bindings: buckets only).
+    rateLimits: { bindings: limiterBindingsOf(env), ...(vars.CADENCE_STOREFRONT_RATE_LIMIT ? { storefront: vars.CADENCE_STOREFRONT_RATE_LIMIT } : {}) },
   });
   const dashboardAssets: DashboardAssets | undefined = assets && ((request, name) => assets.fetch(new Request(new URL(assetUrl(name), request.url))));
   cached = { env, app: createApp({ ...deployment, ...(dashboardAssets ? { dashboardAssets } : {}) }), deployment };
@@ -73,13 +76,17 @@ async function daily(deployment: Deployment, cron: string): Promise<void> {
 }
 
 export default {
-  fetch(request, env, ctx) {
+  async fetch(request, env, ctx) {
     // workerd's Request and the DOM's are the same object at run time; only their typings differ.
     const req = request as unknown as Request;
     const isolate = isolateFor(env);
-    // A warm storefront read is answered from this isolate's bytes; anything else goes to the app.
-    const hit = isolate.deployment.fastPath(fromRequest(req));
-    if (hit) return toResponse(hit) as never;
+    // A warm storefront read is answered from this isolate's bytes (after the colo's rate limit); anything else goes to the app.
+    const { fastPath, limiter, region } = isolate.deployment;
+    const hit = fastPath(fromRequest(req));
+    if (hit) {
+      const wait = hit.principal && limiter.hasBindings ? await limiter.colo(hit.principal) : 0;
+      return toResponse(wait > 0 ? limitedAnswer(wait, region.id) : hit) as never;
+    }
     return isolate.app.fetch(req, env, ctx as never) as never;
   },
   async queue(batch, env) {

@@ -13,6 +13,9 @@ const { url, mf } = await startWorkerdStack({
   privacyKey: process.env.BENCH_JWT_SECRET!.split('').reverse().join(''),
   defaultRegion: process.env.BENCH_EDGE_REGION ?? 'eu-central-1',
   bundlePath: await buildWorkerBundle(),
+  // The isolate's buckets and the storefront binding run on every request and never refuse.
+  vars: { CADENCE_STOREFRONT_RATE_LIMIT: '1000000/1000000' },
+  rateLimitBindings: { storefront: 1_000_000 },
 });
 process.stdout.write(`${JSON.stringify({ url: url.href.replace(/\/$/, '') })}\n`);
 process.on('SIGTERM', () => void mf.dispose().finally(() => process.exit(0)));

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { RateLimitSetting } from '../ratelimit/limits.ts';
 import { apiKeyKey } from '../storage/keys.ts';
 
 export const Scope = z.enum([
@@ -38,6 +39,8 @@ export interface ApiKeyRecord {
   scopes: Scope[];
   createdAt: string;
   revokedAt?: string;
+  /** A tier, `unlimited`, or the key's own `{ perSecond, burst }`; unset: the tier its scopes call for. */
+  rateLimit?: RateLimitSetting;
 }
 
 export interface ApiKeyRepository {
@@ -52,6 +55,8 @@ const ApiKeyItem = z.object({
   scopes: z.array(Scope),
   createdAt: z.string(),
   revokedAt: z.string().optional(),
+  // A setting this version cannot read falls back to the scopes' tier rather than failing every request.
+  rateLimit: RateLimitSetting.optional().catch(undefined),
 }) satisfies z.ZodType<ApiKeyRecord>;
 
 export class DynamoApiKeyRepository implements ApiKeyRepository {
@@ -100,8 +105,8 @@ export function generateApiKey(): string {
 }
 
 /** The record to store for a key; the key itself is shown once and never stored. */
-export async function apiKeyRecord(key: string, name: string, scopes: Scope[], now: string): Promise<ApiKeyRecord> {
+export async function apiKeyRecord(key: string, name: string, scopes: Scope[], now: string, rateLimit?: RateLimitSetting): Promise<ApiKeyRecord> {
   const m = API_KEY_PATTERN.exec(key);
   if (!m) throw new Error('an API key must look like cad_<keyId>_<secret> (keyId: 8-32 of a-z0-9, secret: 24-128 letters or digits)');
-  return { keyId: m[1]!, name, secretSha256: await sha256Hex(m[2]!), scopes, createdAt: now };
+  return { keyId: m[1]!, name, secretSha256: await sha256Hex(m[2]!), scopes, createdAt: now, ...(rateLimit !== undefined ? { rateLimit } : {}) };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../auth/api-keys.ts';
+import { RateLimitEnv } from '../ratelimit/limits.ts';
 
 /**
  * AI analysis settings, read by the Node entry and the Worker alike. Without Bedrock credentials every
@@ -101,6 +102,8 @@ const NodeEnv = z.object({
   DYNAMODB_ENDPOINT_EU: z.url().optional(),
   DYNAMODB_ENDPOINT_ROW: z.url().optional(),
   DYNAMODB_ENDPOINT_GLOBAL: z.url().optional(),
+  /** Every customer token's rate limit, per token subject: a tier, `<perSecond>/<burst>`, or `off`. */
+  CADENCE_STOREFRONT_RATE_LIMIT: RateLimitEnv.optional(),
 }).extend(AiEnv.shape);
 
 export type NodeEnv = z.infer<typeof NodeEnv>;

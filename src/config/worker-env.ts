@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { QueueBinding } from '../jobs/queue.ts';
 import { INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING } from '../regions/wrangler-config.ts';
+import { RateLimitEnv } from '../ratelimit/limits.ts';
 import { AiEnv } from './env.ts';
 
 const Queue = z.custom<QueueBinding>((v) => typeof (v as QueueBinding | undefined)?.send === 'function', 'a Queue binding');
@@ -28,6 +29,8 @@ export const WorkerEnv = z
     CADENCE_CORS_ORIGINS: z.string().optional(),
     /** How often the Worker writes its aggregated metrics to Workers Logs, at most (seconds). */
     CADENCE_METRICS_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(60),
+    /** Every customer token's limit in this isolate's buckets (the STOREFRONT_LIMITER binding's is wrangler.toml's). */
+    CADENCE_STOREFRONT_RATE_LIMIT: RateLimitEnv.optional(),
     /** The jurisdiction's analysis-job queue and its dead-letter queue (Cloudflare Queue producer bindings). */
     [INSIGHTS_QUEUE_BINDING]: Queue,
     [INSIGHTS_DLQ_BINDING]: Queue,

@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { limitOfKey } from '../ratelimit/limits.ts';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -74,7 +75,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps) {
     if (!s) return undefined;
     const record = await deps.apiKeys.get(s.keyId);
     if (!record || record.revokedAt) return undefined;
-    return hasScope({ kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) }, OPERATOR_SCOPE) ? s : undefined;
+    return hasScope({ kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes), limit: limitOfKey(record) }, OPERATOR_SCOPE) ? s : undefined;
   }
   const loginPage = (c: Context, status: 200 | 400 | 401 | 403, error?: string, notice?: string) =>
     c.html(<LoginPage {...(error ? { error } : {})} {...(notice ? { notice } : {})} />, status, PAGE_HEADERS);

@@ -10,7 +10,7 @@ import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import type { DynamoConnection } from '../storage/client.ts';
 import type { AiSettings } from '../config/env.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import type { StreamingParts } from '../deps.ts';
+import type { DeploymentConfig, StreamingParts } from '../deps.ts';
 import type { KinesisConnection } from '../streaming/kinesis.ts';
 
 export interface NodeRegionsOptions {
@@ -32,6 +32,8 @@ export interface NodeRegionsOptions {
   features?: Parameters<typeof createApp>[1];
   /** How each region reaches its jurisdiction's stream; unset: no streaming. */
   streaming?: (region: Region) => Omit<KinesisConnection, 'region'>;
+  /** Per-credential rate limits of every region app (each has its own buckets). */
+  rateLimits?: DeploymentConfig['rateLimits'];
 }
 
 export function httpFetcher(baseUrl: string): Fetcher {
@@ -84,6 +86,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
       ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
       ...(options.streaming ? { streaming: options.streaming(region) } : {}),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       docsAsset,
     });
     const app = createApp({ ...deployment, dashboardAssets }, options.features ?? FEATURES);

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { API_KEY_PATTERN, constantTimeEqual, sha256Hex, type ApiKeyRecord, type ApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import { verifyCustomerToken } from '../auth/customer-tokens.ts';
+import { limitOfKey } from '../ratelimit/limits.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { AppEnv, Principal } from './context.ts';
@@ -53,7 +54,7 @@ export async function principalOf(
     // Hash even when the id is unknown so both paths cost the same.
     const digest = await sha256Hex(key[2]!);
     if (!record || record.revokedAt || !constantTimeEqual(digest, record.secretSha256)) throw invalid();
-    return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes) };
+    return { kind: 'apiKey', keyId: record.keyId, scopes: new Set(record.scopes), limit: limitOfKey(record) };
   }
   // Token times are checked against the real clock, as hono/jwt checks `exp` against it.
   const token = await verifyCustomerToken(jwtSecret, credential);

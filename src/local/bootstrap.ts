@@ -1,6 +1,7 @@
 import { regions } from '../../regions/index.ts';
 import { apiKeyRecord, DynamoApiKeyRepository, type Scope } from '../auth/api-keys.ts';
 import type { Jurisdiction, Region } from '../regions/region.schema.ts';
+import type { RateLimitSetting } from '../ratelimit/limits.ts';
 import { documentClient, dynamoClient, type DynamoConnection } from '../storage/client.ts';
 import { ensureTables, globalTableDefinitions, jurisdictionTableDefinitions } from '../storage/tables.ts';
 import type { StoreName } from './dynamo-stores.ts';
@@ -25,7 +26,7 @@ export async function createLocalTables(endpoints: Record<StoreName, string>): P
 }
 
 /** Stores an API key's hash in the global key table (the key itself is never stored). */
-export async function registerApiKey(globalEndpoint: string, key: string, name: string, scopes: Scope[]): Promise<void> {
+export async function registerApiKey(globalEndpoint: string, key: string, name: string, scopes: Scope[], rateLimit?: RateLimitSetting): Promise<void> {
   const repo = new DynamoApiKeyRepository(documentClient(localConnection(globalEndpoint)), regions[0]!.tables.apiKeys);
-  await repo.put(await apiKeyRecord(key, name, scopes, new Date().toISOString()));
+  await repo.put(await apiKeyRecord(key, name, scopes, new Date().toISOString(), rateLimit));
 }

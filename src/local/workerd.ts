@@ -19,6 +19,8 @@ import {
   workerName,
 } from '../regions/wrangler-config.ts';
 import { buildAssets } from '../../scripts/build-assets.ts';
+import { miniflareRateLimits } from '../ratelimit/bindings.ts';
+import type { TierName } from '../ratelimit/limits.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import type { StoreName } from './dynamo-stores.ts';
 
@@ -61,6 +63,10 @@ export interface WorkerdStackOptions {
   kinesisEndpoints?: Record<string, string>;
   /** Queue delivery settings over wrangler.toml's (tests shorten the waits). */
   queueSettings?: { maxBatchTimeout?: number; retryDelay?: number };
+  /** Calls per window of the rate-limiting bindings over wrangler.toml's (tests lower one to see it refuse). */
+  rateLimitBindings?: Partial<Record<TierName, number>>;
+  /** Other Worker vars (e.g. CADENCE_STOREFRONT_RATE_LIMIT). */
+  vars?: Record<string, string>;
 }
 
 /**
@@ -93,7 +99,10 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
       ...(options.kinesisEndpoints ? { CADENCE_STREAMING: 'on', KINESIS_ENDPOINT: options.kinesisEndpoints[region.stream.awsRegion]! } : {}),
       ...options.aiBindings,
+      ...options.vars,
     },
+    // Miniflare emulates `[[ratelimits]]` (a fixed window per key, in memory), as wrangler.toml declares them.
+    ratelimits: miniflareRateLimits(options.rateLimitBindings),
     serviceBindings: Object.fromEntries(peerRegions(regions, region).map((p) => [bindingName(p.id), workerName(p.id)])),
     assets: { directory: join(root, ASSETS_DIRECTORY), binding: ASSETS_BINDING, routerConfig: { has_user_worker: true } },
     // Miniflare's own queues, as wrangler.toml declares them: every region produces, the home region consumes.

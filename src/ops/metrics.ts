@@ -35,6 +35,7 @@ export const METRICS = {
   bedrockSpend: def({ name: 'cadence_bedrock_spend_usd_total', help: 'Bedrock spend in US dollars, by region and model', kind: 'counter', unit: 'None', labels: ['region', 'model'], rollups: [['region']] }),
   analysedCustomers: def({ name: 'cadence_insights_analysed_total', help: 'Analyses stored (model or statistical), by region and source', kind: 'counter', unit: 'Count', labels: ['region', 'source'], rollups: [['region']] }),
   streamLag: def({ name: 'cadence_stream_lag_seconds', help: 'Age of the newest event a stream consumer handled (iterator age), by region', kind: 'gauge', unit: 'Seconds', labels: ['region'] }),
+  rateLimited: def({ name: 'cadence_rate_limited_total', help: 'Requests refused with 429 by the rate limiter, by region, credential (api_key, customer_token), tier and limiter (bucket, binding)', kind: 'counter', unit: 'Count', labels: ['region', 'credential', 'tier', 'limiter'], rollups: [['region']] }),
   streamEvents: def({ name: 'cadence_stream_events_total', help: 'Stream events handled, by region and outcome (processed, failed)', kind: 'counter', unit: 'Count', labels: ['region', 'outcome'], rollups: [['region']] }),
 } as const;
 
@@ -109,5 +110,8 @@ export const metrics = {
   },
   bedrockFallback(region: string, reason: string): void {
     sink.record(METRICS.bedrockFallbacks, { region, reason }, 1);
+  },
+  rateLimited(region: string, credential: 'api_key' | 'customer_token', tier: string, limiter: 'bucket' | 'binding'): void {
+    sink.record(METRICS.rateLimited, { region, credential, tier, limiter }, 1);
   },
 };

@@ -1,4 +1,5 @@
 import type { Region } from './region.schema.ts';
+import { wranglerRateLimits } from '../ratelimit/bindings.ts';
 
 export const COMPATIBILITY_DATE = '2026-04-01';
 /** Daily population refit (UTC), run by each jurisdiction's home region. */
@@ -47,7 +48,7 @@ export function renderWranglerToml(list: readonly Region[]): string {
     'compatibility_flags = ["nodejs_compat"]',
     '',
   ];
-  for (const region of list) {
+  for (const [index, region] of list.entries()) {
     lines.push(
       `[env.${region.id}]`,
       `name = "${workerName(region.id)}"`,
@@ -85,6 +86,8 @@ export function renderWranglerToml(list: readonly Region[]): string {
         '',
       );
     }
+    // Per-credential limits counted per colo, one binding per tier (src/ratelimit/bindings.ts).
+    lines.push(...wranglerRateLimits(region.id, index));
     for (const peer of peerRegions(list, region)) {
       lines.push(`[[env.${region.id}.services]]`, `binding = "${bindingName(peer.id)}"`, `service = "${workerName(peer.id)}"`, '');
     }

@@ -5,6 +5,8 @@ import type { Region } from '../regions/region.schema.ts';
 import { jurisdictionOfCustomerId } from '../residency/jurisdiction.ts';
 import type { ViewCache, ViewName } from './view-cache.ts';
 import { metrics } from '../ops/metrics.ts';
+import { rateLimited, type RateLimiter } from '../ratelimit/limiter.ts';
+import type { Principal } from '../http/context.ts';
 
 /** What the fast path needs of a request: Node's IncomingMessage and a fetch Request both give it. */
 export interface MinimalRequest {
@@ -15,9 +17,11 @@ export interface MinimalRequest {
 }
 
 export interface FastAnswer {
-  status: 200 | 304;
+  status: 200 | 304 | 429;
   headers: Record<string, string>;
   body?: Uint8Array<ArrayBuffer>;
+  /** Who was served (the Worker asks its colo-wide rate-limiting binding about them before answering). */
+  principal?: Principal;
 }
 
 export type FastPath = (req: MinimalRequest) => FastAnswer | undefined;
@@ -51,8 +55,13 @@ export type WarmExperiments = (customerId: string, key: string | undefined, opti
 
 const DEVICE_UNIT = /^device:[\x21-\x7e]{1,128}$/;
 
-export function storefrontFastPath(deps: { region: Region; views: ViewCache; credentials: CredentialCache; experiments?: WarmExperiments; now: () => number }): FastPath {
+export function storefrontFastPath(deps: { region: Region; views: ViewCache; credentials: CredentialCache; limiter: RateLimiter; experiments?: WarmExperiments; now: () => number }): FastPath {
   const servedBy = deps.region.id;
+  /** The limit applies here as in the app: one token per answered request, taken only when answering. */
+  const overLimit = (principal: Principal): FastAnswer | undefined => {
+    const wait = deps.limiter.take(principal);
+    return wait === 0 ? undefined : limitedAnswer(wait, servedBy);
+  };
   const cacheControl = `private, max-age=${Math.round(deps.views.ttlMs / 1000)}`;
   const principalFor = (req: MinimalRequest, customerId: string, scope: Scope) => {
     const auth = req.header('authorization');
@@ -68,13 +77,16 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const unit = params.get('unit') ?? undefined;
     const expose = params.get('expose') ?? 'true';
     if ([...params.keys()].some((k) => k !== 'unit' && k !== 'expose') || (unit !== undefined && !DEVICE_UNIT.test(unit)) || (expose !== 'true' && expose !== 'false')) return undefined;
-    if (!principalFor(req, customerId, 'experiments:read')) return undefined;
+    const principal = principalFor(req, customerId, 'experiments:read');
+    if (!principal) return undefined;
     const key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
     const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
     if (!warm) return undefined;
+    const limited = overLimit(principal);
+    if (limited) return limited;
     metrics.fastPathHit(servedBy, 'experiments');
     const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
-    return { status: 200, headers, ...(req.method === 'GET' ? { body: warm.body } : {}) };
+    return { status: 200, headers, principal, ...(req.method === 'GET' ? { body: warm.body } : {}) };
   };
   return (req) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/')) return undefined;
@@ -94,15 +106,25 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if (jurisdictionOfCustomerId(customerId) !== deps.region.jurisdiction) return undefined;
     const entry = deps.views.get(customerId, route.view, route.byQuery ? (q < 0 ? '' : req.url.slice(q + 1)) : variantFor(route.view, asCustomer));
     if (!entry) return undefined;
+    const limited = overLimit(principal);
+    if (limited) return limited;
     metrics.fastPathHit(servedBy, route.view);
     const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));
     const headers = { etag: entry.etag, 'cache-control': cacheControl, age: String(age), 'cadence-served-by': servedBy };
     const ifNoneMatch = req.header('if-none-match');
     if (ifNoneMatch !== undefined && (ifNoneMatch === entry.etag || ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`))) {
-      return { status: 304, headers };
+      return { status: 304, headers, principal };
     }
-    return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, ...(req.method === 'GET' ? { body: entry.body } : {}) };
+    return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, principal, ...(req.method === 'GET' ? { body: entry.body } : {}) };
   };
+}
+
+const encoder = new TextEncoder();
+
+/** A 429 as the fast path writes it: the same problem+json and headers as the app's. */
+export function limitedAnswer(wait: number, servedBy: string): FastAnswer {
+  const body = encoder.encode(JSON.stringify(rateLimited(wait).toJSON()));
+  return { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': String(wait), 'cadence-served-by': servedBy }, body };
 }
 
 /** A fetch Request as the fast path reads it. */

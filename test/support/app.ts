@@ -34,6 +34,8 @@ export interface ClientOptions {
   features?: NodeRegionsOptions['features'];
   /** How each region reaches its stream (kinesalite); unset: no streaming. */
   streaming?: NodeRegionsOptions['streaming'];
+  /** Rate limits of every region app (the customer tokens' limit, the limiter's clock). */
+  rateLimits?: NodeRegionsOptions['rateLimits'];
 }
 
 export function client(stores: TestStores, options: ClientOptions = {}): Client {
@@ -52,6 +54,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.features ? { features: options.features } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
     ...(options.streaming ? { streaming: options.streaming } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
       const shared = [...queues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];

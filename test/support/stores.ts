@@ -4,6 +4,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Region } from '../../src/regions/region.schema.ts';
 import { regions } from '../../regions/index.ts';
 import { generateApiKey, type Scope } from '../../src/auth/api-keys.ts';
+import type { RateLimitSetting } from '../../src/ratelimit/limits.ts';
 import { createLocalTables, homeRegion, localConnection, registerApiKey } from '../../src/local/bootstrap.ts';
 import { startLocalStores, type StoreName } from '../../src/local/dynamo-stores.ts';
 import { documentClient } from '../../src/storage/client.ts';
@@ -12,8 +13,8 @@ import { GLOBAL_TABLES, JURISDICTION_TABLES } from '../../src/storage/tables.ts'
 export interface TestStores {
   endpoints: Record<StoreName, string>;
   adminKey: string;
-  /** Registers a key with these scopes and returns it. */
-  key(scopes: Scope[]): Promise<string>;
+  /** Registers a key with these scopes (and rate limit) and returns it. */
+  key(scopes: Scope[], rateLimit?: RateLimitSetting): Promise<string>;
   /** Every item of every table in one store (for residency and "nothing changed" checks). */
   scanAll(store: StoreName): Promise<Record<string, unknown>[]>;
   /** Writes one item into a table of the jurisdiction's home region (to set up a state the API cannot reach). */
@@ -28,9 +29,9 @@ export async function withTables(endpoints: Record<StoreName, string>, close: ()
   return {
     endpoints,
     adminKey,
-    async key(scopes) {
+    async key(scopes, rateLimit) {
       const key = generateApiKey();
-      await registerApiKey(endpoints.GLOBAL, key, 'test', scopes);
+      await registerApiKey(endpoints.GLOBAL, key, 'test', scopes, rateLimit);
       return key;
     },
     async scanAll(store) {

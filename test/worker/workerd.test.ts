@@ -10,6 +10,8 @@ import { startDynaliteStores, type TestStores } from '../support/stores.ts';
 import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
 
 /** The Worker bundle, as wrangler builds it, in workerd: one Worker per region with service bindings. */
+const LOW_API_LIMIT = 5;
+const LOW_STOREFRONT_LIMIT = 6;
 let stores: TestStores;
 let mf: Miniflare;
 let base: URL;
@@ -28,6 +30,8 @@ beforeAll(async () => {
     // The Workers call the local Converse stand-in through the real SDK client (as bundled for workerd).
     aiBindings: { BEDROCK_ACCESS_KEY_ID: 'local', BEDROCK_SECRET_ACCESS_KEY: 'local', BEDROCK_ENDPOINT: bedrock.endpoint },
     queueSettings: { maxBatchTimeout: 1, retryDelay: 0 },
+    // Miniflare emulates the rate-limiting bindings: two are lowered so that the colo count refuses first.
+    rateLimitBindings: { standard: LOW_API_LIMIT, storefront: LOW_STOREFRONT_LIMIT },
   });
   mf = stack.mf;
   base = stack.url;
@@ -307,4 +311,50 @@ describe('privacy requests in workerd', () => {
     expect(everywhere.filter((i) => JSON.stringify(i).includes(id) || JSON.stringify(i).includes('erin@example.com'))).toEqual([]);
     expect((await call('us-east-1', 'POST', '/v1/purchases', { orderId: 'w2', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }] })).status).toBe(410);
   }, 60_000);
+});
+
+describe('rate limits in workerd (the [[ratelimits]] bindings, as Miniflare emulates them)', () => {
+  const raw = (path: string, key: string) => fetch(new URL(path, base), { headers: { [EDGE_REGION_HEADER]: 'us-east-1', authorization: `Bearer ${key}` } });
+  /**
+   * Requests until the first 429, at most twice the binding's limit: the binding counts in fixed 10 s
+   * windows, so a window may turn over during the run and let up to one more limit through.
+   */
+  async function burstUntilRefused(path: string, key: string, limit: number): Promise<{ ok: number; refused: Response }> {
+    for (let ok = 0; ok <= 2 * limit; ok++) {
+      const res = await raw(path, key);
+      if (res.status === 429) return { ok, refused: res };
+      expect(res.status).toBe(200);
+    }
+    throw new Error(`no 429 after ${2 * limit + 1} requests`);
+  }
+
+  it("refuses an API key over its tier's binding with 429, problem+json and Retry-After, while another key keeps 200", async () => {
+    const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'US' })).body.id as string;
+    const [a, b] = await Promise.all([stores.key(['customers:read']), stores.key(['customers:read'])]);
+    const { ok, refused } = await burstUntilRefused(`/v1/customers/${id}`, a, LOW_API_LIMIT);
+    expect(ok).toBeGreaterThanOrEqual(LOW_API_LIMIT);
+    expect(ok).toBeLessThanOrEqual(2 * LOW_API_LIMIT);
+    expect([refused.headers.get('content-type'), refused.headers.get('retry-after')]).toEqual(['application/problem+json', '10']);
+    expect(await refused.json()).toMatchObject({ status: 429, code: 'request.rateLimited', retryAfter: 10 });
+    expect((await raw(`/v1/customers/${id}`, b)).status).toBe(200);
+    // The admin key's tier has its own binding: untouched.
+    expect((await call('us-east-1', 'GET', `/v1/customers/${id}`)).status).toBe(200);
+  });
+
+  it("refuses a customer token's warm storefront reads (the Worker's fast path) over the binding, and not another token's", async () => {
+    const shopper = async () => {
+      const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'US' })).body.id as string;
+      const orders = Array.from({ length: 3 }, (_, i) => ({ orderId: `R${i}`, customerId: id, purchasedAt: new Date(Date.UTC(2026, 5, 1 + i * 10)).toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'USD' }] }));
+      expect((await call('us-east-1', 'POST', '/v1/purchases', { orders })).status).toBe(200);
+      return { id, token: (await call('us-east-1', 'POST', `/v1/customers/${id}/tokens`, { ttlSeconds: 300 })).body.token as string };
+    };
+    const [a, b] = [await shopper(), await shopper()];
+    const { ok, refused } = await burstUntilRefused(`/v1/customers/${a.id}/predictions`, a.token, LOW_STOREFRONT_LIMIT);
+    expect(ok).toBeGreaterThanOrEqual(LOW_STOREFRONT_LIMIT);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(refused.headers.get('cadence-served-by')).toBe('us-east-1');
+    expect(await refused.json()).toMatchObject({ status: 429, code: 'request.rateLimited' });
+    expect((await raw(`/v1/customers/${b.id}/predictions`, b.token)).status).toBe(200);
+    expect((await raw('/health', a.token)).status).toBe(200);
+  });
 });
