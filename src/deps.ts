@@ -25,6 +25,8 @@ import { PrivacyService } from './privacy/privacy.service.ts';
 import { Suppression } from './privacy/suppression.ts';
 import { DynamoProductRepository } from './products/products.repository.ts';
 import { ProductService } from './products/products.service.ts';
+import { cancelledTest } from './purchases/purchases.adjustments.ts';
+import { cancelledLineOf } from './purchases/purchases.model.ts';
 import { DynamoPurchaseRepository } from './purchases/purchases.repository.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
 import { DynamoAggregateStore, DynamoRecommendationRepository } from './recommendations/recommendations.repository.ts';
@@ -111,6 +113,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    cancelledOf: async (id) => cancelledTest(await purchaseStore.allOf(id)),
     // Views that carry a running variation (intelligence) or the algorithm it picked (recommendations, decision 86).
     definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
     now,
@@ -147,7 +150,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     now,
   });
-  purchases.onStored((lines) => experiments.afterPurchases(lines));
+  conversionListeners(purchases, experiments);
   const live = new LiveRepository(personal, tables.events, now);
   const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, purchases, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
@@ -196,3 +199,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
 }
 
+
+/** Purchases convert; a cancelled order's conversions are withdrawn from the experiments' results (decision 69). */
+function conversionListeners(purchases: PurchaseService, experiments: ExperimentService) {
+  purchases.onStored((lines) => experiments.afterPurchases(lines));
+  purchases.onStored((lines) => experiments.afterCancellations(lines.map((l) => ({ customerId: l.customerId, orderId: l.orderId, cancelledLineId: cancelledLineOf(l.lineId) }))), { cancellations: true });
+}

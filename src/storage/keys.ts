@@ -58,6 +58,7 @@ export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${k
 export const exposureItemKeys = {
   exposure: (experimentKey: string, phase: number) => `exp#${experimentKey}#${phase}`,
   exposurePrefix: 'exp#',
+  conversionPrefix: 'conv#',
   conversion: (experimentKey: string, phase: number, orderId: string, lineId: string) => `conv#${experimentKey}#${phase}#${purchaseLineKey(orderId, lineId)}`,
 } as const;
 export const exposureKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
