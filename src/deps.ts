@@ -1,4 +1,6 @@
 import { regions } from '../regions/index.ts';
+import { DynamoAccuracyStore } from './accuracy/accuracy.repository.ts';
+import { AccuracyService } from './accuracy/accuracy.service.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import { DynamoCustomerRepository } from './customers/customers.repository.ts';
 import { CustomerService } from './customers/customers.service.ts';
@@ -185,6 +187,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       experiments,
       recommendations,
       streaming,
+      accuracy: accuracyOf(region, personal, predictions, hasher, now),
     },
     views,
     credentials,
@@ -199,6 +202,13 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   };
 }
 
+
+/** Snapshots of what the refit predicted, scored as purchases come (decision 67). */
+function accuracyOf(region: DeploymentConfig['region'], personal: ReturnType<typeof documentClient>, predictions: PredictionService, hasher: KeyedHasher, now: () => number) {
+  const accuracy = new AccuracyService({ region, store: new DynamoAccuracyStore(personal, region.tables.predictions, now), hash: (id) => hasher.hash('customer', `accuracy\u0000${id}`), now });
+  predictions.onRefitted((outcome) => accuracy.afterRefit(outcome));
+  return accuracy;
+}
 
 /** Purchases convert; a cancelled order's conversions are withdrawn from the experiments' results (decision 69). */
 function conversionListeners(purchases: PurchaseService, experiments: ExperimentService) {

@@ -21,6 +21,9 @@ import { defaultPopulationModel, fitPopulation, type PopulationModel } from './m
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
 import { toView } from './view.ts';
+import type { RefitListener, RefitReport } from './refit-outcome.ts';
+
+export type { RefitListener, RefitReport } from './refit-outcome.ts';
 
 export interface PredictionServiceDeps {
   region: Region;
@@ -36,16 +39,6 @@ export interface PredictionServiceDeps {
 
 /** Told about every customer whose predictions were just computed (segments assign, insights look for changes). */
 export type ComputedListener = (customerId: string, history: CustomerHistory, prediction: CustomerPrediction, customer: Customer | undefined) => Promise<void>;
-
-export interface RefitReport {
-  jurisdiction: string;
-  customers: number;
-  purchaseLines: number;
-  fittedAt: string;
-  bgnbd: PopulationModel['bgnbd'];
-  productPriors: number;
-  durationMs: number;
-}
 
 export interface PredictionsRead {
   stored: StoredPredictions;
@@ -73,6 +66,7 @@ export class PredictionService {
   private readonly reads: TtlCache<StoredPredictions>;
   private model: { value: CurrentModel; until: number } | undefined;
   private readonly listeners: ComputedListener[] = [];
+  private readonly refitListeners: RefitListener[] = [];
 
   private readonly source: HistorySource;
 
@@ -84,6 +78,11 @@ export class PredictionService {
   /** Adds a listener told about every recomputed customer (best effort: its failure is logged). */
   onComputed(listener: ComputedListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Adds a listener told, after each refit, what it predicted for every customer (best effort). */
+  onRefitted(listener: RefitListener): void {
+    this.refitListeners.push(listener);
   }
 
   /**
@@ -159,7 +158,12 @@ export class PredictionService {
     const m = { model: fitted, fittedAt };
     // Everything is computed before anything is stored: a model that fails on some customer is not kept.
     const computed: StoredPredictions[] = [];
-    for (const [id, lines] of byCustomer) computed.push((await this.compute(id, lines, catalog, m)).stored);
+    const predicted: Parameters<RefitListener>[0]['customers'] = [];
+    for (const [id, lines] of byCustomer) {
+      const { stored, history, prediction } = await this.compute(id, lines, catalog, m);
+      computed.push(stored);
+      predicted.push({ customerId: id, purchaseDays: history.days.map((d) => d.day), prediction });
+    }
     await this.deps.models.put(this.deps.region.jurisdiction, fitted, fittedAt);
     this.model = { value: m, until: this.deps.now() + MODEL_CACHE_MS };
     // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
@@ -167,6 +171,11 @@ export class PredictionService {
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(stored.customerId);
     });
+    for (const listener of this.refitListeners) {
+      await listener({ asOfDay: this.asOfDay(), modelVersion: fitted.version, customers: predicted }).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'after-refit listener failed', error: String(err) }));
+      });
+    }
     return {
       jurisdiction: this.deps.region.jurisdiction,
       customers: byCustomer.size,

@@ -85,6 +85,15 @@ export const modelKeys = {
   idempotency: (keyHash: string) => ({ modelKey: `idem#${keyHash}` }),
 } as const;
 
+/**
+ * Production accuracy in the jurisdiction's predictions table, under partitions that name no customer:
+ * a day's snapshot in pages (keyed references, not ids) and the day's tally (aggregates only).
+ */
+export const accuracyKeys = {
+  snapshotPage: (day: string, page: number) => ({ customerId: `accuracy#snapshot#${day}#${page}` }),
+  tally: (day: string) => ({ customerId: `accuracy#tally#${day}` }),
+} as const;
+
 /** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 export const expiresAt = (fromMs: number, days: number) => Math.floor(fromMs / 1000) + days * 86_400;
