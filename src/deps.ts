@@ -20,6 +20,7 @@ import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
+import { testAccountRule } from './predictions/test-accounts.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
 import { consentFanOut } from './privacy/objection.ts';
 import { DynamoPrivacyRepository } from './privacy/privacy.repository.ts';
@@ -70,7 +71,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
-  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, now });
+  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models: new DynamoModelRepository(global, tables.models), views, testAccounts: testAccountRule(config.testAccounts), now });
   const analysisStore = new DynamoAnalysisRepository(personal, tables.insights, inactiveDerivedDays);
   const costStore = new DynamoCostStore(global, tables.models);
   const analyzer = analyzerFor(config);

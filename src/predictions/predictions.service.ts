@@ -20,6 +20,7 @@ import { buildHistory, type CustomerHistory } from './model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
+import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
 import { toView } from './view.ts';
 import type { RefitListener, RefitReport } from './refit-outcome.ts';
 
@@ -34,6 +35,8 @@ export interface PredictionServiceDeps {
   models: ModelRepository;
   /** The storefront's serialized views, forgotten with the predictions they include. */
   views?: ViewCache;
+  /** Which customers are test accounts (flagged, and kept out of the population fit). */
+  testAccounts?: TestAccountRule;
   now: () => number;
 }
 
@@ -121,7 +124,8 @@ export class PredictionService {
         this.invalidate(id);
         return 1;
       }
-      const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m);
+      const testAccount = this.deps.testAccounts?.matches(id, customer?.contact?.email) ?? false;
+      const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m, testAccount);
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
       for (const listener of this.listeners) {
@@ -152,7 +156,10 @@ export class PredictionService {
   async refit(): Promise<RefitReport> {
     const started = this.deps.now();
     const { byCustomer, catalog, count } = await this.source.all();
-    const histories = [...byCustomer.values()].map((lines) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
+    const tests = this.deps.testAccounts ? await testAccountsAmong(this.deps.testAccounts, [...byCustomer.keys()], (id) => this.deps.customers.get(id)) : new Set<string>();
+    // Test accounts are predicted (and flagged) but teach the population nothing.
+    const taught = [...byCustomer].filter(([id]) => !tests.has(id) || tests.size === byCustomer.size);
+    const histories = taught.map(([, lines]) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
     const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
     const m = { model: fitted, fittedAt };
@@ -160,7 +167,7 @@ export class PredictionService {
     const computed: StoredPredictions[] = [];
     const predicted: Parameters<RefitListener>[0]['customers'] = [];
     for (const [id, lines] of byCustomer) {
-      const { stored, history, prediction } = await this.compute(id, lines, catalog, m);
+      const { stored, history, prediction } = await this.compute(id, lines, catalog, m, tests.has(id));
       computed.push(stored);
       predicted.push({ customerId: id, purchaseDays: history.days.map((d) => d.day), prediction });
     }
@@ -223,13 +230,13 @@ export class PredictionService {
     return value;
   }
 
-  private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel) {
+  private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel, testAccount: boolean) {
     const computedAt = new Date(this.deps.now()).toISOString();
     // The history is what stands after returns and cancellations; lineCount counts every stored item
     // (it only grows, which is what orders two computations of one customer).
     const net = netOfAdjustments(lines);
     const history = buildHistory(eventsOf(net, catalog));
-    const prediction = predictCustomer(history, m.model, this.asOfDay());
+    const prediction = predictCustomer(history, m.model, this.asOfDay(), undefined, { testAccount });
     const view = toView(customerId, prediction, m, net.length, computedAt);
     const body = JSON.stringify(view);
     const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, lastPurchase: view.data.lastPurchase, etag: await etagOf(body), body };
