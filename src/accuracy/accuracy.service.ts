@@ -52,7 +52,10 @@ export class AccuracyService {
     const open = Array.from({ length: DATE_HORIZON_DAYS + 10 }, (_, i) => formatDay(today - 2 - i));
     const tallies: StoredTally[] = [];
     const settledDays: string[] = [];
-    for (const s of await this.deps.store.snapshots(open)) {
+    // One day at a time: memory holds one snapshot's rows, not a hundred.
+    for (const d of open) {
+      const s = (await this.deps.store.snapshots([d]))[0];
+      if (!s) continue;
       const asOf = dayOf(`${s.day}T00:00:00Z`) + 1;
       const tally = emptyTally();
       // A row whose customer has no history any more (erased, objected) is dropped with it.
