@@ -10,6 +10,7 @@
  *   dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE   convert a research data set with its protocol
  *   dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]   generate the grocery shop
  *   refit [--url URL] [--key KEY]                 refit both jurisdictions' population models and segments on a running stack
+ *   simulate [--days 30]                          replay the local stack's last N days of purchases on a simulated clock, a refit a day (local stack only)
  *   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
  *   recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
  *   evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
@@ -26,6 +27,7 @@ const USAGE = `
   dataset cdnow|online-retail|online-retail-catalog --source FILE --out FILE
   dataset grocery --out FILE [--catalog-out FILE] [--customers 1000] [--seed 7]
   refit [--url URL] [--key KEY]
+  simulate [--days 30]
   segment --transactions FILE --as-of DATE --out FILE [--k-min 5] [--k-max 7] [--seed 42]
   recommend --transactions FILE --as-of DATE --k 10 --out FILE [--algorithm NAME] [--catalog FILE]
   evaluate-recs --transactions FILE --as-of DATE --holdout-end DATE --k 10 [--catalog FILE]
@@ -49,6 +51,7 @@ import { parseNodeEnv } from '../src/config/env.ts';
 import { readLocalSecrets } from '../src/local/secrets.ts';
 import { parseRateLimit, type RateLimitSetting } from '../src/ratelimit/limits.ts';
 import { refitAndSegment } from '../src/local/refit.ts';
+import { simulate } from '../src/local/simulate.ts';
 import { CUSTOMER_ID_PATTERN } from '../src/residency/jurisdiction.ts';
 import { importCommand } from '../src/cli/import-command.ts';
 import { localConnection } from '../src/local/bootstrap.ts';
@@ -188,6 +191,26 @@ async function refit(): Promise<void> {
   process.stderr.write('done\n');
 }
 
+async function simulateCommand(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { days: { type: 'string', default: '30' } } });
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 120) fail('--days must be 1..120');
+  // Over the running stack's own stores (its clock cannot be moved from outside): local only.
+  const stack = readStackFile(env.CADENCE_DATA_DIR);
+  const secrets = readLocalSecrets(env.CADENCE_DATA_DIR);
+  if (!stack || !secrets.adminKey || !secrets.jwtSecret || !secrets.privacyKey) fail(`no running local stack with data folder ${env.CADENCE_DATA_DIR} (npm start first)`);
+  const report = await simulate({ endpoints: stack.endpoints, jwtSecret: secrets.jwtSecret, privacyKey: secrets.privacyKey, days, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stderr.write(`replayed ${report.replayed.EU} EU and ${report.replayed.ROW} ROW lines, ${report.from} to ${report.to}\n`);
+  for (const jurisdiction of ['EU', 'ROW'] as const) {
+    const res = await fetch(`${stack.url}/v1/ops/accuracy?jurisdiction=${jurisdiction}&from=${report.from}&to=${report.to}`, { headers: { authorization: `Bearer ${secrets.adminKey}` } });
+    const body = (await res.json()) as { weeks?: { week: string; modelVersion: string; customers: number; nextDate: { scored: number; maeDays?: number; coverage80?: number }; buysWithin30: { auc?: number; brier?: number } }[] };
+    if (!res.ok) fail(`GET /v1/ops/accuracy: ${res.status} ${JSON.stringify(body)}`);
+    const f = (v: number | undefined, d = 3) => (v === undefined ? '-' : v.toFixed(d));
+    console.log(`${jurisdiction}  week      model            customer-days  dates scored  MAE days  80% coverage  AUC 30d  Brier 30d`);
+    for (const w of body.weeks ?? []) console.log(`    ${w.week}  ${w.modelVersion.padEnd(16)} ${String(w.customers).padStart(13)}  ${String(w.nextDate.scored).padStart(12)}  ${f(w.nextDate.maeDays, 1).padStart(8)}  ${f(w.nextDate.coverage80).padStart(12)}  ${f(w.buysWithin30.auc).padStart(7)}  ${f(w.buysWithin30.brier).padStart(9)}`);
+  }
+}
+
 async function segment(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { transactions: { type: 'string' }, 'as-of': { type: 'string' }, out: { type: 'string' }, 'k-min': { type: 'string', default: '5' }, 'k-max': { type: 'string', default: '7' }, seed: { type: 'string', default: '42' } } });
   const asOfDay = day('as-of', values['as-of']);
@@ -263,7 +286,7 @@ async function importOrders(): Promise<void> {
   process.exitCode = code;
 }
 
-const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment, recommend, 'evaluate-recs': evaluateRecsCommand, import: importOrders };
+const commands: Record<string, () => Promise<void>> = { 'api-key': apiKey, token, predict, backtest: backtestCommand, dataset, refit, segment, recommend, 'evaluate-recs': evaluateRecsCommand, import: importOrders, simulate: simulateCommand };
 const run = command ? commands[command] : undefined;
 if (!run) fail(`usage: npm run cadence -- <${Object.keys(commands).join('|')}> …`);
 try {

@@ -19,6 +19,7 @@ const stack = await startLocalStack({
   edgeRegion: env.CADENCE_EDGE_REGION,
   ...(env.CADENCE_STORE_PORT ? { storeBasePort: env.CADENCE_STORE_PORT } : {}),
   corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
+  testAccounts: splitList(env.CADENCE_TEST_ACCOUNTS),
   streaming: env.CADENCE_STREAMING === 'on',
   aiEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(BEDROCK_|CADENCE_AI_|CADENCE_BATCH_|CADENCE_S3_)/.test(e[0]) && e[1] !== undefined)),
   log,

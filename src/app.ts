@@ -1,6 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { accuracyRoutes } from './accuracy/accuracy.routes.ts';
+import type { AccuracyService } from './accuracy/accuracy.service.ts';
 import type { ApiKeyRepository } from './auth/api-keys.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { experimentRoutes } from './experiments/experiments.routes.ts';
@@ -80,6 +82,7 @@ export interface AppDeps {
     recommendations: RecommendationService;
     streaming: StreamingService;
     dashboard: DashboardService;
+    accuracy: AccuracyService;
   };
   now: () => number;
 }
@@ -101,11 +104,12 @@ export const FEATURES = [
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
   (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
   (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
+  (d: AppDeps) => accuracyRoutes({ accuracy: d.services.accuracy }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming, accuracy] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -117,7 +121,8 @@ function allRoutes(d: AppDeps) {
     .route('/', intelligence(d))
     .route('/', experiments(d))
     .route('/', recommendations(d))
-    .route('/', streaming(d));
+    .route('/', streaming(d))
+    .route('/', accuracy(d));
 }
 
 /**

@@ -39,6 +39,8 @@ export interface DeploymentConfig {
   /** The key of the keyed hashes that recognise erased customers (32+ characters; never rotated lightly). */
   privacyKey: string;
   corsOrigins?: readonly string[];
+  /** Test or internal accounts: `id:<glob>` / `email:<glob>` patterns (CADENCE_TEST_ACCOUNTS, decision 69). */
+  testAccounts?: readonly string[];
   now?: () => number;
   /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
   queue?: JobQueue;

@@ -1,5 +1,7 @@
 import { regions } from '../regions/index.ts';
 import { repositoriesOf } from './deployment.ts';
+import { DynamoAccuracyStore } from './accuracy/accuracy.repository.ts';
+import { AccuracyService } from './accuracy/accuracy.service.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
@@ -14,11 +16,14 @@ import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import type { JobHandlers } from './jobs/messages.ts';
 import { InProcessQueue } from './jobs/queue.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
+import { testAccountRule } from './predictions/test-accounts.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
 import { consentFanOut } from './privacy/objection.ts';
 import { PrivacyService } from './privacy/privacy.service.ts';
 import { Suppression } from './privacy/suppression.ts';
 import { ProductService } from './products/products.service.ts';
+import { cancelledTest } from './purchases/purchases.adjustments.ts';
+import { cancelledLineOf } from './purchases/purchases.model.ts';
 import { PurchaseService } from './purchases/purchases.service.ts';
 import { DynamoAggregateStore } from './recommendations/recommendations.repository.ts';
 import { RecommendationService } from './recommendations/recommendations.service.ts';
@@ -59,7 +64,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const views = new ViewCache(60_000, 50_000, now);
   const credentials = new CredentialCache(now);
   const limiter = new RateLimiter({ region: region.id, ...config.rateLimits });
-  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models, views, now });
+  const predictions = new PredictionService({ region, purchases: purchaseStore, customers, catalog, predictions: predictionStore, models, views, testAccounts: testAccountRule(config.testAccounts), now });
   const analyzer = analyzerFor(config);
   const inference = inferenceFor(config, analyzer);
   const segments = new SegmentService({
@@ -101,6 +106,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     exposures,
     customers,
     segmentOf: async (id) => (await segments.read(id))?.assignment.segmentId,
+    cancelledOf: async (id) => cancelledTest(await purchaseStore.allOf(id)),
     // Views that carry a running variation (intelligence) or the algorithm it picked (recommendations, decision 86).
     definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
     now,
@@ -135,7 +141,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     },
     now,
   });
-  purchases.onStored((lines) => experiments.afterPurchases(lines));
+  conversionListeners(purchases, experiments);
   const live = new LiveRepository(personal, tables.events, now);
   const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, sources: { purchases, customers: customerService, exposures: experiments.lookup, erasures: privacy.erasure }, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
@@ -171,6 +177,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       recommendations,
       streaming,
       dashboard: operatorDashboard(region, { segments, insights, streaming, experiments }, models, now),
+      accuracy: accuracyOf(region, personal, predictions, hasher, now),
     },
     views,
     credentials,
@@ -211,4 +218,17 @@ function operatorDashboard(
     experiments: s.experiments,
     now,
   });
+}
+
+/** Snapshots of what the refit predicted, scored as purchases come (decision 67). */
+function accuracyOf(region: DeploymentConfig['region'], personal: ReturnType<typeof documentClient>, predictions: PredictionService, hasher: KeyedHasher, now: () => number) {
+  const accuracy = new AccuracyService({ region, store: new DynamoAccuracyStore(personal, region.tables.predictions, now), hash: (id) => hasher.hash('customer', `accuracy\u0000${id}`), now });
+  predictions.onRefitted((outcome) => accuracy.afterRefit(outcome));
+  return accuracy;
+}
+
+/** Purchases convert; a cancelled order's conversions are withdrawn from the experiments' results (decision 69). */
+function conversionListeners(purchases: PurchaseService, experiments: ExperimentService) {
+  purchases.onStored((lines) => experiments.afterPurchases(lines));
+  purchases.onStored((lines) => experiments.afterCancellations(lines.map((l) => ({ customerId: l.customerId, orderId: l.orderId, cancelledLineId: cancelledLineOf(l.lineId) }))), { cancellations: true });
 }

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     jwtSecret: env.CADENCE_JWT_SECRET,
     privacyKey: env.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
+    testAccounts: splitList(env.CADENCE_TEST_ACCOUNTS),
     ai: aiSettings(env),
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),

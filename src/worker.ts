@@ -45,6 +45,7 @@ function isolateFor(env: Env): Isolate {
     jwtSecret: vars.CADENCE_JWT_SECRET,
     privacyKey: vars.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
+    testAccounts: splitList(vars.CADENCE_TEST_ACCOUNTS),
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../auth/api-keys.ts';
 import { RateLimitEnv } from '../ratelimit/limits.ts';
+import { testAccountRule } from '../predictions/test-accounts.ts';
+
+/** Comma-separated test-account patterns (`id:<glob>`, `email:<glob>`), checked when the process starts. */
+export const TestAccounts = z
+  .string()
+  .optional()
+  .superRefine((v, ctx) => {
+    try {
+      testAccountRule(splitList(v));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
 
 /**
  * AI analysis settings, read by the Node entry and the Worker alike. Without Bedrock credentials every
@@ -97,6 +110,7 @@ const NodeEnv = z.object({
   CADENCE_STREAMING: z.enum(['on', 'off']).default('on'),
   CADENCE_REGIONS: z.string().optional(),
   CADENCE_CORS_ORIGINS: z.string().optional(),
+  CADENCE_TEST_ACCOUNTS: TestAccounts,
   CADENCE_PEER_URL_EU: z.url().optional(),
   CADENCE_PEER_URL_ROW: z.url().optional(),
   DYNAMODB_ENDPOINT_EU: z.url().optional(),

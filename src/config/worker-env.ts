@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { QueueBinding } from '../jobs/queue.ts';
 import { INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING } from '../regions/wrangler-config.ts';
 import { RateLimitEnv } from '../ratelimit/limits.ts';
-import { AiEnv } from './env.ts';
+import { AiEnv, TestAccounts } from './env.ts';
 
 const Queue = z.custom<QueueBinding>((v) => typeof (v as QueueBinding | undefined)?.send === 'function', 'a Queue binding');
 
@@ -27,6 +27,8 @@ export const WorkerEnv = z
     KINESIS_ENDPOINT: z.url().optional(),
     /** Comma-separated storefront origins allowed to call from browsers. */
     CADENCE_CORS_ORIGINS: z.string().optional(),
+    /** Comma-separated test-account patterns (`id:<glob>`, `email:<glob>`). */
+    CADENCE_TEST_ACCOUNTS: TestAccounts,
     /** How often the Worker writes its aggregated metrics to Workers Logs, at most (seconds). */
     CADENCE_METRICS_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(60),
     /** Every customer token's limit in this isolate's buckets (the STOREFRONT_LIMITER binding's is wrangler.toml's). */

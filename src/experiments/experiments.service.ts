@@ -2,7 +2,7 @@ import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { Problem } from '../http/problem.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
 import type { Region } from '../regions/region.schema.ts';
-import { attributePurchases } from './conversions.ts';
+import { attributePurchases, withdrawConversions, type CancellationLine } from './conversions.ts';
 import { nextDefinition } from './definitions.ts';
 import type { Experiment, ExperimentInput, JurisdictionStats, Results } from './experiments.schemas.ts';
 import type { ExperimentStore } from './experiments.repository.ts';
@@ -17,6 +17,8 @@ export interface ExperimentServiceDeps {
   exposures: ExposureRepository;
   customers: Pick<CustomerRepository, 'get'>;
   segmentOf(customerId: string): Promise<string | undefined>;
+  /** Whether a line of the customer's is cancelled (see attributePurchases). */
+  cancelledOf?(customerId: string): Promise<(orderId: string, lineId: string) => boolean>;
   /** Called after a definition is stored (views that embed assignments forget them). */
   definitionsChanged?: () => void;
   now: () => number;
@@ -111,7 +113,13 @@ export class ExperimentService {
 
   /** Attributes stored purchase lines to the customers' exposures (a purchases listener). */
   async afterPurchases(lines: readonly PurchaseLine[]): Promise<number> {
-    return attributePurchases({ exposures: this.deps.exposures, definitions: async () => (await this.lookup.all()).value }, lines);
+    const { cancelledOf } = this.deps;
+    return attributePurchases({ exposures: this.deps.exposures, definitions: async () => (await this.lookup.all()).value, ...(cancelledOf ? { cancelledOf } : {}) }, lines);
+  }
+
+  /** Cancelled orders' conversions leave the results (idempotent). */
+  afterCancellations(cancellations: readonly CancellationLine[]): Promise<number> {
+    return withdrawConversions(this.deps.exposures, cancellations);
   }
 
   async stats(key: string, phase?: number): Promise<JurisdictionStats> {

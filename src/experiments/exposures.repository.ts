@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PersonalData } from '../privacy/personal-data.ts';
-import { batchWriteAll } from '../storage/batch.ts';
+import { batchDeleteAll, batchWriteAll } from '../storage/batch.ts';
 import { putIf, updateIf } from '../storage/conditional.ts';
 import { experimentPhaseKey, exposureItemKeys, exposureKey } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
@@ -49,6 +49,10 @@ export interface ExposureRepository extends PersonalData {
   exposuresOf(customerId: string): Promise<Exposure[]>;
   /** Stores attributed lines (idempotent: the key is the exposure's and the line's). */
   putConversions(lines: readonly ConversionLine[]): Promise<void>;
+  /** The customer's attributed lines (every experiment and phase). */
+  conversionsOf(customerId: string): Promise<ConversionLine[]>;
+  /** Removes attributed lines (a cancelled order's); removing one that is gone is a no-op. */
+  deleteConversions(lines: readonly ConversionLine[]): Promise<void>;
   /** One phase's exposures and attributed lines in this jurisdiction, customer by customer, page by page. */
   phaseItems(experimentKey: string, phase: number): AsyncIterable<ExposureItem[]>;
 }
@@ -98,6 +102,29 @@ export class DynamoExposureRepository implements ExposureRepository {
 
   async putConversions(lines: readonly ConversionLine[]) {
     await batchWriteAll(this.doc, this.tableName, lines.map(stored));
+  }
+
+  async conversionsOf(customerId: string) {
+    const out: ConversionLine[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'customerId = :c AND begins_with(itemKey, :p)',
+          ExpressionAttributeValues: { ':c': customerId, ':p': exposureItemKeys.conversionPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      out.push(...(res.Items ?? []).map((i) => ConversionSchema.parse(i)));
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+
+  async deleteConversions(lines: readonly ConversionLine[]) {
+    await batchDeleteAll(this.doc, this.tableName, lines.map((l) => exposureKey(l.customerId, itemKeyOf(l))));
   }
 
   async *phaseItems(experimentKey: string, phase: number): AsyncIterable<ExposureItem[]> {

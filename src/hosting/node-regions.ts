@@ -20,6 +20,7 @@ export interface NodeRegionsOptions {
   /** The key of the suppression list's keyed hashes. */
   privacyKey: string;
   corsOrigins?: readonly string[];
+  testAccounts?: readonly string[];
   /** Deployments of a jurisdiction that this process does not serve, reached over HTTP. */
   remotePeers?: Partial<Record<Jurisdiction, string>>;
   now?: () => number;
@@ -81,6 +82,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       jwtSecret: options.jwtSecret,
       privacyKey: options.privacyKey,
       ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.testAccounts ? { testAccounts: options.testAccounts } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.ai ? { ai: options.ai } : {}),
       ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),

@@ -16,6 +16,6 @@ export async function loadDemoData(endpoints: Record<StoreName, string>, data: D
     const { tables } = homeRegion(jurisdiction);
     const mine = (id: string) => id.startsWith(`cus_${jurisdiction.toLowerCase()}_`);
     await batchWriteAll(doc, tables.customers, data.customers.filter((c) => mine(c.id)).map((c) => customerItem(c)));
-    await batchWriteAll(doc, tables.purchases, data.lines.filter((l) => mine(l.customerId)).map(purchaseItem));
+    await batchWriteAll(doc, tables.purchases, data.lines.filter((l) => mine(l.customerId)).map((l) => purchaseItem(l)));
   }
 }

@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   /** Fixes the stores' ports: EU, ROW and global on this port and the next two (default: free ports). */
   storeBasePort?: number;
   corsOrigins?: string[];
+  /** Test-account patterns (CADENCE_TEST_ACCOUNTS). */
+  testAccounts?: string[];
   /** Start kinesalite, publish events and run the live-analytics consumers (default: on). */
   streaming?: boolean;
   /** BEDROCK_* and CADENCE_AI_* settings (from the environment); without Bedrock credentials, statistical. */
@@ -116,6 +118,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         jwtSecret: secrets.jwtSecret,
         privacyKey: secrets.privacyKey,
         corsOrigins: options.corsOrigins ?? [],
+        testAccounts: options.testAccounts ?? [],
         ai,
         ...(kinesis ? { streaming: kinesis.connection } : {}),
       });
@@ -133,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         privacyKey: secrets.privacyKey,
         defaultRegion: options.edgeRegion,
         corsOrigins: options.corsOrigins ?? [],
+        testAccounts: options.testAccounts ?? [],
         bundlePath,
         aiBindings: options.aiEnv ?? {},
         ...(kinesis ? { kinesisEndpoints: kinesis.endpoints } : {}),

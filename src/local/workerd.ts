@@ -56,6 +56,7 @@ export interface WorkerdStackOptions {
   privacyKey: string;
   defaultRegion: string;
   corsOrigins?: string[];
+  testAccounts?: string[];
   bundlePath: string;
   /** AI settings passed to every region Worker as bindings (BEDROCK_*, CADENCE_AI_*); none: statistical. */
   aiBindings?: Record<string, string>;
@@ -97,6 +98,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
+      CADENCE_TEST_ACCOUNTS: (options.testAccounts ?? []).join(','),
       ...(options.kinesisEndpoints ? { CADENCE_STREAMING: 'on', KINESIS_ENDPOINT: options.kinesisEndpoints[region.stream.awsRegion]! } : {}),
       ...options.aiBindings,
       ...options.vars,

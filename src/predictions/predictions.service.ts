@@ -20,7 +20,11 @@ import { buildHistory, type CustomerHistory } from './model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
+import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
 import { toView } from './view.ts';
+import type { RefitListener, RefitReport } from './refit-outcome.ts';
+
+export type { RefitListener, RefitReport } from './refit-outcome.ts';
 
 export interface PredictionServiceDeps {
   region: Region;
@@ -31,21 +35,13 @@ export interface PredictionServiceDeps {
   models: ModelRepository;
   /** The storefront's serialized views, forgotten with the predictions they include. */
   views?: ViewCache;
+  /** Which customers are test accounts (flagged, and kept out of the population fit). */
+  testAccounts?: TestAccountRule;
   now: () => number;
 }
 
 /** Told about every customer whose predictions were just computed (segments assign, insights look for changes). */
 export type ComputedListener = (customerId: string, history: CustomerHistory, prediction: CustomerPrediction, customer: Customer | undefined) => Promise<void>;
-
-export interface RefitReport {
-  jurisdiction: string;
-  customers: number;
-  purchaseLines: number;
-  fittedAt: string;
-  bgnbd: PopulationModel['bgnbd'];
-  productPriors: number;
-  durationMs: number;
-}
 
 export interface PredictionsRead {
   stored: StoredPredictions;
@@ -73,6 +69,7 @@ export class PredictionService {
   private readonly reads: TtlCache<StoredPredictions>;
   private model: { value: CurrentModel; until: number } | undefined;
   private readonly listeners: ComputedListener[] = [];
+  private readonly refitListeners: RefitListener[] = [];
 
   private readonly source: HistorySource;
 
@@ -84,6 +81,11 @@ export class PredictionService {
   /** Adds a listener told about every recomputed customer (best effort: its failure is logged). */
   onComputed(listener: ComputedListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Adds a listener told, after each refit, what it predicted for every customer (best effort). */
+  onRefitted(listener: RefitListener): void {
+    this.refitListeners.push(listener);
   }
 
   /**
@@ -122,7 +124,8 @@ export class PredictionService {
         this.invalidate(id);
         return 1;
       }
-      const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m);
+      const testAccount = this.deps.testAccounts?.matches(id, customer?.contact?.email) ?? false;
+      const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m, testAccount);
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
       for (const listener of this.listeners) {
@@ -153,13 +156,21 @@ export class PredictionService {
   async refit(): Promise<RefitReport> {
     const started = this.deps.now();
     const { byCustomer, catalog, count } = await this.source.all();
-    const histories = [...byCustomer.values()].map((lines) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
+    const tests = this.deps.testAccounts ? await testAccountsAmong(this.deps.testAccounts, [...byCustomer.keys()], (id) => this.deps.customers.get(id)) : new Set<string>();
+    // Test accounts are predicted (and flagged) but teach the population nothing.
+    const taught = [...byCustomer].filter(([id]) => !tests.has(id) || tests.size === byCustomer.size);
+    const histories = taught.map(([, lines]) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
     const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
     const m = { model: fitted, fittedAt };
     // Everything is computed before anything is stored: a model that fails on some customer is not kept.
     const computed: StoredPredictions[] = [];
-    for (const [id, lines] of byCustomer) computed.push((await this.compute(id, lines, catalog, m)).stored);
+    const predicted: Parameters<RefitListener>[0]['customers'] = [];
+    for (const [id, lines] of byCustomer) {
+      const { stored, history, prediction } = await this.compute(id, lines, catalog, m, tests.has(id));
+      computed.push(stored);
+      predicted.push({ customerId: id, purchaseDays: history.days.map((d) => d.day), prediction });
+    }
     await this.deps.models.put(this.deps.region.jurisdiction, fitted, fittedAt);
     this.model = { value: m, until: this.deps.now() + MODEL_CACHE_MS };
     // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
@@ -167,6 +178,11 @@ export class PredictionService {
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(stored.customerId);
     });
+    for (const listener of this.refitListeners) {
+      await listener({ asOfDay: this.asOfDay(), modelVersion: fitted.version, customers: predicted }).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'error', msg: 'after-refit listener failed', error: String(err) }));
+      });
+    }
     return {
       jurisdiction: this.deps.region.jurisdiction,
       customers: byCustomer.size,
@@ -214,13 +230,13 @@ export class PredictionService {
     return value;
   }
 
-  private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel) {
+  private async compute(customerId: string, lines: readonly PurchaseLine[], catalog: CatalogFacts, m: CurrentModel, testAccount: boolean) {
     const computedAt = new Date(this.deps.now()).toISOString();
     // The history is what stands after returns and cancellations; lineCount counts every stored item
     // (it only grows, which is what orders two computations of one customer).
     const net = netOfAdjustments(lines);
     const history = buildHistory(eventsOf(net, catalog));
-    const prediction = predictCustomer(history, m.model, this.asOfDay());
+    const prediction = predictCustomer(history, m.model, this.asOfDay(), undefined, { testAccount });
     const view = toView(customerId, prediction, m, net.length, computedAt);
     const body = JSON.stringify(view);
     const stored: StoredPredictions = { customerId, computedAt, lineCount: lines.length, lastPurchase: view.data.lastPurchase, etag: await etagOf(body), body };

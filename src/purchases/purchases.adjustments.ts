@@ -39,6 +39,19 @@ export function netOfAdjustments(lines: readonly PurchaseLine[]): PurchaseLine[]
   return out;
 }
 
+/** Whether a line (order id, line id) is cancelled, whole order or line, by the cancellations among `lines`. */
+export function cancelledTest(lines: readonly PurchaseLine[]): (orderId: string, lineId: string) => boolean {
+  const orders = new Set<string>();
+  const single = new Set<string>();
+  for (const l of lines) {
+    if (l.type !== 'cancellation') continue;
+    const line = cancelledLineOf(l.lineId);
+    if (line === undefined) orders.add(l.orderId);
+    else single.add(ref(l.orderId, line));
+  }
+  return (orderId, lineId) => orders.has(orderId) || single.has(ref(orderId, lineId));
+}
+
 const roundQuantity = (q: number) => Math.round(q * 1e4) / 1e4;
 
 export interface AdjustmentError {

@@ -41,17 +41,18 @@ const storedKey = (l: { customerId: string; orderId: string; lineId: string }) =
  * by a read after the write.
  */
 export class PurchaseService {
-  private readonly listeners: { listener: StoredListener; required: boolean }[] = [];
+  private readonly listeners: { listener: StoredListener; required: boolean; cancellations: boolean }[] = [];
 
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
   /**
    * Adds a listener told about every request's stored lines. Best effort by default (its failure is
    * logged); a required one (the event producer) failing makes the request answer 503, so the sender
-   * resends and the listener hears the lines again (they answer duplicate).
+   * resends and the listener hears the lines again (they answer duplicate). With `cancellations`, it hears
+   * the stored cancellations instead, after the purchases' listeners (an order bought and cancelled at once).
    */
-  onStored(listener: StoredListener, options: { required?: boolean } = {}): void {
-    this.listeners.push({ listener, required: options.required ?? false });
+  onStored(listener: StoredListener, options: { required?: boolean; cancellations?: boolean } = {}): void {
+    this.listeners.push({ listener, required: options.required ?? false, cancellations: options.cancellations ?? false });
   }
 
   /** The request's lines, after the checks of the whole request (size, impossible times). */
@@ -89,8 +90,9 @@ export class PurchaseService {
       throw new Problem(503, someStored ? 'purchases.partiallyStored' : 'storage.unavailable', 'The store did not confirm every line; send the same request again (stored lines will answer duplicate)', summary);
     }
     // Re-sent lines too (a retry after a failed listener heals it); conflicting lines were not stored.
-    // Listeners (conversions, the event stream) hear of purchases; returns and cancellations act through the history.
-    await this.notify(lines.filter((l, i) => l.type === undefined && (results[i]!.status === 'created' || results[i]!.status === 'duplicate')), results);
+    // Listeners (conversions, the event stream) hear of purchases, and conversions of cancellations; returns act through the history.
+    const stored = (type: PurchaseLine['type']) => lines.filter((l, i) => l.type === type && (results[i]!.status === 'created' || results[i]!.status === 'duplicate'));
+    await this.notify(stored(undefined), stored('cancellation'), results);
     // Every customer in the request, not only those with new lines: a retry after a failed recompute
     // sees only duplicates, and must still bring the predictions up to date.
     const { updated, queued } = await this.recompute(lines);
@@ -209,9 +211,10 @@ export class PurchaseService {
     return written;
   }
 
-  private async notify(lines: readonly PurchaseLine[], results: LineResult[]): Promise<void> {
-    for (const { listener, required } of this.listeners) {
-      await listener(lines).catch((err: unknown) => {
+  private async notify(lines: readonly PurchaseLine[], cancellations: readonly PurchaseLine[], results: LineResult[]): Promise<void> {
+    const ordered = [...this.listeners.filter((l) => !l.cancellations), ...this.listeners.filter((l) => l.cancellations)];
+    for (const { listener, required, cancellations: hearsCancellations } of ordered) {
+      await listener(hearsCancellations ? cancellations : lines).catch((err: unknown) => {
         console.error(JSON.stringify({ level: 'error', msg: 'after-store listener failed', required, error: String(err) }));
         if (required) {
           throw new Problem(503, 'purchases.eventsUnrecorded', 'The lines are stored but their events could not be recorded; send the same request again (stored lines answer duplicate)', { ...summarize(results), predictionsUpdated: 0 });

@@ -58,6 +58,7 @@ export const suppressionKey = (keyedHash: string) => ({ recordKey: `suppress#${k
 export const exposureItemKeys = {
   exposure: (experimentKey: string, phase: number) => `exp#${experimentKey}#${phase}`,
   exposurePrefix: 'exp#',
+  conversionPrefix: 'conv#',
   conversion: (experimentKey: string, phase: number, orderId: string, lineId: string) => `conv#${experimentKey}#${phase}#${purchaseLineKey(orderId, lineId)}`,
 } as const;
 export const exposureKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
@@ -82,6 +83,15 @@ export const modelKeys = {
   costs: (period: string, regionId: string) => ({ modelKey: `costs#${period}#${regionId}` }),
   /** Which jurisdiction an idempotency key created its customer in (a hash of the key, nothing personal). */
   idempotency: (keyHash: string) => ({ modelKey: `idem#${keyHash}` }),
+} as const;
+
+/**
+ * Production accuracy in the jurisdiction's predictions table, under partitions that name no customer:
+ * a day's snapshot in pages (keyed references, not ids) and the day's tally (aggregates only).
+ */
+export const accuracyKeys = {
+  snapshotPage: (day: string, page: number) => ({ customerId: `accuracy#snapshot#${day}#${page}` }),
+  tally: (day: string) => ({ customerId: `accuracy#tally#${day}` }),
 } as const;
 
 /** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */

@@ -24,6 +24,7 @@ export interface Client {
 export interface ClientOptions {
   now?: () => number;
   corsOrigins?: string[];
+  testAccounts?: string[];
   ai?: AiSettings;
   bedrockClientOptions?: Record<string, unknown>;
   /** The region deployments (default: the region files); a test may change one's settings. */
@@ -49,6 +50,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     privacyKey: PRIVACY_KEY,
     ...(options.now ? { now: options.now } : {}),
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.testAccounts ? { testAccounts: options.testAccounts } : {}),
     ...(options.ai ? { ai: options.ai } : {}),
     ...(options.regions ? { regions: options.regions } : {}),
     ...(options.features ? { features: options.features } : {}),

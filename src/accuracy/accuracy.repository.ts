@@ -1,0 +1,93 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { batchDeleteAll, batchGetAll, batchWriteAll } from '../storage/batch.ts';
+import { accuracyKeys, expired, expiresAt, TTL_ATTRIBUTE } from '../storage/keys.ts';
+import { DATE_HORIZON_DAYS, type SnapshotRow, type Tally } from './model/score.ts';
+
+/** Rows per snapshot item: about 70 bytes each as JSON, so a page stays far below 400 KB. */
+export const ROWS_PER_PAGE = 3000;
+
+export interface Snapshot {
+  /** The last day the predictions saw (YYYY-MM-DD). */
+  day: string;
+  modelVersion: string;
+  rows: SnapshotRow[];
+}
+
+export interface StoredTally {
+  day: string;
+  modelVersion: string;
+  tally: Tally;
+  /** Nothing about the day can change any more: its snapshot is gone. */
+  settled: boolean;
+}
+
+/** Where a jurisdiction keeps its snapshots (until scored) and its tallies. */
+export interface AccuracyStore {
+  putSnapshot(s: Snapshot): Promise<void>;
+  /** The snapshots of these days that are still kept. */
+  snapshots(days: readonly string[]): Promise<Snapshot[]>;
+  deleteSnapshot(day: string): Promise<void>;
+  putTallies(t: readonly StoredTally[]): Promise<void>;
+  tallies(days: readonly string[]): Promise<StoredTally[]>;
+}
+
+const PageItem = z.object({ day: z.string(), modelVersion: z.string(), page: z.number().int(), pages: z.number().int(), rows: z.string() });
+const TallyItem = z.object({ day: z.string(), modelVersion: z.string(), tally: z.string(), settled: z.boolean() });
+const Rows = z.array(z.object({ ref: z.string(), next: z.number(), low: z.number(), high: z.number(), p30: z.number(), e30: z.number() }));
+
+/** The DynamoDB adapter, over the jurisdiction's predictions table (see decision 67). */
+export class DynamoAccuracyStore implements AccuracyStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async putSnapshot(s: Snapshot) {
+    const pages = Math.max(1, Math.ceil(s.rows.length / ROWS_PER_PAGE));
+    // Kept at most until the horizon has passed (and a little): TTL removes what a missed reduction left.
+    const ttl = expiresAt(Date.parse(`${s.day}T00:00:00Z`), DATE_HORIZON_DAYS + 10);
+    const items = Array.from({ length: pages }, (_, page) => ({
+      ...accuracyKeys.snapshotPage(s.day, page),
+      day: s.day,
+      modelVersion: s.modelVersion,
+      page,
+      pages,
+      rows: JSON.stringify(s.rows.slice(page * ROWS_PER_PAGE, (page + 1) * ROWS_PER_PAGE)),
+      [TTL_ATTRIBUTE]: ttl,
+    }));
+    await batchWriteAll(this.doc, this.tableName, items);
+  }
+
+  async snapshots(days: readonly string[]) {
+    const firsts = (await batchGetAll(this.doc, this.tableName, days.map((d) => accuracyKeys.snapshotPage(d, 0)))).filter((i) => !expired(i, this.now())).map((i) => PageItem.parse(i));
+    const out: Snapshot[] = [];
+    for (const first of firsts) {
+      const rest = first.pages > 1 ? await batchGetAll(this.doc, this.tableName, Array.from({ length: first.pages - 1 }, (_, i) => accuracyKeys.snapshotPage(first.day, i + 1)), undefined, true) : [];
+      const pages = [first, ...rest.map((i) => PageItem.parse(i))];
+      // A snapshot missing a page (a write cut short) is incomplete: it is not scored.
+      if (pages.length !== first.pages) continue;
+      out.push({ day: first.day, modelVersion: first.modelVersion, rows: pages.flatMap((p) => Rows.parse(JSON.parse(p.rows))) });
+    }
+    return out;
+  }
+
+  async deleteSnapshot(day: string) {
+    const first = (await batchGetAll(this.doc, this.tableName, [accuracyKeys.snapshotPage(day, 0)]))[0];
+    const pages = first ? PageItem.parse(first).pages : 1;
+    await batchDeleteAll(this.doc, this.tableName, Array.from({ length: pages }, (_, i) => accuracyKeys.snapshotPage(day, i)));
+  }
+
+  async putTallies(tallies: readonly StoredTally[]) {
+    await batchWriteAll(this.doc, this.tableName, tallies.map((t) => ({ ...accuracyKeys.tally(t.day), day: t.day, modelVersion: t.modelVersion, tally: JSON.stringify(t.tally), settled: t.settled })));
+  }
+
+  async tallies(days: readonly string[]) {
+    const items = await batchGetAll(this.doc, this.tableName, days.map(accuracyKeys.tally));
+    return items.map((i) => {
+      const t = TallyItem.parse(i);
+      return { day: t.day, modelVersion: t.modelVersion, settled: t.settled, tally: JSON.parse(t.tally) as Tally };
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { Problem } from '../http/problem.ts';
+import type { Region } from '../regions/region.schema.ts';
+import { dayOf, formatDay } from '../shared/days.ts';
+import type { AccuracyStore, StoredTally } from './accuracy.repository.ts';
+import { addTallies, DATE_HORIZON_DAYS, emptyTally, figuresOf, isoWeekOf, scoreRow, settled, type SnapshotRow, type Tally } from './model/score.ts';
+
+/** What the daily refit hands over: every customer it predicted, with their purchase days. */
+export interface RefitOutcome {
+  /** The first day the predictions did not see (they are "as of the end of" the day before). */
+  asOfDay: number;
+  modelVersion: string;
+  customers: Iterable<{
+    customerId: string;
+    purchaseDays: readonly number[];
+    prediction: { next: { nextDay: number; lowDay: number; highDay: number }; probabilityOfPurchase30: number; expectedPurchases30: number };
+  }>;
+}
+
+export interface AccuracyServiceDeps {
+  region: Pick<Region, 'jurisdiction'>;
+  store: AccuracyStore;
+  /** The deployment's keyed hash (privacy key): a snapshot's reference to a customer. */
+  hash(customerId: string): Promise<string>;
+  now: () => number;
+}
+
+/** A reference long enough never to collide in a jurisdiction (64 bits), too short to be an id. */
+const REF_CHARS = 16;
+/** The widest `from..to` an answer covers. */
+export const MAX_RANGE_DAYS = 366;
+
+/**
+ * Production accuracy (decision 67): each daily refit snapshots what it predicted, keyed by a keyed hash of
+ * the customer, scores every kept snapshot against the purchase days that arrived since, stores each day's
+ * tally (sums and a histogram), and drops a snapshot once its horizon has passed. Answers read tallies only.
+ */
+export class AccuracyService {
+  constructor(private readonly deps: AccuracyServiceDeps) {}
+
+  async afterRefit(outcome: RefitOutcome): Promise<{ snapshot: string; scored: number }> {
+    const today = outcome.asOfDay;
+    const daysByRef = new Map<string, readonly number[]>();
+    const rows: SnapshotRow[] = [];
+    for (const c of outcome.customers) {
+      const ref = (await this.deps.hash(c.customerId)).slice(0, REF_CHARS);
+      daysByRef.set(ref, c.purchaseDays);
+      const { next, probabilityOfPurchase30, expectedPurchases30 } = c.prediction;
+      rows.push({ ref, next: next.nextDay, low: next.lowDay, high: next.highDay, p30: round(probabilityOfPurchase30), e30: round(expectedPurchases30) });
+    }
+    // Every earlier snapshot still kept is scored again from the histories as they stand now (a recount,
+    // never an increment: a run repeated or cut short cannot count a purchase twice).
+    const open = Array.from({ length: DATE_HORIZON_DAYS + 10 }, (_, i) => formatDay(today - 2 - i));
+    const tallies: StoredTally[] = [];
+    const settledDays: string[] = [];
+    // One day at a time: memory holds one snapshot's rows, not a hundred.
+    for (const d of open) {
+      const s = (await this.deps.store.snapshots([d]))[0];
+      if (!s) continue;
+      const asOf = dayOf(`${s.day}T00:00:00Z`) + 1;
+      const tally = emptyTally();
+      // A row whose customer has no history any more (erased, objected) is dropped with it.
+      for (const row of s.rows) {
+        const days = daysByRef.get(row.ref);
+        if (days) scoreRow(tally, row, asOf, today, days);
+      }
+      const done = settled(asOf, today);
+      tallies.push({ day: s.day, modelVersion: s.modelVersion, tally, settled: done });
+      if (done) settledDays.push(s.day);
+    }
+    const day = formatDay(today - 1);
+    await this.deps.store.putSnapshot({ day, modelVersion: outcome.modelVersion, rows });
+    const fresh = emptyTally();
+    fresh.customers = rows.length;
+    // Tallies first, then the settled snapshots go: a run cut short in between repeats the reduction.
+    await this.deps.store.putTallies([...tallies, { day, modelVersion: outcome.modelVersion, tally: fresh, settled: false }]);
+    for (const d of settledDays) await this.deps.store.deleteSnapshot(d);
+    return { snapshot: day, scored: tallies.length };
+  }
+
+  /** The figures by ISO week (of the snapshot day) and model version, for snapshot days in `from..to`. */
+  async report(from: string | undefined, to: string | undefined) {
+    const toDay = to ? dayOf(`${to}T00:00:00Z`) : dayOf(this.deps.now());
+    const fromDay = from ? dayOf(`${from}T00:00:00Z`) : toDay - 7 * 12 + 1;
+    if (fromDay > toDay) throw new Problem(400, 'accuracy.badRange', '`from` is after `to`', { from: formatDay(fromDay), to: formatDay(toDay) });
+    if (toDay - fromDay + 1 > MAX_RANGE_DAYS) throw new Problem(400, 'accuracy.rangeTooLong', `At most ${MAX_RANGE_DAYS} days per request`, { maxDays: MAX_RANGE_DAYS });
+    const days = Array.from({ length: toDay - fromDay + 1 }, (_, i) => formatDay(fromDay + i));
+    const groups = new Map<string, { week: string; modelVersion: string; days: StoredTally[]; tally: Tally }>();
+    for (const t of await this.deps.store.tallies(days)) {
+      const week = isoWeekOf(dayOf(`${t.day}T00:00:00Z`));
+      const key = `${week}#${t.modelVersion}`;
+      const g = groups.get(key) ?? { week, modelVersion: t.modelVersion, days: [], tally: emptyTally() };
+      g.days.push(t);
+      g.tally = addTallies(g.tally, t.tally);
+      groups.set(key, g);
+    }
+    const weeks = [...groups.values()]
+      .sort((a, b) => a.week.localeCompare(b.week) || a.modelVersion.localeCompare(b.modelVersion))
+      .map((g) => ({ week: g.week, modelVersion: g.modelVersion, snapshots: g.days.length, settled: g.days.every((d) => d.settled), ...figuresOf(g.tally) }));
+    return { jurisdiction: this.deps.region.jurisdiction, from: formatDay(fromDay), to: formatDay(toDay), generatedAt: new Date(this.deps.now()).toISOString(), weeks };
+  }
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
