@@ -15,7 +15,7 @@ import { buildMonitoring } from './monitoring.ts';
  * src/storage/tables.ts, so local, test and production tables cannot differ.
  */
 /** Tables whose items expire (`expiresAt`): purchases by retention, derived data by inactivity. */
-const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations', 'events']);
+const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations', 'events', 'jobs']);
 
 export function tableProps(def: CreateTableCommandInput, replicas: readonly string[]): TablePropsV2 {
   const type = (name: string) => {

@@ -1,3 +1,5 @@
+import { jobRoutes } from './jobs/jobs.routes.ts';
+import type { JobService } from './jobs/jobs.service.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -71,6 +73,7 @@ export interface AppDeps {
     experiments: ExperimentService;
     recommendations: RecommendationService;
     streaming: StreamingService;
+    jobs: JobService;
   };
   now: () => number;
 }
@@ -84,19 +87,20 @@ export const FEATURES = [
   (d: AppDeps) => customerRoutes({ customers: d.services.customers, jwtSecret: d.jwtSecret }),
   (d: AppDeps) => purchaseRoutes({ purchases: d.services.purchases }),
   (d: AppDeps) => productRoutes({ products: d.services.products }),
-  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, views: d.views, now: d.now }),
+  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, jobs: d.services.jobs, views: d.views, now: d.now }),
   (d: AppDeps) => segmentRoutes({ segments: d.services.segments, views: d.views, now: d.now }),
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, views: d.views, now: d.now }),
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
-  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
+  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, jobs: d.services.jobs, views: d.views, now: d.now }),
   (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
+  (d: AppDeps) => jobRoutes({ jobs: d.services.jobs }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming, jobs] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -108,7 +112,8 @@ function allRoutes(d: AppDeps) {
     .route('/', intelligence(d))
     .route('/', experiments(d))
     .route('/', recommendations(d))
-    .route('/', streaming(d));
+    .route('/', streaming(d))
+    .route('/', jobs(d));
 }
 
 /**

@@ -30,6 +30,8 @@ export interface DeploymentConfig {
   now?: () => number;
   /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
   queue?: JobQueue;
+  /** Where bulk pages go (a second Cloudflare Queue, `…-bulk`); by default a second in-process queue. */
+  bulkQueue?: JobQueue;
   /** Bedrock and budgets; without Bedrock credentials analyses are statistical. */
   ai?: AiSettings;
   /** Options for the Bedrock client (a request handler, retries). */
@@ -47,6 +49,8 @@ export interface Deployment extends AppDeps {
   /** Warm storefront reads answered from bytes, before the app (undefined: go through the app). */
   fastPath: FastPath;
   queue: JobQueue;
+  /** The bulk queue: job pages and the daily batch's analyses. */
+  bulkQueue: JobQueue;
   /** The handlers of every queue message kind (the home region's consumer runs them). */
   handlers: JobHandlers;
   /** What a dead-lettered message leaves behind is cleaned up here. */

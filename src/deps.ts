@@ -14,7 +14,8 @@ import { InsightsService } from './insights/insights.service.ts';
 import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import type { JobHandlers } from './jobs/messages.ts';
+import { DynamoJobRepository as DynamoJobStore } from './jobs/jobs.repository.ts';
+import { deploymentJobs } from './deps-jobs.ts';
 import { InProcessQueue } from './jobs/queue.ts';
 import { DynamoModelRepository, DynamoPredictionRepository } from './predictions/predictions.repository.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
@@ -62,6 +63,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const catalog = new DynamoProductRepository(global, tables.catalog);
   const recommendationStore = new DynamoRecommendationRepository(personal, tables.recommendations, inactiveDerivedDays, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
+  // Bulk pages (jobs, the daily batch's analyses) have a queue of their own: on-demand work never waits behind them.
+  const bulkQueue = config.bulkQueue ?? new InProcessQueue(`insights-${region.id}-bulk`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
@@ -98,6 +101,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       costs: costStore,
     },
     queue,
+    bulkQueue,
     ...(analyzer ? { analyzer } : {}),
     ...(inference ? { inference } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
@@ -121,6 +125,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     customers,
     segmentOf: async (id) => (await assignments.get(id))?.segmentId,
     segments: () => assignments.all(),
+    snapshotsOf: (ids) => predictions.snapshotsOf(ids),
     products: catalog,
     entries: recommendationStore,
     aggregates: new DynamoAggregateStore(personal, tables.recommendations),
@@ -155,14 +160,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // After segments: the entry uses the customer's segment just assigned.
   predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
-  const handlers: JobHandlers = {
-    ...insights.handlers,
-    'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
-    'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
-    'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
-  };
-  const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
+  const { jobs, handlers, deadLettered } = deploymentJobs({ region, store: new DynamoJobStore(personal, tables.jobs), bulkQueue, customers, predictions, recommendations, insights, privacy, segments, now });
   consumeInProcess(queue, region, handlers, deadLettered);
+  consumeInProcess(bulkQueue, region, handlers, deadLettered);
   return {
     region,
     peers: config.peers,
@@ -182,11 +182,13 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       experiments,
       recommendations,
       streaming,
+      jobs,
     },
     views,
     credentials,
     fastPath: storefrontFastPath({ region, views, credentials, experiments: (id, key, options) => experiments.warm(id, key, options), now }),
     queue,
+    bulkQueue,
     handlers,
     deadLettered,
     readiness: readinessOf(region, personal, global),

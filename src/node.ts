@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     privacyKey: env.CADENCE_PRIVACY_KEY,
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
     ai: aiSettings(env),
+    // The Node side of the Worker's sweep cron: quiet jobs resume from their pages not counted.
+    sweepEveryMs: 60_000,
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),

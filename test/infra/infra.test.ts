@@ -23,10 +23,10 @@ const replicaRegions = (t: Resource) => t.Properties.Replicas.map((r: { Region: 
 describe('infrastructure (CDK, synthesized offline)', () => {
   it('replicates EU personal tables only between eu-central-1 and eu-west-1, and ROW ones only outside the EU', () => {
     const euPersonal = tables('EU').filter((t) => /-eu-/.test(t.Properties.TableName));
-    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-events', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
+    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-events', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-jobs', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
     for (const t of euPersonal) expect(replicaRegions(t)).toEqual(['eu-central-1', 'eu-west-1']);
     const rowPersonal = tables('ROW');
-    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-events', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
+    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-events', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-jobs', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
     for (const t of rowPersonal) expect(replicaRegions(t)).toEqual(['ap-southeast-2', 'us-east-1']);
   });
 

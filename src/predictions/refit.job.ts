@@ -1,0 +1,26 @@
+import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { pagesFor } from '../jobs/jobs.model.ts';
+import type { JobRunner } from '../jobs/jobs.service.ts';
+import type { PredictionService } from './predictions.service.ts';
+
+/**
+ * The daily refit as a tracked job (decision 118): the plan fits and stores the population model (the
+ * heavy step); each page recomputes one parallel-scan segment of the customers with that model. Listeners
+ * are not told (the old refit did not tell them either: segments and entries follow their own jobs).
+ */
+export function refitJob(d: { predictions: Pick<PredictionService, 'fitModel' | 'recompute'>; customers: Pick<CustomerRepository, 'scanSegment'> }): JobRunner {
+  return {
+    async plan() {
+      const report = await d.predictions.fitModel();
+      return { pages: pagesFor(report.customers), params: { fittedAt: report.fittedAt }, result: { ...report } };
+    },
+    async page(job, page) {
+      const customers = await d.customers.scanSegment(page, job.progress.total!);
+      const done = await d.predictions.recompute(
+        customers.map((c) => c.id),
+        { notify: false, fittedAt: String(job.params.fittedAt) },
+      );
+      return { done, failed: 0, failures: [] };
+    },
+  };
+}
