@@ -30,6 +30,8 @@ export interface DeploymentConfig {
   now?: () => number;
   /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
   queue?: JobQueue;
+  /** Customers per page of a tracked job (default 100; tests make pages small to have many). */
+  jobPageCustomers?: number;
   /** Where bulk pages go (a second Cloudflare Queue, `…-bulk`); by default a second in-process queue. */
   bulkQueue?: JobQueue;
   /** Bedrock and budgets; without Bedrock credentials analyses are statistical. */

@@ -22,6 +22,8 @@ export interface DeploymentJobsDeps {
   insights: InsightsService;
   privacy: PrivacyService;
   segments: SegmentService;
+  /** Customers per job page (default 100). */
+  perPage?: number;
   now: () => number;
 }
 
@@ -30,15 +32,15 @@ export interface DeploymentJobsDeps {
  * message kind, and what a dead-lettered message leaves behind (part of src/deps.ts, the composition root).
  */
 export function deploymentJobs(d: DeploymentJobsDeps) {
-  const { predictions, recommendations, insights, customers } = d;
+  const { predictions, recommendations, insights, customers, perPage } = d;
   const jobs = new JobService({
     jurisdiction: d.region.jurisdiction,
     jobs: d.store,
     queue: d.bulkQueue,
     runners: {
-      'predictions.refit': refitJob({ predictions, customers }),
-      'recommendations.rebuild': rebuildJob({ recommendations, customers }),
-      'insights.batch': insights.batch.runner(),
+      'predictions.refit': refitJob({ predictions, customers, perPage }),
+      'recommendations.rebuild': rebuildJob({ recommendations, customers, perPage }),
+      'insights.batch': insights.batch.runner(perPage),
     },
     now: d.now,
   });

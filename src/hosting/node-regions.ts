@@ -30,6 +30,8 @@ export interface NodeRegionsOptions {
   queueFor?: (region: Region) => JobQueue;
   /** A bulk queue per region (job pages); by default a second in-process queue per region. */
   bulkQueueFor?: (region: Region) => JobQueue;
+  /** Customers per page of a tracked job (default 100). */
+  jobPageCustomers?: number;
   /** Resume quiet jobs this often (the Node side of the Worker's sweep cron); unset: no timer (tests sweep by hand). */
   sweepEveryMs?: number;
   /** The features each app mounts, in order (tests mount them in another order). */
@@ -89,6 +91,7 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
       ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
       ...(options.bulkQueueFor ? { bulkQueue: options.bulkQueueFor(region) } : {}),
+      ...(options.jobPageCustomers ? { jobPageCustomers: options.jobPageCustomers } : {}),
       ...(options.streaming ? { streaming: options.streaming(region) } : {}),
       docsAsset,
     });

@@ -40,9 +40,9 @@ export class DailyBatch {
   constructor(private readonly deps: DailyBatchDeps) {}
 
   /** The batch as a job type: planned by counting the customers; with batch inference, submitted at the end. */
-  runner(): JobRunner {
+  runner(perPage?: number): JobRunner {
     return {
-      plan: async (job) => ({ pages: pagesFor(await this.deps.customers.count()), params: { batchId: batchIdOf(job.id) } }),
+      plan: async (job) => ({ pages: pagesFor(await this.deps.customers.count(), perPage), params: { batchId: batchIdOf(job.id) } }),
       page: async (job, page) => {
         const customers = await this.page(String(job.params.batchId), page, job.progress.total!);
         return { done: customers, failed: 0, failures: [] };

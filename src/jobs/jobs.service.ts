@@ -169,7 +169,7 @@ export class JobService {
   async cancel(id: string): Promise<StoredJob> {
     const job = await this.read(id);
     if (job.status === 'cancelled') return job;
-    if (isFinished(job.status)) throw new Problem(409, 'jobs.finished', `The job has finished (${job.status}): there is nothing to cancel`, { status: job.status });
+    if (isFinished(job.status)) throw new Problem(409, 'jobs.finished', `The job has finished (${job.status}): there is nothing to cancel`, { jobStatus: job.status });
     return (await this.deps.jobs.cancel(id, this.iso())) ?? this.cancel(id);
   }
 

@@ -8,11 +8,11 @@ import type { PredictionService } from './predictions.service.ts';
  * heavy step); each page recomputes one parallel-scan segment of the customers with that model. Listeners
  * are not told (the old refit did not tell them either: segments and entries follow their own jobs).
  */
-export function refitJob(d: { predictions: Pick<PredictionService, 'fitModel' | 'recompute'>; customers: Pick<CustomerRepository, 'scanSegment'> }): JobRunner {
+export function refitJob(d: { predictions: Pick<PredictionService, 'fitModel' | 'recompute'>; customers: Pick<CustomerRepository, 'scanSegment'>; perPage?: number }): JobRunner {
   return {
     async plan() {
       const report = await d.predictions.fitModel();
-      return { pages: pagesFor(report.customers), params: { fittedAt: report.fittedAt }, result: { ...report } };
+      return { pages: pagesFor(report.customers, d.perPage), params: { fittedAt: report.fittedAt }, result: { ...report } };
     },
     async page(job, page) {
       const customers = await d.customers.scanSegment(page, job.progress.total!);

@@ -7,11 +7,11 @@ import type { RecommendationService } from './recommendations.service.ts';
  * The recommendation rebuild (precompute) as a tracked job (decision 118): the plan fits and stores the
  * aggregates and weights; each page writes the entries of one parallel-scan segment of the customers.
  */
-export function rebuildJob(d: { recommendations: Pick<RecommendationService, 'fitBuild' | 'entriesPage'>; customers: Pick<CustomerRepository, 'scanSegment'> }): JobRunner {
+export function rebuildJob(d: { recommendations: Pick<RecommendationService, 'fitBuild' | 'entriesPage'>; customers: Pick<CustomerRepository, 'scanSegment'>; perPage?: number }): JobRunner {
   return {
     async plan() {
       const report = await d.recommendations.fitBuild();
-      return { pages: pagesFor(report.customers), params: { buildId: report.buildId }, result: { ...report } };
+      return { pages: pagesFor(report.customers, d.perPage), params: { buildId: report.buildId }, result: { ...report } };
     },
     async page(job, page) {
       const customers = await d.customers.scanSegment(page, job.progress.total!);

@@ -36,6 +36,8 @@ export interface ClientOptions {
   queueFor?: (region: Region) => JobQueue;
   /** Each region's bulk queue; by default a manual in-process queue per jurisdiction (see Client.bulkQueues). */
   bulkQueueFor?: (region: Region) => JobQueue;
+  /** Customers per page of a tracked job (default 100). */
+  jobPageCustomers?: number;
   /** The features every region app mounts, in order (default: the app's). */
   features?: NodeRegionsOptions['features'];
   /** How each region reaches its stream (kinesalite); unset: no streaming. */
@@ -59,6 +61,7 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.features ? { features: options.features } : {}),
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
     ...(options.streaming ? { streaming: options.streaming } : {}),
+    ...(options.jobPageCustomers ? { jobPageCustomers: options.jobPageCustomers } : {}),
     // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
       const shared = [...queues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];
