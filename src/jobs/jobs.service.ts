@@ -74,7 +74,11 @@ export class JobService {
       lastActivityAt: at,
       resumes: 0,
     };
-    if (!(await this.deps.jobs.create(record))) return (await this.deps.jobs.get(id))!;
+    if (!(await this.deps.jobs.create(record))) {
+      const existing = (await this.deps.jobs.get(id))!;
+      // A job whose process died while it was planned stays queued: after a quiet while, it is planned again.
+      if (existing.status !== 'queued' || existing.lastActivityAt > new Date(this.deps.now() - QUIET_AFTER_MS).toISOString()) return existing;
+    }
     let plan;
     try {
       plan = await runner.plan(record);
