@@ -104,7 +104,11 @@ export default {
   async scheduled(controller, env) {
     const { deployment } = isolateFor(env);
     if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON, JOBS_SWEEP_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
-    if (deployment.region.home) await daily(deployment, controller.cron, parseWorkerEnv(env).CADENCE_HEAVY_JOBS);
+    if (!deployment.region.home) return;
+    await daily(deployment, controller.cron, parseWorkerEnv(env).CADENCE_HEAVY_JOBS).catch((err: unknown) => {
+      console.error(JSON.stringify({ level: 'error', msg: 'cron failed', cron: controller.cron, error: String(err) }));
+      throw err;
+    });
   },
 } satisfies ExportedHandler<Env>;
 
