@@ -4,9 +4,9 @@
  */
 import { App } from 'aws-cdk-lib';
 import { regions } from '../regions/index.ts';
-import { bundleStreamConsumer } from './consumer-bundle.ts';
+import { bundleHeavyJobs, bundleStreamConsumer } from './consumer-bundle.ts';
 import { buildInfra } from './stacks.ts';
 
 const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
-buildInfra(app, { regions, account: process.env.CDK_DEFAULT_ACCOUNT ?? app.node.tryGetContext('account') ?? '111111111111', consumerCodeDir: bundleStreamConsumer() });
+buildInfra(app, { regions, account: process.env.CDK_DEFAULT_ACCOUNT ?? app.node.tryGetContext('account') ?? '111111111111', consumerCodeDir: bundleStreamConsumer(), heavyJobsCodeDir: bundleHeavyJobs() });
 app.synth();

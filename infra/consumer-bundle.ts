@@ -9,9 +9,18 @@ const root = new URL('../', import.meta.url).pathname;
  * that `cdk synth` (and the infra test) packages the same code the tests run. Returns the folder.
  */
 export function bundleStreamConsumer(outDir = join(root, 'dist', 'lambda', 'stream-consumer')): string {
+  return bundleLambda(join(root, 'src', 'lambda.ts'), outDir);
+}
+
+/** The heavy-job entry (src/heavy.ts: refit, recommendation rebuild), bundled the same way. */
+export function bundleHeavyJobs(outDir = join(root, 'dist', 'lambda', 'heavy-jobs')): string {
+  return bundleLambda(join(root, 'src', 'heavy.ts'), outDir);
+}
+
+function bundleLambda(entry: string, outDir: string): string {
   mkdirSync(outDir, { recursive: true });
   buildSync({
-    entryPoints: [join(root, 'src', 'lambda.ts')],
+    entryPoints: [entry],
     outfile: join(outDir, 'index.mjs'),
     bundle: true,
     platform: 'node',

@@ -1,5 +1,6 @@
 import { App, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { streamAndConsumer } from './streaming.ts';
+import { heavyJobs } from './heavy-jobs.ts';
 import { AttributeType, Billing, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, User } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -15,7 +16,7 @@ import { buildMonitoring } from './monitoring.ts';
  * src/storage/tables.ts, so local, test and production tables cannot differ.
  */
 /** Tables whose items expire (`expiresAt`): purchases by retention, derived data by inactivity. */
-const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations', 'events']);
+const EXPIRING_TABLES = new Set(['purchases', 'predictions', 'segments', 'insights', 'recommendations', 'events', 'jobs']);
 
 export function tableProps(def: CreateTableCommandInput, replicas: readonly string[]): TablePropsV2 {
   const type = (name: string) => {
@@ -51,6 +52,8 @@ export interface CadenceInfraProps {
   account: string;
   /** The stream consumer's bundled code (infra/consumer-bundle.ts builds it). */
   consumerCodeDir: string;
+  /** The heavy-job entry's bundled code (src/heavy.ts; infra/consumer-bundle.ts builds it). */
+  heavyJobsCodeDir: string;
   /** The daily AI budget in USD (as CADENCE_AI_DAILY_BUDGET_USD), for the budget alarms; 50 by default. */
   dailyBudgetUsd?: number;
 }
@@ -88,6 +91,7 @@ export function buildInfra(app: App, props: CadenceInfraProps): Record<Jurisdict
       JURISDICTION_TABLES.map((kind) => [kind, new TableV2(stack, `Personal-${kind}`, tableProps(tableDefinition(kind, home.tables[kind]), serving.slice(1).map((r) => r.awsRegion)))]),
     );
     streamAndConsumer(stack, { home, account, codeDir: props.consumerCodeDir, events: personal.events!, privacy: personal.privacy! });
+    heavyJobs(stack, { home, account, codeDir: props.heavyJobsCodeDir });
     for (const region of serving) {
       // Workers cannot assume roles: each region's Worker signs with this user's keys (a Worker secret).
       const user = new User(stack, `Worker-${region.id}`, { userName: `cadence-worker-${region.id}` });

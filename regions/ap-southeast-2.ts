@@ -13,6 +13,7 @@ export default defineRegion({
     insights: 'cadence-row-insights',
     recommendations: 'cadence-row-recommendations',
     privacy: 'cadence-row-privacy',
+    jobs: 'cadence-row-jobs',
     exposures: 'cadence-row-exposures',
     events: 'cadence-row-events',
     catalog: 'cadence-global-catalog',

@@ -13,6 +13,7 @@ export default defineRegion({
     insights: 'cadence-eu-insights',
     recommendations: 'cadence-eu-recommendations',
     privacy: 'cadence-eu-privacy',
+    jobs: 'cadence-eu-jobs',
     exposures: 'cadence-eu-exposures',
     events: 'cadence-eu-events',
     catalog: 'cadence-global-catalog',

@@ -1,3 +1,5 @@
+import { jobRoutes } from './jobs/jobs.routes.ts';
+import type { JobService } from './jobs/jobs.service.ts';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -83,6 +85,7 @@ export interface AppDeps {
     streaming: StreamingService;
     dashboard: DashboardService;
     accuracy: AccuracyService;
+    jobs: JobService;
   };
   now: () => number;
 }
@@ -96,20 +99,21 @@ export const FEATURES = [
   (d: AppDeps) => customerRoutes({ customers: d.services.customers, jwtSecret: d.jwtSecret }),
   (d: AppDeps) => purchaseRoutes({ purchases: d.services.purchases }),
   (d: AppDeps) => productRoutes({ products: d.services.products }),
-  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, views: d.views, now: d.now }),
+  (d: AppDeps) => predictionRoutes({ predictions: d.services.predictions, jobs: d.services.jobs, views: d.views, now: d.now }),
   (d: AppDeps) => segmentRoutes({ segments: d.services.segments, views: d.views, now: d.now }),
   (d: AppDeps) => insightRoutes({ insights: d.services.insights, views: d.views, now: d.now }),
   (d: AppDeps) => privacyRoutes({ privacy: d.services.privacy }),
   (d: AppDeps) => intelligenceRoutes({ intelligence: d.services.intelligence, views: d.views }),
   (d: AppDeps) => experimentRoutes({ experiments: d.services.experiments, peerRead: peerRead(d.region, d.peers) }),
-  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, views: d.views, now: d.now }),
+  (d: AppDeps) => recommendationRoutes({ recommendations: d.services.recommendations, jobs: d.services.jobs, views: d.views, now: d.now }),
   (d: AppDeps) => streamingRoutes({ streaming: d.services.streaming }),
   (d: AppDeps) => accuracyRoutes({ accuracy: d.services.accuracy }),
+  (d: AppDeps) => jobRoutes({ jobs: d.services.jobs }),
 ] as const;
 
 /** Every feature's routes chained in one value, so their types add up: what Hono's typed client reads. */
 function allRoutes(d: AppDeps) {
-  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming, accuracy] = FEATURES;
+  const [customers, purchases, products, predictions, segments, insights, privacy, intelligence, experiments, recommendations, streaming, accuracy, jobs] = FEATURES;
   return new OpenAPIHono<AppEnv>()
     .route('/', customers(d))
     .route('/', purchases(d))
@@ -122,7 +126,8 @@ function allRoutes(d: AppDeps) {
     .route('/', experiments(d))
     .route('/', recommendations(d))
     .route('/', streaming(d))
-    .route('/', accuracy(d));
+    .route('/', accuracy(d))
+    .route('/', jobs(d));
 }
 
 /**

@@ -44,6 +44,10 @@ export interface DeploymentConfig {
   now?: () => number;
   /** Where jobs go (a Cloudflare Queue in Workers); by default an in-process queue that runs them here. */
   queue?: JobQueue;
+  /** Customers per page of a tracked job (default 100; tests make pages small to have many). */
+  jobPageCustomers?: number;
+  /** Where bulk pages go (a second Cloudflare Queue, `…-bulk`); by default a second in-process queue. */
+  bulkQueue?: JobQueue;
   /** Bedrock and budgets; without Bedrock credentials analyses are statistical. */
   ai?: AiSettings;
   /** Options for the Bedrock client (a request handler, retries). */
@@ -63,6 +67,8 @@ export interface Deployment extends AppDeps {
   /** Warm storefront reads answered from bytes, before the app (undefined: go through the app). */
   fastPath: FastPath;
   queue: JobQueue;
+  /** The bulk queue: job pages and the daily batch's analyses. */
+  bulkQueue: JobQueue;
   /** The handlers of every queue message kind (the home region's consumer runs them). */
   handlers: JobHandlers;
   /** What a dead-lettered message leaves behind is cleaned up here. */

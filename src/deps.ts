@@ -13,7 +13,8 @@ import { InsightsService } from './insights/insights.service.ts';
 import { analyzerFor, inferenceFor, segmentAi } from './deps-ai.ts';
 import { DynamoJobRepository } from './insights/jobs.repository.ts';
 import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
-import type { JobHandlers } from './jobs/messages.ts';
+import { DynamoJobRepository as DynamoJobStore } from './jobs/jobs.repository.ts';
+import { deploymentJobs } from './deps-jobs.ts';
 import { InProcessQueue } from './jobs/queue.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
 import { testAccountRule } from './predictions/test-accounts.ts';
@@ -59,6 +60,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
 
   const { customers, purchaseStore, predictionStore, assignments, catalog, recommendationStore, models, analysisStore, costStore, exposures, privacyStore, outbox } = repositoriesOf(region, personal, global, now);
   const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
+  // Bulk pages (jobs, the daily batch's analyses) have a queue of their own: on-demand work never waits behind them.
+  const bulkQueue = config.bulkQueue ?? new InProcessQueue(`insights-${region.id}-bulk`, { auto: true, maxRetries: 5 });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);
@@ -94,6 +97,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       costs: costStore,
     },
     queue,
+    bulkQueue,
     ...(analyzer ? { analyzer } : {}),
     ...(inference ? { inference } : {}),
     budgets: config.ai?.budgets ?? { dailyUsd: 50, monthlyUsd: 1000 },
@@ -117,6 +121,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     customers,
     segmentOf: async (id) => (await assignments.get(id))?.segmentId,
     segments: () => assignments.all(),
+    snapshotsOf: (ids) => predictions.snapshotsOf(ids),
     products: catalog,
     entries: recommendationStore,
     aggregates: new DynamoAggregateStore(personal, tables.recommendations),
@@ -149,14 +154,9 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // After segments: the entry uses the customer's segment just assigned.
   predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
-  const handlers: JobHandlers = {
-    ...insights.handlers,
-    'privacy.erase': (m) => privacy.erasure.run(m.requestId, m.customerId, m.verify),
-    'predictions.recompute': async (m) => void (await predictions.recompute(m.customerIds)),
-    'segments.name': async (m) => void (await segments.nameSegments(m.runId)),
-  };
-  const deadLettered = (body: unknown) => insights.jobs.deadLettered(body);
+  const { jobs, handlers, deadLettered } = deploymentJobs({ region, store: new DynamoJobStore(personal, tables.jobs), bulkQueue, customers, predictions, recommendations, insights, privacy, segments, ...(config.jobPageCustomers ? { perPage: config.jobPageCustomers } : {}), now });
   consumeInProcess(queue, region, handlers, deadLettered);
+  consumeInProcess(bulkQueue, region, handlers, deadLettered);
   return {
     region,
     peers: config.peers,
@@ -178,12 +178,14 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       streaming,
       dashboard: operatorDashboard(region, { segments, insights, streaming, experiments }, models, now),
       accuracy: accuracyOf(region, personal, predictions, hasher, now),
+      jobs,
     },
     views,
     credentials,
     limiter,
     fastPath: storefrontFastPath({ region, views, credentials, limiter, experiments: (id, key, options) => experiments.warmAnswer(id, key, options), now }),
     queue,
+    bulkQueue,
     handlers,
     deadLettered,
     readiness: readinessOf(region, personal, global),

@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     corsOrigins: splitList(env.CADENCE_CORS_ORIGINS),
     testAccounts: splitList(env.CADENCE_TEST_ACCOUNTS),
     ai: aiSettings(env),
+    // The Node side of the Worker's sweep cron: quiet jobs resume from their pages not counted.
+    sweepEveryMs: 60_000,
     remotePeers: {
       ...(env.CADENCE_PEER_URL_EU ? { EU: env.CADENCE_PEER_URL_EU } : {}),
       ...(env.CADENCE_PEER_URL_ROW ? { ROW: env.CADENCE_PEER_URL_ROW } : {}),

@@ -14,7 +14,8 @@ import { fromRequest, limitedAnswer, toResponse } from './storefront/fast-path.t
 import { limiterBindingsOf } from './ratelimit/bindings.ts';
 import { setMetricsSink } from './ops/metrics.ts';
 import { LogLinesSink } from './ops/log-sink.ts';
-import { ASSETS_BINDING, bindingName, INSIGHTS_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
+import type { JobType } from './jobs/jobs.model.ts';
+import { ASSETS_BINDING, bindingName, BULK_QUEUE_BINDING, INSIGHTS_CRON, JOBS_SWEEP_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
 
 type Env = Record<string, unknown>;
@@ -47,6 +48,7 @@ function isolateFor(env: Env): Isolate {
     corsOrigins: splitList(vars.CADENCE_CORS_ORIGINS),
     testAccounts: splitList(vars.CADENCE_TEST_ACCOUNTS),
     queue: workersQueue(vars[INSIGHTS_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
+    bulkQueue: workersQueue(vars[BULK_QUEUE_BINDING], vars[INSIGHTS_DLQ_BINDING]),
     ...(assets ? { docsAsset: (request: Request) => assets.fetch(new Request(new URL(DOCS_SCRIPT_PATH, request.url))) } : {}),
     ai: aiSettings(vars),
     ...(vars.CADENCE_STREAMING === 'on' ? { streaming: { credentials, ...(vars.KINESIS_ENDPOINT ? { endpoint: vars.KINESIS_ENDPOINT } : {}) } } : {}),
@@ -59,19 +61,25 @@ function isolateFor(env: Env): Isolate {
 }
 
 /** The daily work of a jurisdiction, run by its home region only (both regions carry the triggers). */
-async function daily(deployment: Deployment, cron: string): Promise<void> {
+async function daily(deployment: Deployment, cron: string, heavyJobs: 'worker' | 'lambda'): Promise<void> {
   const { services, region } = deployment;
-  if (cron === INSIGHTS_CRON) {
-    console.log(JSON.stringify({ level: 'info', msg: 'insights batch started', batch: await services.insights.batch.start() }));
-  } else if (cron === REFIT_CRON) {
-    console.log(JSON.stringify({ level: 'info', msg: 'population refit', ...(await services.predictions.refit()) }));
-  } else if (cron === RECOMMENDATIONS_CRON) {
-    // Aggregates and weights from the day's purchases, every entry with the day's segments (once a day).
-    const rebuilt = await services.recommendations.dailyRebuild();
-    console.log(JSON.stringify({ level: 'info', msg: rebuilt ? 'recommendations rebuild' : 'recommendations already rebuilt today', ...rebuilt }));
-  } else {
+  const day = new Date().toISOString().slice(0, 10);
+  // One job id per jurisdiction, type and day: a repeated trigger finds the day's job and starts nothing.
+  const start = async (type: JobType) => {
+    const job = await services.jobs.start(type, { suffix: day });
+    console.log(JSON.stringify({ level: 'info', msg: 'job started', jobId: job.id, type, status: job.status, pages: job.progress.total }));
+  };
+  if (cron === JOBS_SWEEP_CRON) {
+    const { resumed } = await services.jobs.sweep();
+    if (resumed.length > 0) console.log(JSON.stringify({ level: 'info', msg: 'jobs resumed', resumed }));
+  } else if (cron === INSIGHTS_CRON) await start('insights.batch');
+  // Heavy jobs run as the jurisdiction's Lambda when it is deployed (decision 99); else here, fanned out.
+  else if (cron === REFIT_CRON) await (heavyJobs === 'lambda' ? undefined : start('predictions.refit'));
+  // Aggregates and weights from the day's purchases, every entry with the day's segments (once a day).
+  else if (cron === RECOMMENDATIONS_CRON) await (heavyJobs === 'lambda' ? undefined : start('recommendations.rebuild'));
+  else {
     // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
-    const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${new Date().toISOString().slice(0, 10)}` });
+    const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${day}` });
     console.log(JSON.stringify({ level: run.status === 'failed' ? 'error' : 'info', msg: 'segment run', id: run.id, status: run.status, k: run.k }));
   }
 }
@@ -105,8 +113,12 @@ export default {
   },
   async scheduled(controller, env) {
     const { deployment } = isolateFor(env);
-    if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
-    if (deployment.region.home) await daily(deployment, controller.cron);
+    if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON, JOBS_SWEEP_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
+    if (!deployment.region.home) return;
+    await daily(deployment, controller.cron, parseWorkerEnv(env).CADENCE_HEAVY_JOBS).catch((err: unknown) => {
+      console.error(JSON.stringify({ level: 'error', msg: 'cron failed', cron: controller.cron, error: String(err) }));
+      throw err;
+    });
   },
 } satisfies ExportedHandler<Env>;
 

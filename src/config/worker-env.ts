@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { QueueBinding } from '../jobs/queue.ts';
-import { INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING } from '../regions/wrangler-config.ts';
+import { BULK_QUEUE_BINDING, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING } from '../regions/wrangler-config.ts';
 import { RateLimitEnv } from '../ratelimit/limits.ts';
 import { AiEnv, TestAccounts } from './env.ts';
 
@@ -36,6 +36,13 @@ export const WorkerEnv = z
     /** The jurisdiction's analysis-job queue and its dead-letter queue (Cloudflare Queue producer bindings). */
     [INSIGHTS_QUEUE_BINDING]: Queue,
     [INSIGHTS_DLQ_BINDING]: Queue,
+    /** The jurisdiction's bulk queue (job pages): its own consumer, so on-demand messages never wait behind it. */
+    [BULK_QUEUE_BINDING]: Queue,
+    /**
+     * `lambda`: the heavy daily jobs (refit, recommendation rebuild) run as the jurisdiction's Lambda on an
+     * EventBridge schedule (infra/), so this Worker's crons for them do nothing; `worker` (default): here.
+     */
+    CADENCE_HEAVY_JOBS: z.enum(['worker', 'lambda']).default('worker'),
   })
   .extend(AiEnv.shape);
 

@@ -35,6 +35,10 @@ export interface CustomerRepository extends PersonalData {
   objectors(): Promise<Set<string>>;
   /** One page of the jurisdiction's customers (a scan, for batch jobs); the cursor is opaque. */
   scanPage(limit: number, cursor?: string): Promise<{ customers: Customer[]; nextCursor?: string }>;
+  /** How many customers the jurisdiction has (a counting scan: how a job is cut into pages). */
+  count(): Promise<number>;
+  /** Segment `segment` of `total` of a parallel scan, whole: one job page, named by numbers, not ids. */
+  scanSegment(segment: number, total: number): Promise<Customer[]>;
 }
 
 const CustomerItem = z.object({ customerId: z.string(), profile: CustomerSchema, version: z.number().int(), requestHash: z.string().optional() });
@@ -90,6 +94,28 @@ export class DynamoCustomerRepository implements CustomerRepository {
     const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, Limit: limit, ...(cursor ? { ExclusiveStartKey: customerKey(cursor) } : {}) }));
     const last = res.LastEvaluatedKey?.customerId as string | undefined;
     return { customers: (res.Items ?? []).map((i) => CustomerItem.parse(i).profile), ...(last ? { nextCursor: last } : {}) };
+  }
+
+  async count() {
+    let n = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, Select: 'COUNT', ExclusiveStartKey }));
+      n += res.Count ?? 0;
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return n;
+  }
+
+  async scanSegment(segment: number, total: number) {
+    const out: Customer[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new ScanCommand({ TableName: this.tableName, Segment: segment, TotalSegments: total, ExclusiveStartKey }));
+      for (const i of res.Items ?? []) out.push(CustomerItem.parse(i).profile);
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
   }
 
   async objectors() {

@@ -10,6 +10,7 @@ import type { Jurisdiction, Region } from '../regions/region.schema.ts';
 import type { DynamoConnection } from '../storage/client.ts';
 import type { AiSettings } from '../config/env.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { JobService } from '../jobs/jobs.service.ts';
 import type { DeploymentConfig, StreamingParts } from '../deps.ts';
 import type { KinesisConnection } from '../streaming/kinesis.ts';
 
@@ -29,6 +30,12 @@ export interface NodeRegionsOptions {
   bedrockClientOptions?: Record<string, unknown>;
   /** A queue per region (tests drain them by hand); by default each region runs its jobs in process. */
   queueFor?: (region: Region) => JobQueue;
+  /** A bulk queue per region (job pages); by default a second in-process queue per region. */
+  bulkQueueFor?: (region: Region) => JobQueue;
+  /** Customers per page of a tracked job (default 100). */
+  jobPageCustomers?: number;
+  /** Resume quiet jobs this often (the Node side of the Worker's sweep cron); unset: no timer (tests sweep by hand). */
+  sweepEveryMs?: number;
   /** The features each app mounts, in order (tests mount them in another order). */
   features?: Parameters<typeof createApp>[1];
   /** How each region reaches its jurisdiction's stream; unset: no streaming. */
@@ -53,6 +60,8 @@ export function httpFetcher(baseUrl: string): Fetcher {
 /** A region's app in this process: its fetch (warm storefront reads first through the fast path), and the fast path itself. */
 export interface RegionApp extends Fetcher {
   fastPath: FastPath;
+  /** The region's tracked jobs (the heavy-job process and the tests start, run and sweep them). */
+  jobs: JobService;
   /** The region's producer and consumer, when it streams (the local stack polls the home regions'). */
   streaming?: StreamingParts;
 }
@@ -87,14 +96,21 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(options.ai ? { ai: options.ai } : {}),
       ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
       ...(options.queueFor ? { queue: options.queueFor(region) } : {}),
+      ...(options.bulkQueueFor ? { bulkQueue: options.bulkQueueFor(region) } : {}),
+      ...(options.jobPageCustomers ? { jobPageCustomers: options.jobPageCustomers } : {}),
       ...(options.streaming ? { streaming: options.streaming(region) } : {}),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       docsAsset,
     });
     const app = createApp({ ...deployment, dashboardAssets }, options.features ?? FEATURES);
     const { fastPath } = deployment;
+    if (options.sweepEveryMs && region.home) {
+      const timer = setInterval(() => void deployment.services.jobs.sweep().catch((err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'job sweep failed', error: String(err) }))), options.sweepEveryMs);
+      timer.unref();
+    }
     apps.set(region.id, {
       fastPath,
+      jobs: deployment.services.jobs,
       ...(deployment.streaming ? { streaming: deployment.streaming } : {}),
       fetch: (req) => {
         const hit = fastPath(fromRequest(req));

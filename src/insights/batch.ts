@@ -1,4 +1,6 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
+import { pagesFor } from '../jobs/jobs.model.ts';
+import type { JobRunner } from '../jobs/jobs.service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { PredictionRepository } from '../predictions/predictions.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
@@ -10,7 +12,7 @@ import type { BatchInference } from './batch-inference.ts';
 
 export interface DailyBatchDeps {
   region: Region;
-  customers: Pick<CustomerRepository, 'scanPage'>;
+  customers: Pick<CustomerRepository, 'count' | 'scanSegment'>;
   predictions: Pick<PredictionRepository, 'many'>;
   analyses: AnalysisRepository;
   batches: BatchRepository;
@@ -25,30 +27,40 @@ export interface DailyBatchDeps {
 
 /** A customer with no purchase in this long is not in the daily batch. */
 const ACTIVE_WITHIN_DAYS = 365;
-const PAGE_SIZE = 100;
+
+/** The batch id of an insights job (`eu-insights-2026-12-01` → `eu-2026-12-01`): its report's id. */
+export const batchIdOf = (jobId: string) => jobId.replace(/^(eu|row)-insights-/, '$1-');
 
 /**
- * The daily analysis batch of one jurisdiction, page by page through the queue: active, consenting
- * customers whose purchases changed since their analysis get a job; every page's counts are kept.
+ * The daily analysis batch of one jurisdiction as a tracked job (decision 118), page by page through the
+ * bulk queue: active, consenting customers whose purchases changed since their analysis get a job; every
+ * page's counts are kept under the batch (its report). A page is one parallel-scan segment of the customers.
  */
 export class DailyBatch {
   constructor(private readonly deps: DailyBatchDeps) {}
 
-  /** Starts the day's batch (one batch id per day: a repeated trigger is a no-op). */
-  async start(batchId = `${this.deps.region.jurisdiction.toLowerCase()}-${new Date(this.deps.now()).toISOString().slice(0, 10)}`): Promise<string> {
-    if (await this.deps.batches.pageDone(batchId, 0)) return batchId;
-    await this.deps.queue.send({ kind: 'insights.batch', batchId, page: 0 });
-    return batchId;
+  /** The batch as a job type: planned by counting the customers; with batch inference, submitted at the end. */
+  runner(perPage?: number): JobRunner {
+    return {
+      plan: async (job) => ({ pages: pagesFor(await this.deps.customers.count(), perPage), params: { batchId: batchIdOf(job.id) } }),
+      page: async (job, page) => {
+        const customers = await this.page(String(job.params.batchId), page, job.progress.total!);
+        return { done: customers, failed: 0, failures: [] };
+      },
+      finished: async (job) => {
+        if (this.deps.inference) await this.deps.queue.send({ kind: 'insights.inference', step: 'submit', batchId: String(job.params.batchId) });
+      },
+    };
   }
 
   report(batchId: string): Promise<BatchReport | undefined> {
     return this.deps.batches.report(batchId);
   }
 
-  async page(batchId: string, page: number, cursor?: string): Promise<void> {
+  /** One page (segment `page` of `of`); doing it again asks for nothing twice (requests are idempotent). Returns the customers seen. */
+  async page(batchId: string, page: number, of: number): Promise<number> {
     const { deps } = this;
-    if (await deps.batches.pageDone(batchId, page)) return; // a redelivered page
-    const { customers, nextCursor } = await deps.customers.scanPage(PAGE_SIZE, cursor);
+    const customers = await deps.customers.scanSegment(page, of);
     const ids = customers.map((c) => c.id);
     const [predictions, analyses] = await Promise.all([deps.predictions.many(ids), deps.analyses.many(ids)]);
     const counts: BatchCounts = { customers: customers.length, enqueued: 0, unchanged: 0, inactive: 0, noConsent: 0, alreadyPending: 0 };
@@ -70,9 +82,8 @@ export class DailyBatch {
       else counts.alreadyPending++;
     }
     if (deps.inference && queued.length > 0) await deps.inference.addPage(batchId, page, queued);
-    if (deps.inference && !nextCursor) await deps.queue.send({ kind: 'insights.inference', step: 'submit', batchId });
-    if (nextCursor) await deps.queue.send({ kind: 'insights.batch', batchId, page: page + 1, cursor: nextCursor });
-    await deps.batches.putPage(batchId, page, counts, !nextCursor, new Date(deps.now()).toISOString());
-    console.log(JSON.stringify({ level: 'info', msg: 'insights batch page', batchId, page, last: !nextCursor, ...counts }));
+    await deps.batches.putPage(batchId, page, counts, of, new Date(deps.now()).toISOString());
+    console.log(JSON.stringify({ level: 'info', msg: 'insights batch page', batchId, page, of, ...counts }));
+    return customers.length;
   }
 }

@@ -6,8 +6,8 @@ import type { BatchCounts, BatchReport, InferenceRecord } from './insights.model
 
 /** The pages of the daily analysis batches: counts only, under a partition of their own per batch. */
 export interface BatchRepository {
-  pageDone(batchId: string, page: number): Promise<boolean>;
-  putPage(batchId: string, page: number, counts: BatchCounts, last: boolean, at: string): Promise<void>;
+  /** A page's counts, once (the first write wins); `of` is how many pages the batch has. */
+  putPage(batchId: string, page: number, counts: BatchCounts, of: number, at: string): Promise<void>;
   report(batchId: string): Promise<BatchReport | undefined>;
   /** The batch's inference job (Bedrock batch inference), as last seen: counts and ids, nothing personal. */
   putInference(batchId: string, record: InferenceRecord): Promise<void>;
@@ -29,7 +29,7 @@ const InferenceItem = z.object({
 const inferenceKey = (batchId: string) => insightKey(batchPartition(batchId), 'inference');
 
 const count = z.number().int().nonnegative().default(0);
-const PageItem = z.object({ customers: count, enqueued: count, unchanged: count, inactive: count, noConsent: count, alreadyPending: count, last: z.boolean().default(false) });
+const PageItem = z.object({ customers: count, enqueued: count, unchanged: count, inactive: count, noConsent: count, alreadyPending: count, last: z.boolean().default(false), of: count });
 
 export class DynamoBatchRepository implements BatchRepository {
   constructor(
@@ -37,12 +37,8 @@ export class DynamoBatchRepository implements BatchRepository {
     private readonly tableName: string,
   ) {}
 
-  async pageDone(batchId: string, page: number) {
-    return (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: batchPageKey(batchId, page), ConsistentRead: true }))).Item !== undefined;
-  }
-
-  async putPage(batchId: string, page: number, counts: BatchCounts, last: boolean, at: string) {
-    await putIf(this.doc, { TableName: this.tableName, Item: { ...batchPageKey(batchId, page), ...counts, last, at }, ConditionExpression: 'attribute_not_exists(customerId)' });
+  async putPage(batchId: string, page: number, counts: BatchCounts, of: number, at: string) {
+    await putIf(this.doc, { TableName: this.tableName, Item: { ...batchPageKey(batchId, page), ...counts, of, at }, ConditionExpression: 'attribute_not_exists(customerId)' });
   }
 
   async report(batchId: string): Promise<BatchReport | undefined> {
@@ -66,7 +62,8 @@ export class DynamoBatchRepository implements BatchRepository {
     return {
       batchId,
       pages: pages.length,
-      finished: pages.some((p) => p.last),
+      // Every page of the batch is in (pages written before the job model say `last` on the final one).
+      finished: pages.some((p) => p.last) || pages.length >= Math.max(1, ...pages.map((p) => p.of)),
       ...counts,
       unchangedShare: considered === 0 ? 0 : counts.unchanged / considered,
       ...(inference ? { inference: InferenceItem.parse(inference) } : {}),

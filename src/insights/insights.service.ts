@@ -46,6 +46,8 @@ export interface InsightsDeps {
   segmentName(customerId: string): Promise<string | undefined>;
   store: { analyses: AnalysisRepository; jobs: JobRepository; ledger: LedgerRepository; batches: BatchRepository; costs: CostStore };
   queue: JobQueue;
+  /** Where the daily batch's analyses go (the bulk queue), so that they never delay an on-demand one. */
+  bulkQueue?: JobQueue;
   /** Unset: no model credentials, so every analysis is statistical (the local default). */
   analyzer?: Analyzer;
   /** Global budgets; the region's own are in its region file. */
@@ -77,7 +79,7 @@ export class InsightsService {
     this.breaker = new CircuitBreaker(5, 60_000, now);
     const pacer = new Pacer(deps.region.bedrock.requestsPerMinute, deps.region.bedrock.tokensPerMinute, now);
     this.budget = budgetKeeper({ region: deps.region, allRegions: deps.allRegions, budgets: deps.budgets, costs: store.costs, now });
-    this.refresh = new RefreshRequests({ jobs: store.jobs, queue: deps.queue, now });
+    this.refresh = new RefreshRequests({ jobs: store.jobs, queue: deps.queue, ...(deps.bulkQueue ? { bulkQueue: deps.bulkQueue } : {}), now });
     const inputs = new AnalysisInputs({ purchases: deps.purchases, catalog: deps.catalog });
     this.reads = new InsightReads({ analyses: store.analyses, predictions: deps.predictions, refresh: this.refresh, inputs, now });
     const changed = (customerId: string) => {
@@ -126,7 +128,6 @@ export class InsightsService {
     return {
       'insights.analyze': (m) => this.jobs.run(m.customerId, m.jobId),
       'insights.purge': (m) => this.consent.purgeIfWithdrawn(m.customerId),
-      'insights.batch': (m) => this.batch.page(m.batchId, m.page, m.cursor),
       // Without batch inference configured (a message left from before a configuration change), nothing to do.
       'insights.inference': async (m) => {
         if (!this.inference) return;

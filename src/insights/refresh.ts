@@ -7,6 +7,8 @@ import type { JobRepository } from './jobs.repository.ts';
 export interface RefreshRequestsDeps {
   jobs: JobRepository;
   queue: JobQueue;
+  /** The queue of the daily batch's requests (bulk work); the on-demand queue when unset. */
+  bulkQueue?: JobQueue;
   now: () => number;
 }
 
@@ -44,7 +46,7 @@ export class RefreshRequests {
     const job: AnalysisJob = { jobId, customerId, kind: 'insights.analyze', reason, status: 'queued', attempts: 0, createdAt: iso, updatedAt: iso };
     try {
       await this.deps.jobs.create(job);
-      if (options.queue !== false) await this.deps.queue.send({ kind: 'insights.analyze', customerId, jobId });
+      if (options.queue !== false) await (reason === 'batch' ? (this.deps.bulkQueue ?? this.deps.queue) : this.deps.queue).send({ kind: 'insights.analyze', customerId, jobId });
     } catch (err) {
       // Nothing will run this job: say so, and let the next request ask again.
       await this.deps.jobs.fail(customerId, jobId, this.deps.now(), `could not be queued: ${String(err)}`).catch(() => {});

@@ -19,13 +19,11 @@ export const JobMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('privacy.erase'), requestId: z.string().regex(/^prq_(eu|row)_[0-9a-f]{24}$/), customerId: CustomerId, verify: z.boolean().optional() }).strict(),
   /** Recompute these customers' predictions from their stored lines (after a bulk ingest). */
   z.object({ kind: z.literal('predictions.recompute'), customerIds: z.array(CustomerId).min(1).max(100) }).strict(),
-  /** One page of a daily analysis batch. */
-  z
-    .object({ kind: z.literal('insights.batch'), batchId: z.string().regex(JURISDICTION_PREFIXED_ID), page: z.number().int().min(0), cursor: z.string().min(1).optional() })
-    .strict(),
   /** A daily batch's Bedrock batch inference job: submit it after the last page, then poll it until it is read. */
   /** Ask the model to name a segment run's new or changed segments (from their aggregate profiles). */
   z.object({ kind: z.literal('segments.name'), runId: z.string().regex(JURISDICTION_PREFIXED_ID) }).strict(),
+  /** One page of a tracked job (src/jobs): counted once, skipped when the job is cancelled. */
+  z.object({ kind: z.literal('job.page'), jobId: z.string().regex(JURISDICTION_PREFIXED_ID), page: z.number().int().min(0) }).strict(),
   z.object({ kind: z.literal('insights.inference'), step: z.enum(['submit', 'poll']), batchId: z.string().regex(JURISDICTION_PREFIXED_ID) }).strict(),
 ]);
 export type JobMessage = z.infer<typeof JobMessage>;

@@ -84,7 +84,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateReport
         replayed[j.jurisdiction] += orders.reduce((s, o) => s + o.lines.length, 0);
       }
       // The daily refit: population model, everyone's predictions, the accuracy snapshot and its scoring.
-      await j.deployment.services.predictions.refit();
+      await j.deployment.services.jobs.run('predictions.refit');
     }
     log(`day ${new Date(clock).toISOString().slice(0, 10)}: ${jurisdictions.map((j) => `${j.jurisdiction} ${j.byDay.get(day)?.length ?? 0} lines`).join(', ')}, refitted`);
   }

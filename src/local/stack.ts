@@ -120,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         corsOrigins: options.corsOrigins ?? [],
         testAccounts: options.testAccounts ?? [],
         ai,
+        sweepEveryMs: 60_000,
         ...(kinesis ? { streaming: kinesis.connection } : {}),
       });
       const server = await serveFetch(edgeRouter(apps, options.edgeRegion), options.port, '127.0.0.1', {}, edgeFastPath(apps, options.edgeRegion));

@@ -12,6 +12,8 @@ import {
   ASSETS_BINDING,
   ASSETS_DIRECTORY,
   INSIGHTS_DLQ_BINDING,
+  BULK_QUEUE_BINDING,
+  bulkQueueName,
   INSIGHTS_QUEUE_BINDING,
   INSIGHTS_QUEUE_SETTINGS,
   insightsQueueName,
@@ -111,11 +113,17 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
     queueProducers: {
       [INSIGHTS_QUEUE_BINDING]: { queueName: insightsQueueName(region.jurisdiction) },
       [INSIGHTS_DLQ_BINDING]: { queueName: deadLetterQueueName(region.jurisdiction) },
+      [BULK_QUEUE_BINDING]: { queueName: bulkQueueName(region.jurisdiction) },
     },
     ...(region.home
       ? {
           queueConsumers: {
             [insightsQueueName(region.jurisdiction)]: {
+              ...INSIGHTS_QUEUE_SETTINGS,
+              ...options.queueSettings,
+              deadLetterQueue: deadLetterQueueName(region.jurisdiction),
+            },
+            [bulkQueueName(region.jurisdiction)]: {
               ...INSIGHTS_QUEUE_SETTINGS,
               ...options.queueSettings,
               deadLetterQueue: deadLetterQueueName(region.jurisdiction),

@@ -1,3 +1,4 @@
+import type { JobService } from '../jobs/jobs.service.ts';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CustomerIdParam } from '../customers/customers.schemas.ts';
 import { allow } from '../http/auth.ts';
@@ -14,6 +15,8 @@ import type { PredictionService } from './predictions.service.ts';
 
 export interface PredictionRoutesDeps {
   predictions: PredictionService;
+  /** Runs the population job here, tracked (decision 118). */
+  jobs: Pick<JobService, 'run'>;
   views: ViewCache;
   now: () => number;
 }
@@ -46,7 +49,9 @@ const RefitReport = z
     fittedAt: z.iso.datetime(),
     bgnbd: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
     productPriors: z.number().int(),
-    durationMs: z.number(),
+    durationMs: z.number().openapi({ description: 'How long the fit took (the pages that follow are in the job)' }),
+    jobId: z.string().openapi({ description: 'The tracked job (`GET /v1/ops/jobs/{id}`)' }),
+    status: z.string(),
   })
   .openapi('RefitReport');
 
@@ -76,5 +81,9 @@ export function predictionRoutes(deps: PredictionRoutesDeps) {
       return jsonBytes<PredictionsView, 200>(c, stored.body, 200, headers);
     })
     // The residency guard sent a request for another jurisdiction there: this one refits its own.
-    .openapi(refit, async (c) => c.json(await deps.predictions.refit(), 200));
+    .openapi(refit, async (c) => {
+      // The fit, then every customer's page, here; tracked as a job like the daily one.
+      const job = await deps.jobs.run('predictions.refit');
+      return c.json({ ...(job.result as Omit<z.infer<typeof RefitReport>, 'jobId' | 'status'>), jobId: job.id, status: job.status }, 200);
+    });
 }

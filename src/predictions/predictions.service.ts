@@ -108,7 +108,9 @@ export class PredictionService {
   }
 
   /** Recomputes and stores the predictions of these customers from their stored purchase lines. */
-  async recompute(customerIds: readonly string[]): Promise<number> {
+  async recompute(customerIds: readonly string[], options: { notify?: boolean; fittedAt?: string } = {}): Promise<number> {
+    // A refit's page names the model it recomputes with: a model cached here from before the fit is read again.
+    if (options.fittedAt && this.model?.value.fittedAt !== options.fittedAt) this.model = undefined;
     const m = await this.currentModel();
     const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
       const customer = await this.deps.customers.get(id);
@@ -128,6 +130,7 @@ export class PredictionService {
       const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m, testAccount);
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
+      if (options.notify === false) return 1;
       for (const listener of this.listeners) {
         // Best effort: a listener's failure (segment assignment) must not fail the recompute.
         await listener(id, history, prediction, customer).catch((err: unknown) => {
@@ -150,10 +153,10 @@ export class PredictionService {
   }
 
   /**
-   * Refits the jurisdiction's population model on every customer's history, stores it with its fit date,
-   * and recomputes every customer's predictions with it (the parameters changed, so all of them did).
+   * The heavy step of the refit job (decision 118): the jurisdiction's population model, fitted on every
+   * customer's history, stored with its fit date. The job's pages then recompute every customer with it.
    */
-  async refit(): Promise<RefitReport> {
+  async fitModel(): Promise<RefitReport> {
     const started = this.deps.now();
     const { byCustomer, catalog, count } = await this.source.all();
     const tests = this.deps.testAccounts ? await testAccountsAmong(this.deps.testAccounts, [...byCustomer.keys()], (id) => this.deps.customers.get(id)) : new Set<string>();
@@ -162,27 +165,8 @@ export class PredictionService {
     const histories = taught.map(([, lines]) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
     const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
-    const m = { model: fitted, fittedAt };
-    // Everything is computed before anything is stored: a model that fails on some customer is not kept.
-    const computed: StoredPredictions[] = [];
-    const predicted: Parameters<RefitListener>[0]['customers'] = [];
-    for (const [id, lines] of byCustomer) {
-      const { stored, history, prediction } = await this.compute(id, lines, catalog, m, tests.has(id));
-      computed.push(stored);
-      predicted.push({ customerId: id, purchaseDays: history.days.map((d) => d.day), prediction });
-    }
     await this.deps.models.put(this.deps.region.jurisdiction, fitted, fittedAt);
-    this.model = { value: m, until: this.deps.now() + MODEL_CACHE_MS };
-    // One conditional put per customer: an ingest that landed while the refit ran keeps its newer result.
-    await mapLimit(computed, 16, async (stored) => {
-      await this.deps.predictions.putIfNotOlder(stored);
-      this.invalidate(stored.customerId);
-    });
-    for (const listener of this.refitListeners) {
-      await listener({ asOfDay: this.asOfDay(), modelVersion: fitted.version, customers: predicted }).catch((err: unknown) => {
-        console.error(JSON.stringify({ level: 'error', msg: 'after-refit listener failed', error: String(err) }));
-      });
-    }
+    this.model = { value: { model: fitted, fittedAt }, until: this.deps.now() + MODEL_CACHE_MS };
     return {
       jurisdiction: this.deps.region.jurisdiction,
       customers: byCustomer.size,
@@ -192,6 +176,27 @@ export class PredictionService {
       productPriors: Object.keys(fitted.productPriors).length,
       durationMs: this.deps.now() - started,
     };
+  }
+
+  /** Once the refit job's pages are done: the refit listeners (production accuracy) hear what it predicted for everyone. */
+  async tellRefitted(): Promise<void> {
+    if (this.refitListeners.length === 0) return;
+    const { model } = await this.currentModel();
+    const customers = (await this.snapshot()).map((s) => ({ customerId: s.customerId, purchaseDays: s.history.days.map((d) => d.day), prediction: s.prediction }));
+    const logged = (err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'after-refit listener failed', error: String(err) }));
+    for (const listener of this.refitListeners) await listener({ asOfDay: this.asOfDay(), modelVersion: model.version, customers }).catch(logged);
+  }
+
+  /** These customers' histories and predictions under the current model, read one by one (a job page; nothing is stored). */
+  async snapshotsOf(customerIds: readonly string[]): Promise<CustomerSnapshot[]> {
+    const m = await this.currentModel();
+    const found = await mapLimit([...customerIds], 8, async (id) => {
+      const lines = netOfAdjustments(await this.deps.purchases.allOf(id));
+      if (lines.length === 0) return undefined;
+      const history = buildHistory(eventsOf(lines, await this.source.catalogFacts(lines)));
+      return { customerId: id, history, prediction: predictCustomer(history, m.model, this.asOfDay()) };
+    });
+    return found.filter((s): s is CustomerSnapshot => s !== undefined);
   }
 
   /** Forgets a customer's cached predictions in this isolate. */

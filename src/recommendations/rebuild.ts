@@ -41,13 +41,21 @@ export async function entryWithEtag(e: Omit<StoredEntry, 'etag'>): Promise<Store
   return { ...e, etag: await etagOf(JSON.stringify(e)) };
 }
 
+/** What a page's entries are computed from: the build, the catalog and the day. */
+export interface BuildContext {
+  build: StoredAggregates;
+  view: CatalogView;
+  asOfDay: number;
+}
+
 /**
- * The population job of one jurisdiction, in its home region, on its own customers: the aggregates
- * (co-purchases, segment favourites, best sellers, each with a support of at least five customers) and the
- * ranker's weights (an inner time split of the jurisdiction's own purchases) are rebuilt and stored in the
- * jurisdiction's table, then every customer's entry is recomputed with them.
+ * The plan of the population job of one jurisdiction (decision 118), in its home region, on its own
+ * customers: the aggregates (co-purchases, segment favourites, best sellers, each with a support of at
+ * least five customers) and the ranker's weights (an inner time split of the jurisdiction's own
+ * purchases) are rebuilt and stored in the jurisdiction's table. The job's pages then recompute every
+ * customer's entry with them (`entriesFor`).
  */
-export async function rebuild(d: RebuildDeps): Promise<{ report: RebuildReport; build: StoredAggregates }> {
+export async function fitBuild(d: RebuildDeps): Promise<{ report: Omit<RebuildReport, 'entries'>; build: StoredAggregates }> {
   const started = d.now();
   const builtAt = new Date(started).toISOString();
   // Purchases up to the end of today count, as for the predictions.
@@ -60,19 +68,10 @@ export async function rebuild(d: RebuildDeps): Promise<{ report: RebuildReport; 
   const buildId = `${d.region.jurisdiction.toLowerCase()}-${builtAt.replace(/[-:.]/g, '').toLowerCase()}`;
   const build: StoredAggregates = { buildId, builtAt, aggregates: fitted.aggregates };
   await d.aggregates.put(build);
-  const src = sourcesOf(fitted.aggregates, view, asOfDay);
-  // Read again just before the entries are written: a customer who objected while the build ran gets none.
-  const objectors = await d.customers.objectors();
-  const entries = await mapLimit(snapshots, 16, async (s) => {
-    if (objectors.has(s.customerId)) return 0;
-    const entry = await entryWithEtag(computeEntry({ ...s, profiling: true, ...(segments.has(s.customerId) ? { segmentId: segments.get(s.customerId)! } : {}), src, buildId, computedAt: builtAt }));
-    return (await d.entries.putIfNotOlder(entry)) ? 1 : 0;
-  });
-  const report: RebuildReport = {
+  const report = {
     jurisdiction: d.region.jurisdiction,
     buildId,
     customers: snapshots.length,
-    entries: entries.reduce<number>((a, b) => a + b, 0),
     products: view.catalog.items.size,
     productsWithNeighbours: fitted.aggregates.together.size,
     weights: fitted.aggregates.weights,
@@ -81,4 +80,23 @@ export async function rebuild(d: RebuildDeps): Promise<{ report: RebuildReport; 
     durationMs: d.now() - started,
   };
   return { report, build };
+}
+
+/**
+ * One page of the job: these customers' entries with the build. Objectors get none (their profile is read
+ * just before: a customer who objected while the build ran gets none either). Returns the entries written.
+ */
+export async function entriesFor(
+  d: Pick<RebuildDeps, 'entries' | 'now'> & { segmentOf(id: string): Promise<string | undefined> },
+  snapshots: readonly CustomerSnapshot[],
+  ctx: BuildContext,
+): Promise<number> {
+  const src = sourcesOf(ctx.build.aggregates, ctx.view, ctx.asOfDay);
+  const computedAt = new Date(d.now()).toISOString();
+  const written = await mapLimit([...snapshots], 16, async (s) => {
+    const segmentId = await d.segmentOf(s.customerId);
+    const entry = await entryWithEtag(computeEntry({ ...s, profiling: true, ...(segmentId ? { segmentId } : {}), src, buildId: ctx.build.buildId, computedAt }));
+    return (await d.entries.putIfNotOlder(entry)) ? 1 : 0;
+  });
+  return written.reduce<number>((a, b) => a + b, 0);
 }

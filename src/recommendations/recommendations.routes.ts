@@ -1,3 +1,4 @@
+import type { JobService } from '../jobs/jobs.service.ts';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TypedResponse } from 'hono';
 import { CustomerIdParam } from '../customers/customers.schemas.ts';
@@ -10,11 +11,13 @@ import { Jurisdiction } from '../regions/region.schema.ts';
 import { matchesEtag } from '../shared/etag.ts';
 import { cacheHeaders } from '../shared/read-through.ts';
 import type { ViewCache } from '../storefront/view-cache.ts';
-import { BoughtTogetherViewSchema, ProductListQuery, RebuildReportSchema, RecommendationsQuery, RecommendationsViewSchema, SimilarQuery, SimilarViewSchema, type RecommendationsView } from './recommendations.schemas.ts';
+import { BoughtTogetherViewSchema, ProductListQuery, RebuildAnswerSchema, RecommendationsQuery, RecommendationsViewSchema, SimilarQuery, SimilarViewSchema, type RebuildReport, type RecommendationsView } from './recommendations.schemas.ts';
 import type { RecommendationService } from './recommendations.service.ts';
 
 export interface RecommendationRoutesDeps {
   recommendations: RecommendationService;
+  /** Runs the population job here, tracked (decision 118). */
+  jobs: Pick<JobService, 'run'>;
   views: ViewCache;
   now: () => number;
 }
@@ -74,7 +77,7 @@ const rebuild = createRoute({
   security,
   middleware: [allow.scope('admin')] as const,
   request: { query: z.object({ jurisdiction: Jurisdiction.optional() }).strict() },
-  responses: { 200: json(RebuildReportSchema, 'What was rebuilt'), ...commonErrors },
+  responses: { 200: json(RebuildAnswerSchema, 'What was rebuilt'), ...commonErrors },
 });
 
 // A `?jurisdiction=` naming another jurisdiction was sent there by the residency guard: these serve their own.
@@ -93,5 +96,9 @@ export function recommendationRoutes(deps: RecommendationRoutesDeps) {
     })
     .openapi(similar, async (c) => c.json(await deps.recommendations.similar(c.req.valid('param').id, c.req.valid('query').limit), 200))
     .openapi(boughtTogether, async (c) => c.json(await deps.recommendations.boughtTogether(c.req.valid('param').id, c.req.valid('query').limit), 200))
-    .openapi(rebuild, async (c) => c.json(await deps.recommendations.rebuild(), 200));
+    .openapi(rebuild, async (c) => {
+      // The fit, then every customer's entries page by page, here; tracked as a job like the daily one.
+      const job = await deps.jobs.run('recommendations.rebuild');
+      return c.json({ ...(job.result as Omit<RebuildReport, 'entries'>), entries: job.items.done, jobId: job.id, status: job.status }, 200);
+    });
 }

@@ -87,7 +87,9 @@ export const RebuildReportSchema = z
     weights: z.record(z.string(), z.number()),
     weightsSource: z.enum(['inner_split', 'default']),
     innerNdcg: z.number().optional(),
-    durationMs: z.number(),
+    durationMs: z.number().openapi({ description: 'How long the fit took (the entry pages that follow are in the job)' }),
   })
   .openapi('RecommendationsRebuild');
 export type RebuildReport = z.infer<typeof RebuildReportSchema>;
+/** The rebuild endpoint's answer: the report and the tracked job it ran as. */
+export const RebuildAnswerSchema = RebuildReportSchema.extend({ jobId: z.string(), status: z.string() }).openapi('RecommendationsRebuildJob');

@@ -6,6 +6,7 @@ import type { ExperimentService } from '../experiments/experiments.service.ts';
 import { notFound } from '../http/problem.ts';
 import type { CustomerPrediction } from '../predictions/model/customer.ts';
 import type { CustomerHistory } from '../predictions/model/history.ts';
+import type { CustomerSnapshot } from '../predictions/predictions.service.ts';
 import { MAX_CLOCK_SKEW_MS } from '../purchases/purchases.schemas.ts';
 import { dayOf } from '../shared/days.ts';
 import { etagOf } from '../shared/etag.ts';
@@ -17,7 +18,7 @@ import { computeEntry, type StoredEntry } from './entry.ts';
 import { algorithmNamed } from './model/algorithms.ts';
 import { similarProducts } from './model/content.ts';
 import { nameOf } from './model/explain.ts';
-import { entryWithEtag, rebuild, sourcesOf, type RebuildDeps } from './rebuild.ts';
+import { entriesFor, entryWithEtag, fitBuild, sourcesOf, type RebuildDeps } from './rebuild.ts';
 import type { RebuildReport, RecommendationsQuery } from './recommendations.schemas.ts';
 import type { AggregateStore, RecommendationRepository } from './recommendations.repository.ts';
 import { AggregateSource, CatalogSource, emptyAggregates, type AggregateReader } from './sources.ts';
@@ -26,6 +27,8 @@ export interface RecommendationServiceDeps extends Omit<RebuildDeps, 'catalog' |
   customers: Pick<CustomerRepository, 'get' | 'objectors'>;
   /** The customer's current segment, if any. */
   segmentOf(customerId: string): Promise<string | undefined>;
+  /** These customers' histories and predictions (a page of the population job). */
+  snapshotsOf(customerIds: readonly string[]): Promise<CustomerSnapshot[]>;
   products: ConstructorParameters<typeof CatalogSource>[0];
   entries: RecommendationRepository;
   aggregates: AggregateStore & AggregateReader;
@@ -173,25 +176,30 @@ export class RecommendationService {
     this.forget(customerId);
   }
 
-  /** The population job: aggregates, weights, then every entry (see rebuild.ts). */
-  async rebuild(): Promise<RebuildReport> {
-    const { report, build } = await rebuild({ ...this.deps, catalog: () => this.catalog.get(), aggregates: this.deps.aggregates });
+  /** The population job's plan: aggregates and weights, stored (see rebuild.ts and rebuild.job.ts). */
+  async fitBuild(): Promise<Omit<RebuildReport, 'entries'>> {
+    const { report, build } = await fitBuild({ ...this.deps, catalog: () => this.catalog.get(), aggregates: this.deps.aggregates });
     this.builds.replaced(build);
-    // Every entry, and the lists of customers without one, changed with the build: this isolate forgets them.
-    this.reads.clear();
-    this.deps.views?.forgetView('recommendations');
-    this.deps.views?.forgetView('intelligence');
+    this.forgetAll();
     return report;
   }
 
-  /**
-   * The daily Cron Trigger's rebuild, once per jurisdiction and day: a repeated trigger (the segment run's
-   * returns the day's run) finds today's build and does nothing rather than fit everything again.
-   */
-  async dailyRebuild(): Promise<RebuildReport | undefined> {
-    const current = await this.builds.get();
-    const today = new Date(this.deps.now()).toISOString().slice(0, 10);
-    return current?.builtAt.slice(0, 10) === today ? undefined : this.rebuild();
+  /** One page of the population job: these customers' entries with the current build; the entries written. */
+  async entriesPage(customers: readonly Customer[]): Promise<number> {
+    const build = await this.deps.aggregates.current();
+    if (!build) return 0;
+    const asOfDay = dayOf(Date.parse(build.builtAt)) + 1;
+    const snapshots = await this.deps.snapshotsOf(customers.filter((c) => !objectsToProfiling(c)).map((c) => c.id));
+    const written = await entriesFor(this.deps, snapshots, { build, view: await this.catalog.get(), asOfDay });
+    this.forgetAll();
+    return written;
+  }
+
+  /** Every entry, and the lists of customers without one, changed with the build: this isolate forgets them. */
+  private forgetAll(): void {
+    this.reads.clear();
+    this.deps.views?.forgetView('recommendations');
+    this.deps.views?.forgetView('intelligence');
   }
 
   /** Catalog products like this one (non-personal). */

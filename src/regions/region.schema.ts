@@ -42,6 +42,8 @@ export const RegionSchema = z
         recommendations: personalTable,
         /** Privacy requests (audit) and the erasure suppression list: keyed hashes, no personal data. */
         privacy: jurisdictionTable,
+        /** Tracked jobs (refit, rebuilds, batches): status, page counts, failures by page; no personal data. */
+        jobs: jurisdictionTable,
         /** Experiment exposures and the purchase lines attributed to them, keyed by the customer (personal). */
         exposures: personalTable,
         /** Streaming: the events outbox, consumed-event markers, live aggregates and shard checkpoints (personal). */

@@ -13,13 +13,19 @@ export const SEGMENT_CRON = '47 3 * * *';
 export const RECOMMENDATIONS_CRON = '57 3 * * *';
 /** Daily AI-analysis batch (UTC), after the refit and the segment run, by each home region. */
 export const INSIGHTS_CRON = '7 4 * * *';
+/** Resumes tracked jobs that went quiet (a dead worker's pages are sent again), by each home region. */
+export const JOBS_SWEEP_CRON = '*/10 * * * *';
 /** The Worker's producer binding for its jurisdiction's analysis-job queue. */
 export const INSIGHTS_QUEUE_BINDING = 'INSIGHTS_QUEUE';
+/** The producer binding of the jurisdiction's bulk queue: job pages and the daily batch's analyses. */
+export const BULK_QUEUE_BINDING = 'BULK_QUEUE';
 /** The producer binding of the same queue's dead-letter queue: a malformed message goes there at once. */
 export const INSIGHTS_DLQ_BINDING = 'INSIGHTS_DLQ';
 /** One queue per jurisdiction (jobs touch that jurisdiction's data only), with its dead-letter queue. */
 export const insightsQueueName = (jurisdiction: string) => `cadence-insights-${jurisdiction.toLowerCase()}`;
 export const deadLetterQueueName = (jurisdiction: string) => `${insightsQueueName(jurisdiction)}-dlq`;
+/** A second queue per jurisdiction for bulk pages, so that on-demand messages never wait behind them (same dead-letter queue). */
+export const bulkQueueName = (jurisdiction: string) => `${insightsQueueName(jurisdiction)}-bulk`;
 export const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq');
 /** Delivery settings of the analysis queue (also used by the local stack). */
 export const INSIGHTS_QUEUE_SETTINGS = { maxBatchSize: 10, maxBatchTimeout: 5, maxRetries: 5, retryDelay: 30 } as const;
@@ -59,11 +65,15 @@ export function renderWranglerToml(list: readonly Region[]): string {
       `CADENCE_REGION = "${region.id}"`,
       '',
       `[env.${region.id}.triggers]`,
-      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}", "${RECOMMENDATIONS_CRON}", "${INSIGHTS_CRON}"]`,
+      `crons = ["${REFIT_CRON}", "${SEGMENT_CRON}", "${RECOMMENDATIONS_CRON}", "${INSIGHTS_CRON}", "${JOBS_SWEEP_CRON}"]`,
       '',
       `[[env.${region.id}.queues.producers]]`,
       `binding = "${INSIGHTS_QUEUE_BINDING}"`,
       `queue = "${insightsQueueName(region.jurisdiction)}"`,
+      '',
+      `[[env.${region.id}.queues.producers]]`,
+      `binding = "${BULK_QUEUE_BINDING}"`,
+      `queue = "${bulkQueueName(region.jurisdiction)}"`,
       '',
       `[[env.${region.id}.queues.producers]]`,
       `binding = "${INSIGHTS_DLQ_BINDING}"`,
@@ -75,6 +85,14 @@ export function renderWranglerToml(list: readonly Region[]): string {
       lines.push(
         `[[env.${region.id}.queues.consumers]]`,
         `queue = "${insightsQueueName(region.jurisdiction)}"`,
+        `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
+        `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
+        `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,
+        `retry_delay = ${INSIGHTS_QUEUE_SETTINGS.retryDelay}`,
+        `dead_letter_queue = "${deadLetterQueueName(region.jurisdiction)}"`,
+        '',
+        `[[env.${region.id}.queues.consumers]]`,
+        `queue = "${bulkQueueName(region.jurisdiction)}"`,
         `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
         `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
         `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,

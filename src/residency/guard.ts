@@ -48,6 +48,8 @@ function jurisdictionOfPath(path: string): Jurisdiction | 'invalid' | undefined 
     return customerId ? jurisdictionOfCustomerId(customerId) : undefined;
   }
   if (parts[2] === 'ops' && parts[3] === 'insight-batches' && parts.length === 5) return jurisdictionOfPrefixedId(parts[4]!);
+  // A tracked job's id names its jurisdiction (`eu-refit-…`); a malformed one is left to the route (400).
+  if (parts[2] === 'ops' && parts[3] === 'jobs' && parts.length >= 5) return jurisdictionOfPrefixedId(parts[4]!);
   if (parts[2] === 'privacy-requests' && parts.length === 4) return jurisdictionOfRequestId(parts[3]!);
   return undefined;
 }

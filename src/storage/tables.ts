@@ -103,6 +103,14 @@ export function tableDefinition(kind: TableKind, name: string): CreateTableComma
       return hashOnly(base, 'modelKey');
     case 'privacy':
       return hashOnly(base, 'recordKey');
+    case 'jobs':
+      // One partition per job (the record, then nothing else); the index lists the jurisdiction's jobs, newest first.
+      return {
+        ...base,
+        AttributeDefinitions: ['jobId', 'listKey', 'startedKey'].map((AttributeName) => ({ AttributeName, AttributeType: S })),
+        KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [{ IndexName: 'byStart', KeySchema: [{ AttributeName: 'listKey', KeyType: 'HASH' }, { AttributeName: 'startedKey', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      };
     case 'apiKeys':
       return hashOnly(base, 'keyId');
     case 'experiments':

@@ -3,14 +3,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { regions } from '../../regions/index.ts';
 import { buildInfra } from '../../infra/stacks.ts';
-import { bundleStreamConsumer } from '../../infra/consumer-bundle.ts';
+import { bundleHeavyJobs, bundleStreamConsumer } from '../../infra/consumer-bundle.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 let templates: Record<'EU' | 'ROW', Record<string, Resource>>;
 
 beforeAll(() => {
   const app = new App();
-  const stacks = buildInfra(app, { regions, account: '123456789012', consumerCodeDir: bundleStreamConsumer() });
+  const stacks = buildInfra(app, { regions, account: '123456789012', consumerCodeDir: bundleStreamConsumer(), heavyJobsCodeDir: bundleHeavyJobs() });
   templates = {
     EU: Template.fromStack(stacks.EU).toJSON().Resources,
     ROW: Template.fromStack(stacks.ROW).toJSON().Resources,
@@ -23,10 +23,10 @@ const replicaRegions = (t: Resource) => t.Properties.Replicas.map((r: { Region: 
 describe('infrastructure (CDK, synthesized offline)', () => {
   it('replicates EU personal tables only between eu-central-1 and eu-west-1, and ROW ones only outside the EU', () => {
     const euPersonal = tables('EU').filter((t) => /-eu-/.test(t.Properties.TableName));
-    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-events', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
+    expect(euPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-eu-customers', 'cadence-eu-events', 'cadence-eu-exposures', 'cadence-eu-insights', 'cadence-eu-jobs', 'cadence-eu-predictions', 'cadence-eu-privacy', 'cadence-eu-purchases', 'cadence-eu-recommendations', 'cadence-eu-segments']);
     for (const t of euPersonal) expect(replicaRegions(t)).toEqual(['eu-central-1', 'eu-west-1']);
     const rowPersonal = tables('ROW');
-    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-events', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
+    expect(rowPersonal.map((t) => t.Properties.TableName).sort()).toEqual(['cadence-row-customers', 'cadence-row-events', 'cadence-row-exposures', 'cadence-row-insights', 'cadence-row-jobs', 'cadence-row-predictions', 'cadence-row-privacy', 'cadence-row-purchases', 'cadence-row-recommendations', 'cadence-row-segments']);
     for (const t of rowPersonal) expect(replicaRegions(t)).toEqual(['ap-southeast-2', 'us-east-1']);
   });
 
@@ -67,13 +67,30 @@ describe('infrastructure (CDK, synthesized offline)', () => {
       const mapping = Object.values(templates[j]).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
       expect(mapping.Properties).toMatchObject({ BatchSize: 100, BisectBatchOnFunctionError: true, MaximumRecordAgeInSeconds: 86_400, ParallelizationFactor: 1, StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'] });
       expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
-      const fn = Object.values(templates[j]).find((r) => r.Type === 'AWS::Lambda::Function')!;
+      const fn = Object.values(templates[j]).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `${name}-consumer`)!;
       expect(fn.Properties.Environment.Variables.CADENCE_REGION).toBe(j === 'EU' ? 'eu-central-1' : 'us-east-1');
       // The Workers may put records on their own jurisdiction's stream only.
       const workers = JSON.stringify(Object.values(templates[j]).filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Users));
       expect(workers).toContain(`stream/${name}`);
       expect(workers).not.toContain(j === 'EU' ? 'stream/cadence-row-' : 'stream/cadence-eu-');
       if (j === 'EU') expect(workers).toContain('arn:aws:kinesis:eu-central-1:');
+    }
+  });
+
+  it("runs each jurisdiction's heavy jobs as a Lambda function in its home region, on the Workers' cron minutes", () => {
+    for (const [j, home] of [['EU', 'eu-central-1'], ['ROW', 'us-east-1']] as const) {
+      const resources = Object.values(templates[j]);
+      const fn = resources.find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `cadence-${j.toLowerCase()}-heavy-jobs`)!;
+      expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 900, Environment: { Variables: { CADENCE_REGION: home } } });
+      const rules = resources.filter((r) => r.Type === 'AWS::Events::Rule');
+      expect(rules.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input).type]).sort()).toEqual([
+        ['cron(17 3 * * ? *)', 'predictions.refit'],
+        ['cron(57 3 * * ? *)', 'recommendations.rebuild'],
+      ]);
+      // Its role reaches its own jurisdiction's tables only (and the global ones).
+      const role = JSON.stringify(resources.filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r).includes('HeavyJobs')));
+      expect(role).toContain(`table/cadence-${j.toLowerCase()}-jobs`);
+      expect(role).not.toContain(j === 'EU' ? 'table/cadence-row-' : 'table/cadence-eu-');
     }
   });
 });

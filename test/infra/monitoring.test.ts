@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { regions } from '../../regions/index.ts';
-import { bundleStreamConsumer } from '../../infra/consumer-bundle.ts';
+import { bundleHeavyJobs, bundleStreamConsumer } from '../../infra/consumer-bundle.ts';
 import { buildInfra } from '../../infra/stacks.ts';
 import { AWS_METRICS, METRICS, METRICS_NAMESPACE, type MetricDef } from '../../src/ops/metrics.ts';
 import { JURISDICTION_TABLES } from '../../src/storage/tables.ts';
@@ -12,7 +12,7 @@ type Used = { where: string; namespace: string; name: string; dimensions: string
 let templates: Record<'EU' | 'ROW', Record<string, Resource>>;
 
 beforeAll(() => {
-  const stacks = buildInfra(new App(), { regions, account: '123456789012', consumerCodeDir: bundleStreamConsumer(), dailyBudgetUsd: 50 });
+  const stacks = buildInfra(new App(), { regions, account: '123456789012', consumerCodeDir: bundleStreamConsumer(), heavyJobsCodeDir: bundleHeavyJobs(), dailyBudgetUsd: 50 });
   templates = { EU: Template.fromStack(stacks.EU).toJSON().Resources, ROW: Template.fromStack(stacks.ROW).toJSON().Resources };
 }, 60_000);
 

@@ -60,12 +60,17 @@ async function runBatch(api: Client, batchId: string, beforePoll?: () => void) {
   const queue = api.queues.get('eu-central-1')!;
   converse.requests.length = 0;
   converse.reported.length = 0;
-  await queue.send({ kind: 'insights.batch', batchId, page: 0 });
+  const bulk = api.bulkQueues.get('eu-central-1')!;
+  const started = await api.call('POST', '/v1/ops/jobs?jurisdiction=EU', { key: stores.adminKey, body: { type: 'insights.batch', key: batchId.replace(/^eu-/, '') } });
+  expect(started.status).toBe(202);
+  await bulk.drain(5000);
   if (beforePoll) {
     // Run the pages and the submit only, then change the world before the first poll.
     for (let i = 0; i < 20 && !queue.sent.some((m) => m.kind === 'insights.inference' && m.step === 'poll' && m.batchId === batchId); i++) await queue.drain(1).catch(() => {});
     beforePoll();
   }
+  await queue.drain(5000);
+  await bulk.drain(5000);
   await queue.drain(5000);
   return (await api.call('GET', `/v1/ops/insight-batches/${batchId}`, { key: stores.adminKey, region: 'us-east-1' })).body;
 }

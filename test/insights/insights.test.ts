@@ -468,12 +468,16 @@ describe('daily batch', () => {
   it('analyses active consenting customers in pages, and skips the unchanged on the next day', async () => {
     // Jobs from purchases are already drained; a batch re-analyses only what changed since.
     for (let i = 0; i < 50; i++) server.script.push({ kind: 'answer', input: good });
-    const service = () => api.queues.get('eu-central-1')!;
-    await service().send({ kind: 'insights.batch', batchId: 'eu-test-day-1', page: 0 });
-    await queue.drain();
+    const start = async (key: string) => {
+      const res = await api.call('POST', '/v1/ops/jobs?jurisdiction=EU', { key: admin(), body: { type: 'insights.batch', key } });
+      expect(res.status).toBe(202);
+      await api.drainAll();
+      return res.body.id as string;
+    };
+    await start('test-day-1');
     const calls = server.requests.length;
-    await service().send({ kind: 'insights.batch', batchId: 'eu-test-day-2', page: 0 });
-    await queue.drain();
+    const jobId = await start('test-day-2');
+    expect((await api.call('GET', `/v1/ops/jobs/${jobId}`, { key: admin(), region: 'us-east-1' })).body).toMatchObject({ type: 'insights.batch', status: 'succeeded', failureCount: 0 });
     expect(server.requests.length).toBe(calls); // nothing changed: no call
     const report = (await api.call('GET', '/v1/ops/insight-batches/eu-test-day-2', { key: admin(), region: 'us-east-1' })).body;
     expect(report).toMatchObject({ batchId: 'eu-test-day-2', finished: true });

@@ -251,7 +251,7 @@ describe('generated queries never cause a 5xx (fast-check)', () => {
 });
 
 describe('the daily rebuild', () => {
-  it('runs once per jurisdiction and day: a repeated trigger finds the day\'s build', async () => {
+  it('runs once per jurisdiction and day: a repeated trigger finds the day\'s job', async () => {
     const euHome = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
     const connect = (endpoint: string) => localConnection(endpoint, euHome.awsRegion);
     const { services } = deploymentDeps({ region: euHome, personal: connect(t.stores.endpoints.EU), global: connect(t.stores.endpoints.GLOBAL), peers: {}, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, now: () => clock.now });
@@ -259,11 +259,14 @@ describe('the daily rebuild', () => {
     const before = await builds();
     clock.now += 86_400_000; // the next day: the build of beforeAll is yesterday's (last in the file: entries move a day on)
     try {
-      const first = await services.recommendations.dailyRebuild();
-      expect(first?.jurisdiction).toBe('EU');
+      // The daily trigger's job: one id per jurisdiction and day.
+      const day = new Date(clock.now).toISOString().slice(0, 10);
+      const first = await services.jobs.run('recommendations.rebuild', { suffix: day });
+      expect(first).toMatchObject({ status: 'succeeded', jurisdiction: 'EU' });
       expect(await builds()).not.toEqual(before);
-      expect(await services.recommendations.dailyRebuild()).toBeUndefined();
-      expect(await builds()).toEqual([first!.buildId]);
+      const again = await services.jobs.run('recommendations.rebuild', { suffix: day });
+      expect(again.id).toBe(first.id);
+      expect(await builds()).toEqual([first.result.buildId]);
     } finally {
       clock.now -= 86_400_000;
     }

@@ -181,11 +181,11 @@ describe.each(backends)('repositories on %s', (_name, start) => {
   it('sums a batch from its pages, each page stored once', async () => {
     const batches = new DynamoBatchRepository(eu(), tables.insights);
     const counts = { customers: 10, enqueued: 3, unchanged: 6, inactive: 1, noConsent: 0, alreadyPending: 1 };
-    await batches.putPage('eu-contract', 0, counts, false, '2026-01-01T00:00:00.000Z');
-    await batches.putPage('eu-contract', 0, { ...counts, customers: 99 }, false, '2026-01-01T00:00:00.000Z');
-    await batches.putPage('eu-contract', 1, counts, true, '2026-01-01T00:00:00.000Z');
+    await batches.putPage('eu-contract', 0, counts, 2, '2026-01-01T00:00:00.000Z');
+    await batches.putPage('eu-contract', 0, { ...counts, customers: 99 }, 2, '2026-01-01T00:00:00.000Z');
+    expect(await batches.report('eu-contract')).toMatchObject({ pages: 1, finished: false, customers: 10 });
+    await batches.putPage('eu-contract', 1, counts, 2, '2026-01-01T00:00:00.000Z');
     expect(await batches.report('eu-contract')).toMatchObject({ pages: 2, finished: true, customers: 20, enqueued: 6, unchanged: 12, unchangedShare: 0.6 });
-    expect(await batches.pageDone('eu-contract', 1)).toBe(true);
   });
 
   it("exports and erases a customer's partition of every personal table with one query each", async () => {

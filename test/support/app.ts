@@ -18,6 +18,10 @@ export interface Client {
   regions: Map<string, RegionApp>;
   /** The default job queues by region id (one per jurisdiction, shared): nothing runs until a test drains them. */
   queues: Map<string, InProcessQueue>;
+  /** The bulk queues (job pages, the daily batch's analyses) by region id, one per jurisdiction, shared. */
+  bulkQueues: Map<string, InProcessQueue>;
+  /** Drains a region's on-demand and bulk queues until both are empty (a page may queue analyses, and so on). */
+  drainAll(regionId?: string): Promise<void>;
 }
 
 /** All four region apps in-process on the test stores, behind the local edge router; no HTTP server. */
@@ -31,6 +35,10 @@ export interface ClientOptions {
   regions?: readonly Region[];
   /** Each region's job queue; by default a manual in-process queue per region (see Client.queues). */
   queueFor?: (region: Region) => JobQueue;
+  /** Each region's bulk queue; by default a manual in-process queue per jurisdiction (see Client.bulkQueues). */
+  bulkQueueFor?: (region: Region) => JobQueue;
+  /** Customers per page of a tracked job (default 100). */
+  jobPageCustomers?: number;
   /** The features every region app mounts, in order (default: the app's). */
   features?: NodeRegionsOptions['features'];
   /** How each region reaches its stream (kinesalite); unset: no streaming. */
@@ -41,6 +49,7 @@ export interface ClientOptions {
 
 export function client(stores: TestStores, options: ClientOptions = {}): Client {
   const queues = new Map<string, InProcessQueue>();
+  const bulkQueues = new Map<string, InProcessQueue>();
   const regions = nodeRegions({
     connections: (region) => ({
       personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
@@ -57,11 +66,18 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     ...(options.bedrockClientOptions ? { bedrockClientOptions: options.bedrockClientOptions } : {}),
     ...(options.streaming ? { streaming: options.streaming } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.jobPageCustomers ? { jobPageCustomers: options.jobPageCustomers } : {}),
     // One queue per jurisdiction, as in production: both regions produce, the home region consumes.
     queueFor: options.queueFor ?? ((region) => {
       const shared = [...queues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];
       const queue = shared ?? new InProcessQueue(`insights-${region.jurisdiction.toLowerCase()}`, { maxRetries: 3 });
       queues.set(region.id, queue);
+      return queue;
+    }),
+    bulkQueueFor: options.bulkQueueFor ?? ((region) => {
+      const shared = [...bulkQueues.entries()].find(([id]) => allRegions.find((r) => r.id === id)?.jurisdiction === region.jurisdiction)?.[1];
+      const queue = shared ?? new InProcessQueue(`insights-${region.jurisdiction.toLowerCase()}-bulk`, { maxRetries: 3 });
+      bulkQueues.set(region.id, queue);
       return queue;
     }),
   });
@@ -70,6 +86,11 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
     fetch,
     regions,
     queues,
+    bulkQueues,
+    async drainAll(regionId = 'eu-central-1') {
+      const pair = [queues.get(regionId), bulkQueues.get(regionId)].filter((q): q is InProcessQueue => q !== undefined);
+      for (let i = 0; i < 100 && pair.some((q) => q.size > 0); i++) for (const q of pair) await q.drain();
+    },
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       headers[EDGE_REGION_HEADER] = options.region ?? 'us-east-1';

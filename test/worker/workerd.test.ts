@@ -199,6 +199,13 @@ describe('predictions in workerd', () => {
     expect(await models()).toEqual([]);
     await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '17 3 * * *' });
     expect(await models()).toEqual(['EU#population']);
+    // The fit ran in the trigger; every customer's page runs on the bulk queue's consumer.
+    const today = new Date().toISOString().slice(0, 10);
+    const job = await until('the refit job to finish', async () => {
+      const r = await call('us-east-1', 'GET', `/v1/ops/jobs/eu-refit-${today}`);
+      return r.status === 200 && r.body.status !== 'running' ? r : undefined;
+    }, 60_000);
+    expect(job.body).toMatchObject({ status: 'succeeded', runner: 'queue', failureCount: 0 });
     const predictions = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-predictions'));
     expect(predictions.length).toBeGreaterThan(SOVEREIGNTY_CUSTOMERS * 0.4);
     expect((await stores.scanAll('ROW')).some((i) => String(i.customerId ?? '').startsWith('cus_eu_'))).toBe(false);
@@ -270,6 +277,13 @@ describe('AI analysis through Cloudflare Queues in workerd', () => {
     const euCustomers = (await stores.scanAll('EU')).filter((i) => String(i._table).endsWith('-customers')).length;
     expect(report.body.customers).toBe(euCustomers);
     expect(report.body.customers).toBe(report.body.enqueued + report.body.unchanged + report.body.inactive + report.body.noConsent + report.body.alreadyPending);
+    // The batch is a tracked job whose pages went through the bulk queue's consumer.
+    const job = await until('the job to finish', async () => {
+      const r = await call('us-east-1', 'GET', `/v1/ops/jobs/eu-insights-${today}`);
+      return r.status === 200 && r.body.status === 'succeeded' ? r : undefined;
+    }, 30_000);
+    expect(job.body).toMatchObject({ type: 'insights.batch', runner: 'queue', items: { done: euCustomers }, failureCount: 0 });
+    expect(job.body.progress.done).toBe(job.body.progress.total);
     // A repeated trigger the same day starts nothing new.
     await (await mf.getWorker('cadence-eu-central-1')).scheduled({ cron: '7 4 * * *' });
     await new Promise((r) => setTimeout(r, 3_000));
