@@ -43,17 +43,9 @@ export interface PredictionServiceDeps {
 /** Told about every customer whose predictions were just computed (segments assign, insights look for changes). */
 export type ComputedListener = (customerId: string, history: CustomerHistory, prediction: CustomerPrediction, customer: Customer | undefined) => Promise<void>;
 
-export interface PredictionsRead {
-  stored: StoredPredictions;
-  ageSeconds: number;
-  stale: boolean;
-}
+export type PredictionsRead = { stored: StoredPredictions; ageSeconds: number; stale: boolean };
 
-export interface CustomerSnapshot {
-  customerId: string;
-  history: CustomerHistory;
-  prediction: CustomerPrediction;
-}
+export type CustomerSnapshot = { customerId: string; history: CustomerHistory; prediction: CustomerPrediction };
 
 type CurrentModel = { model: PopulationModel; fittedAt?: string };
 
