@@ -136,6 +136,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), onChanged: (id) => [views, experiments].forEach((cache) => cache.forget(id)), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
+  const accuracy = accuracyOf(region, personal, predictions, hasher, now);
   const purchases = new PurchaseService({
     purchases: purchaseStore,
     customers,
@@ -176,8 +177,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
       experiments,
       recommendations,
       streaming,
-      dashboard: operatorDashboard(region, { segments, insights, streaming, experiments }, models, now),
-      accuracy: accuracyOf(region, personal, predictions, hasher, now),
+      accuracy,
+      dashboard: operatorDashboard(region, { segments, insights, streaming, experiments, accuracy }, models, now),
       jobs,
     },
     views,
@@ -199,7 +200,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
 /** The operator page's figures of the deployment's jurisdiction, read through the services that serve the API. */
 function operatorDashboard(
   region: Region,
-  s: { segments: SegmentService; insights: InsightsService; streaming: StreamingService; experiments: ExperimentService },
+  s: { segments: SegmentService; insights: InsightsService; streaming: StreamingService; experiments: ExperimentService; accuracy: AccuracyService },
   models: ModelRepository,
   now: () => number,
 ): DashboardService {
@@ -217,6 +218,7 @@ function operatorDashboard(
     cacheReads: () => metricsSink().values?.(METRICS.cacheReads.name),
     population: () => models.get(region.jurisdiction),
     live: () => s.streaming.live(),
+    production: () => s.accuracy.report(undefined, undefined),
     experiments: s.experiments,
     now,
   });

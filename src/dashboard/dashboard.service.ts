@@ -33,9 +33,21 @@ export interface DashboardServiceDeps {
   /** Cache reads of this process by label set; undefined where the sink keeps no totals (the Worker). */
   cacheReads(): Promise<{ labels: Record<string, string>; value: number }[]> | undefined;
   population(): Promise<PopulationFacts | undefined>;
+  /** Accuracy measured in production (the daily snapshots, scored), by week; undefined where not served. */
+  production?(): Promise<{ weeks: ProductionWeek[] }>;
   live(): Promise<LiveView>;
   experiments: { list(): Promise<Experiment[]>; results(key: string, options: { engine: 'bayesian' }, peer: PeerStats): Promise<Results>; stats(key: string, phase?: number): Promise<JurisdictionStats> };
   now: () => number;
+}
+
+/** One week of production accuracy as `GET /v1/ops/accuracy` serves it (the figures the page shows). */
+export interface ProductionWeek {
+  week: string;
+  modelVersion: string;
+  settled: boolean;
+  customers: number;
+  nextDate: { scored: number; maeDays?: number | undefined; coverage80?: number | undefined };
+  buysWithin30: { auc?: number | undefined; brier?: number | undefined };
 }
 
 /** Experiments shown on the page: running first, then the most recently changed. */
@@ -123,6 +135,7 @@ export class DashboardService {
         ? { fittedAt: population.fittedAt ?? null, customers: population.model.customers, excluded: population.model.excluded, innerSplit: population.model.odds.map((o) => ({ horizonDays: o.horizonDays, ...o.check })) }
         : null,
       backtest: BACKTEST_SUMMARY,
+      production: ((await this.deps.production?.())?.weeks ?? []).slice(-8),
     };
   }
 

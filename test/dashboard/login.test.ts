@@ -116,6 +116,12 @@ describe('operator page: login and session (Node entry, dynalite)', () => {
       expect(html).toContain(`served by ${served}`);
       // Every section has its figures (none says "Not available").
       expect(html).not.toContain('Not available');
+      // Accuracy in production: the weeks GET /v1/ops/accuracy serves for this jurisdiction, or the note that there are none.
+      const accuracy = await fetch(`${s.url}/v1/ops/accuracy?jurisdiction=${j ?? 'EU'}`, { headers: { authorization: `Bearer ${s.stores.adminKey}` } });
+      expect(accuracy.status).toBe(200);
+      const weeks = ((await accuracy.json()) as { weeks: { week: string }[] }).weeks;
+      if (weeks.length === 0) expect(html).toContain('Accuracy in production: no scored snapshot yet');
+      for (const w of weeks.slice(-8)) expect(html).toContain(w.week);
     }
     const bad = await fetch(`${s.url}/dashboard?jurisdiction=MARS`, { headers: { cookie } });
     expect(bad.status).toBe(400);

@@ -102,6 +102,14 @@ export const accuracyBody = (jurisdiction: string) => (a: Ok<F['accuracy']>) => 
       <thead><tr><th>data set (backtest)</th><th>next-date MAE, days</th><th>baseline MAE</th><th>80% range coverage</th></tr></thead>
       <tbody>{a.backtest.rows.map((r) => <tr><td>{r.dataSet}</td><td>{r.cadenceMaeDays}</td><td>{`${r.baselineMaeDays} (${r.baseline})`}</td><td>{pct(r.coverage80)}</td></tr>)}</tbody>
     </table>
+    {a.production.length === 0 ? (
+      <p class="note">Accuracy in production: no scored snapshot yet (the daily refit takes one; it is scored as the following days pass).</p>
+    ) : (
+      <table>
+        <thead><tr><th>week (in production)</th><th>model</th><th>customers</th><th>next-date MAE, days</th><th>80% range coverage</th><th>AUC, buys in 30 days</th><th>Brier</th></tr></thead>
+        <tbody>{a.production.map((w) => <tr><td>{`${w.week}${w.settled ? '' : ' (open)'}`}</td><td>{w.modelVersion}</td><td>{int(w.customers)}</td><td>{w.nextDate.maeDays === undefined ? '–' : w.nextDate.maeDays.toFixed(1)}</td><td>{pct(w.nextDate.coverage80 ?? null)}</td><td>{w.buysWithin30.auc === undefined ? '–' : w.buysWithin30.auc.toFixed(3)}</td><td>{w.buysWithin30.brier === undefined ? '–' : w.buysWithin30.brier.toFixed(3)}</td></tr>)}</tbody>
+      </table>
+    )}
   </>
 );
 
