@@ -59,6 +59,8 @@ export interface WorkerdStackOptions {
   aiBindings?: Record<string, string>;
   /** Each stream region's kinesalite endpoint (by AWS region); unset: the Workers publish no events. */
   kinesisEndpoints?: Record<string, string>;
+  /** A region's own personal-store endpoint over its jurisdiction's (a drill points one at a closed port: that region is down). */
+  personalEndpoints?: Record<string, string>;
   /** Queue delivery settings over wrangler.toml's (tests shorten the waits). */
   queueSettings?: { maxBatchTimeout?: number; retryDelay?: number };
 }
@@ -88,7 +90,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       CADENCE_PRIVACY_KEY: options.privacyKey,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
+      DYNAMODB_ENDPOINT: options.personalEndpoints?.[region.id] ?? options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
       ...(options.kinesisEndpoints ? { CADENCE_STREAMING: 'on', KINESIS_ENDPOINT: options.kinesisEndpoints[region.stream.awsRegion]! } : {}),
