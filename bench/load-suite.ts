@@ -79,7 +79,7 @@ try {
     goal('EU store down: writes 503 + Retry-After, cached reads answer marked stale, no other 5xx', store.ok, `${store.writes.duringOutage} writes during the outage (${store.writes.duringOutageNot503} not 503), ${store.reads.markedStale}/${store.reads.duringOutage} reads stale-marked 200s, ${store.other5xx} other 5xx`);
     log('fault 2: Bedrock answering throttles and 5xx…');
     // Customers who consented to profiling (the others are statistical whatever Bedrock does).
-    const consenting = pickCustomers(stack.data, 400).filter((id) => stack.data.customers.find((c) => c.id === id)?.consents.profiling?.granted);
+    const consenting = customers.filter((id) => stack.data.customers.find((c) => c.id === id)?.consents.profiling?.granted);
     const bedrock = (report.faults.bedrock = await bedrockOutage(stack, [...eu(consenting).slice(0, 3), ...consenting.filter((c) => !c.startsWith('cus_eu_')).slice(0, 3)]));
     goal('Bedrock refusing: analyses fall back, no 5xx', bedrock.ok, `${bedrock.statistical}/${bedrock.analyses} statistical (${JSON.stringify(bedrock.fallbackReasons)}), ${bedrock.bedrockCallsRefused} Bedrock calls refused, ${bedrock.fiveXX} 5xx`);
     log('fault 3: stopping the EU Kinesis stream…');
