@@ -62,7 +62,7 @@ try {
   log(`${customers.length} customers in the mix (${mix.length} requests round and round)`);
 
   if (parts.has('capacity')) {
-    const options = { start: num('LOAD_RATE_START', 50), factor: num('LOAD_RATE_FACTOR', 1.5), max: num('LOAD_RATE_MAX', 6000), stepSeconds: num('LOAD_STEP_S', quick ? 3 : 10), warmSeconds: quick ? 1 : 2, p99GoalMs: 50 };
+    const options = { start: num('LOAD_RATE_START', 20), factor: num('LOAD_RATE_FACTOR', 1.5), max: num('LOAD_RATE_MAX', 6000), stepSeconds: num('LOAD_STEP_S', quick ? 3 : 10), warmSeconds: quick ? 1 : 2, p99GoalMs: 50 };
     report.capacity = await capacityRun(stack.url, mix, stack.apiPid, options, log);
     goal('capacity: a rate with p99 < 50 ms and no errors', report.capacity.capacity > 0, `${report.capacity.capacity} req/s (storefront reads alone: ${report.capacity.readsCapacity} req/s)`);
     const fiveXX = report.capacity.steps.reduce((a, s) => a + s.fiveXX, 0);
