@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { summarize, type GeneratorResult, type GeneratorSpec } from './stats.ts';
+import { summarize, type GeneratorResult, type GeneratorSpec, type Sample } from './stats.ts';
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as GeneratorSpec;
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
@@ -16,15 +16,15 @@ const base = new URL(spec.url);
 const interval = 1000 / spec.rate;
 const total = Math.round(spec.rate * (spec.warmSeconds + spec.seconds));
 const warmCount = Math.round(spec.rate * spec.warmSeconds);
-const samples: { due: number; kind: string; latencyMs: number; status: number }[] = [];
+const samples: Sample[] = [];
 let finished = 0;
 let start = 0;
 
 function fire(i: number, due: number, done: () => void): void {
   const t = spec.requests[i % spec.requests.length]!;
   const body = t.body?.replaceAll('{n}', `${spec.runId}-${i}`);
-  const record = (status: number) => {
-    if (i >= warmCount) samples.push({ due: due - start, kind: t.kind, latencyMs: performance.now() - due, status });
+  const record = (status: number, cause?: string) => {
+    if (i >= warmCount) samples.push({ due: due - start, kind: t.kind, latencyMs: performance.now() - due, status, ...(cause ? { cause } : {}) });
     done();
   };
   const req = request(
@@ -32,11 +32,11 @@ function fire(i: number, due: number, done: () => void): void {
     (res) => {
       res.resume();
       res.once('end', () => record(res.statusCode ?? 0));
-      res.once('error', () => record(0));
+      res.once('error', (err: NodeJS.ErrnoException) => record(0, err.code ?? err.message));
     },
   );
   req.setTimeout(spec.timeoutMs, () => req.destroy(new Error('timeout')));
-  req.once('error', () => record(0));
+  req.once('error', (err: NodeJS.ErrnoException) => record(0, err.code ?? err.message));
   req.end(body);
 }
 

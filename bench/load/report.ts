@@ -83,7 +83,7 @@ export function markdown(r: LoadReport): string {
     out.push(
       '## Soak',
       '',
-      `${s.seconds} s at ${s.rate} req/s (half the capacity): ${s.result.count} requests, p50 ${s.result.p50Ms} ms, p99 ${s.result.p99Ms} ms, errors ${s.result.errors} (5xx ${s.result.fiveXX}); server RSS ${(s.rss[0]!.rssKb / 1024).toFixed(0)} → ${(s.rss.at(-1)!.rssKb / 1024).toFixed(0)} MiB, growth after the first ${s.warmupSeconds} s: ${(s.rssGrowth * 100).toFixed(1)}%.`,
+      `${s.seconds} s at ${s.rate} req/s (half the capacity): ${s.result.count} requests, p50 ${s.result.p50Ms} ms, p99 ${s.result.p99Ms} ms, errors ${s.result.errors} (5xx ${s.result.fiveXX}${Object.keys(s.result.failures).length ? `; no answer: ${JSON.stringify(s.result.failures)}` : ''}); server RSS ${(s.rss[0]!.rssKb / 1024).toFixed(0)} → ${(s.rss.at(-1)!.rssKb / 1024).toFixed(0)} MiB, growth (median of the last third of the samples after the first ${s.warmupSeconds} s against the first third): ${(s.rssGrowth * 100).toFixed(1)}%.`,
       '',
       '![soak](load-soak.svg)',
       '',

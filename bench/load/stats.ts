@@ -40,6 +40,8 @@ export interface GeneratorResult extends Figures {
   /** Answers per second actually completed in the measured part. */
   achieved: number;
   statuses: Record<string, number>;
+  /** Requests with no answer, by cause (ECONNRESET, timeout, …). */
+  failures: Record<string, number>;
   byKind: Record<string, Figures>;
   /** Everything but the writes (WRITE_KINDS): the storefront's own reads. */
   reads: Figures;
@@ -56,6 +58,8 @@ export interface Sample {
   latencyMs: number;
   /** 0: no answer (connection error or timeout). */
   status: number;
+  /** Why there was no answer (the error's code or message). */
+  cause?: string;
 }
 
 /** Nearest-rank percentile of an ascending list (0 for an empty one). */
@@ -80,10 +84,12 @@ export function figures(samples: readonly Sample[]): Figures {
 
 export function summarize(spec: Pick<GeneratorSpec, 'rate' | 'seconds' | 'windowSeconds'>, samples: readonly Sample[]): GeneratorResult {
   const statuses: Record<string, number> = {};
+  const failures: Record<string, number> = {};
   const kinds = new Map<string, Sample[]>();
   const windows = new Map<number, Sample[]>();
   for (const s of samples) {
     statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
+    if (s.cause) failures[s.cause] = (failures[s.cause] ?? 0) + 1;
     if (!kinds.has(s.kind)) kinds.set(s.kind, []);
     kinds.get(s.kind)!.push(s);
     const w = Math.floor(s.due / 1000 / spec.windowSeconds) * spec.windowSeconds;
@@ -97,6 +103,7 @@ export function summarize(spec: Pick<GeneratorSpec, 'rate' | 'seconds' | 'window
     achieved: Math.round(ok / spec.seconds),
     ...figures(samples),
     statuses,
+    failures,
     byKind: Object.fromEntries([...kinds].map(([k, v]) => [k, figures(v)])),
     reads: figures(samples.filter((s) => !WRITE_KINDS.includes(s.kind))),
     windows: [...windows].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, ...figures(v) })),
@@ -124,13 +131,15 @@ export function capacity(steps: readonly (Figures & { rate: number })[], p99Goal
 }
 
 /**
- * RSS growth over a soak: the mean of the last three samples against the mean of the first three after
- * the warm-up (samples taken before `warmupS` are discarded), as a fraction.
+ * RSS growth over a soak: the median of the last third of the samples taken after the warm-up against the
+ * median of the first third, as a fraction. Thirds and medians, not single samples: V8's heap grows in a
+ * sawtooth (a major GC drops it by a third), and comparing a trough with a peak would read as growth or
+ * shrinkage that is not there; a leak moves the whole last third up.
  */
 export function rssGrowth(samples: readonly { t: number; rssKb: number }[], warmupS: number): number {
-  const kept = samples.filter((s) => s.t >= warmupS);
-  if (kept.length < 2) return 0;
-  const n = Math.min(3, Math.floor(kept.length / 2));
-  const mean = (xs: readonly { rssKb: number }[]) => xs.reduce((a, s) => a + s.rssKb, 0) / xs.length;
-  return mean(kept.slice(-n)) / mean(kept.slice(0, n)) - 1;
+  const kept = samples.filter((s) => s.t >= warmupS).map((s) => s.rssKb);
+  if (kept.length < 3) return 0;
+  const third = Math.floor(kept.length / 3);
+  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  return median(kept.slice(-third)) / median(kept.slice(0, third)) - 1;
 }

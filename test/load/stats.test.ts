@@ -38,15 +38,12 @@ describe('the load suite arithmetic', () => {
     expect([percentile(xs, 50), percentile(xs, 99), percentile(xs, 100), percentile([], 99)]).toEqual([50, 99, 100, 0]);
   });
 
-  it('measures RSS growth after the warm-up only', () => {
-    const samples = [
-      { t: 0, rssKb: 50_000 },
-      { t: 30, rssKb: 100_000 },
-      { t: 60, rssKb: 100_000 },
-      { t: 90, rssKb: 104_000 },
-      { t: 120, rssKb: 106_000 },
-    ];
-    expect(rssGrowth(samples, 30)).toBeCloseTo(0.05, 5);
+  it('measures RSS growth after the warm-up only, third against third, so a GC sawtooth is not growth', () => {
+    const sawtooth = [400, 270, 330, 370, 240, 270, 318, 319, 319, 319].map((mb, i) => ({ t: i * 60, rssKb: mb * 1024 }));
+    // After the first sample (warm-up): first third 270, 330, 370 (median 330); last third 319s: -3%.
+    expect(rssGrowth(sawtooth, 60)).toBeCloseTo(319 / 330 - 1, 5);
+    const leak = Array.from({ length: 12 }, (_, i) => ({ t: i * 10, rssKb: 100_000 + i * 2_000 }));
+    expect(rssGrowth(leak, 0)).toBeGreaterThan(0.1);
   });
 
   it('draws an SVG line chart with a goal line and every point', () => {
