@@ -11,7 +11,10 @@ import { Agent, request } from 'node:http';
 import { summarize, type GeneratorResult, type GeneratorSpec, type Sample } from './stats.ts';
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as GeneratorSpec;
-const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+// Idle sockets are closed after 4 s, before the server's 5 s keep-alive timeout: otherwise a request sent
+// on a socket the server is closing at that moment fails with ECONNRESET (the keep-alive race, a client
+// artifact that browsers and undici retry away).
+const agent = new Agent({ keepAlive: true, maxSockets: spec.connections, timeout: 4000 });
 const base = new URL(spec.url);
 const interval = 1000 / spec.rate;
 const total = Math.round(spec.rate * (spec.warmSeconds + spec.seconds));
