@@ -41,3 +41,6 @@ export async function measure(url: string, headers: Record<string, string>, seco
   const { stdout } = await promisify(execFile)(cmd!, rest, { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as Measured;
 }
+
+/** The command that starts the load generator pinned to the second core (when there are two). */
+export const generatorCommand = (argv: string[]) => pinned(1, argv);

@@ -17,7 +17,7 @@ export interface LocalStreamConsumers {
  * What Lambda and a scheduled drain do in production, as timers in this process: each jurisdiction's
  * consumer polls its kinesalite stream (checkpoints in its events table) and its outbox is drained.
  */
-export function startStreamConsumers(options: { endpoints: Record<StoreName, string>; kinesis: LocalKinesis; privacyKey: string; jwtSecret: string; pollMs?: number; drainMs?: number }): LocalStreamConsumers {
+export function startStreamConsumers(options: { endpoints: Record<StoreName, string>; kinesis: Pick<LocalKinesis, 'connection'>; privacyKey: string; jwtSecret: string; pollMs?: number; drainMs?: number }): LocalStreamConsumers {
   const parts = regions
     .filter((r) => r.home)
     .map((region) => {

@@ -64,6 +64,8 @@ export interface WorkerdStackOptions {
   aiBindings?: Record<string, string>;
   /** Each stream region's kinesalite endpoint (by AWS region); unset: the Workers publish no events. */
   kinesisEndpoints?: Record<string, string>;
+  /** A region's own personal-store endpoint over its jurisdiction's (a drill points one at a closed port: that region is down). */
+  personalEndpoints?: Record<string, string>;
   /** Queue delivery settings over wrangler.toml's (tests shorten the waits). */
   queueSettings?: { maxBatchTimeout?: number; retryDelay?: number };
   /** Calls per window of the rate-limiting bindings over wrangler.toml's (tests lower one to see it refuse). */
@@ -97,7 +99,7 @@ export async function startWorkerdStack(options: WorkerdStackOptions): Promise<{
       CADENCE_PRIVACY_KEY: options.privacyKey,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      DYNAMODB_ENDPOINT: options.endpoints[region.jurisdiction],
+      DYNAMODB_ENDPOINT: options.personalEndpoints?.[region.id] ?? options.endpoints[region.jurisdiction],
       DYNAMODB_GLOBAL_ENDPOINT: options.endpoints.GLOBAL,
       CADENCE_CORS_ORIGINS: (options.corsOrigins ?? []).join(','),
       CADENCE_TEST_ACCOUNTS: (options.testAccounts ?? []).join(','),

@@ -28,6 +28,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
 
 /** workerd and browsers report a failed fetch as a TypeError with one of these messages. */
 const FETCH_FAILURE = /network connection lost|fetch failed|failed to fetch|connection refused|internal error|socket/i;
+/** workerd also throws a plain Error with exactly this message when it cannot connect (the store's port is closed). */
+const WORKERD_CONNECT_FAILURE = /^network connection lost\.?$/i;
 
 interface SdkLikeError {
   name?: string;
@@ -45,6 +47,7 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   if (err instanceof TypeError && FETCH_FAILURE.test(e.message ?? '')) return true;
+  if (err instanceof Error && WORKERD_CONNECT_FAILURE.test(e.message ?? '')) return true;
   return e.cause !== undefined && isUnavailable(e.cause, depth + 1);
 }
 
