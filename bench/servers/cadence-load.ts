@@ -33,6 +33,8 @@ const apps = nodeRegions({
   // HTTP/1.1 to the local stand-in, as the tests and bench:insights do.
   bedrockClientOptions: { requestHandler: new NodeHttpHandler() },
   streaming: kinesis.connection,
+  // Customer tokens limited far above the load: measured, never refused (the keys' own limits: bench/load/stack.ts).
+  rateLimits: { storefront: { perSecond: 1_000_000, burst: 1_000_000 } },
 });
 const consumers = startStreamConsumers({ endpoints, kinesis, privacyKey, jwtSecret, pollMs: 500, drainMs: 1000 });
 const edge = process.env.BENCH_EDGE_REGION ?? 'eu-central-1';
