@@ -82,23 +82,20 @@ export function renderWranglerToml(list: readonly Region[]): string {
     );
     // Cloudflare allows one consumer Worker per queue: the home region's. The other regions produce only.
     if (region.home) {
+      // The on-demand queue and the bulk one (job pages) are consumed alike, with the same dead-letter queue.
+      for (const queue of [insightsQueueName(region.jurisdiction), bulkQueueName(region.jurisdiction)]) {
+        lines.push(
+          `[[env.${region.id}.queues.consumers]]`,
+          `queue = "${queue}"`,
+          `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
+          `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
+          `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,
+          `retry_delay = ${INSIGHTS_QUEUE_SETTINGS.retryDelay}`,
+          `dead_letter_queue = "${deadLetterQueueName(region.jurisdiction)}"`,
+          '',
+        );
+      }
       lines.push(
-        `[[env.${region.id}.queues.consumers]]`,
-        `queue = "${insightsQueueName(region.jurisdiction)}"`,
-        `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
-        `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
-        `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,
-        `retry_delay = ${INSIGHTS_QUEUE_SETTINGS.retryDelay}`,
-        `dead_letter_queue = "${deadLetterQueueName(region.jurisdiction)}"`,
-        '',
-        `[[env.${region.id}.queues.consumers]]`,
-        `queue = "${bulkQueueName(region.jurisdiction)}"`,
-        `max_batch_size = ${INSIGHTS_QUEUE_SETTINGS.maxBatchSize}`,
-        `max_batch_timeout = ${INSIGHTS_QUEUE_SETTINGS.maxBatchTimeout}`,
-        `max_retries = ${INSIGHTS_QUEUE_SETTINGS.maxRetries}`,
-        `retry_delay = ${INSIGHTS_QUEUE_SETTINGS.retryDelay}`,
-        `dead_letter_queue = "${deadLetterQueueName(region.jurisdiction)}"`,
-        '',
         `[[env.${region.id}.queues.consumers]]`,
         `queue = "${deadLetterQueueName(region.jurisdiction)}"`,
         '',
