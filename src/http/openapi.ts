@@ -22,6 +22,7 @@ export const commonErrors = {
   403: problem('The API key lacks the scope (`auth.forbidden`)'),
   413: problem('Body too large (`request.bodyTooLarge`)'),
   415: problem('Body is not JSON (`request.unsupportedMediaType`)'),
+  429: problem('The credential is over its rate limit (`request.rateLimited`); `Retry-After` says when to retry'),
   503: problem('A dependency is unavailable; retry (`storage.unavailable`, `routing.peerUnavailable`)'),
 } as const;
 

@@ -42,7 +42,13 @@ it('publishes an OpenAPI 3.1 document generated from the route schemas, and a do
     '/v1/customers/{id}/export',
     '/v1/privacy-requests',
     '/v1/privacy-requests/{id}',
+    '/v1/ops/jobs',
+    '/v1/ops/jobs/{id}',
+    '/v1/ops/jobs/{id}/cancel',
+    '/v1/ops/accuracy',
   ]));
+  // Every route under /v1 is rate limited: each says so with its 429.
+  for (const [path, ops] of Object.entries(doc.paths)) if (path.startsWith('/v1/')) for (const op of Object.values(ops)) expect(op.responses, path).toHaveProperty('429');
   expect(Object.keys(doc.paths['/v1/customers/{id}']!).sort()).toEqual(['delete', 'get', 'patch']);
   expect(doc.paths['/v1/purchases']!.post!.responses).toHaveProperty('422');
   for (const name of ['Customer', 'CreateCustomer', 'Order', 'OrderBatch', 'Product', 'Problem', 'PurchasePage']) expect(doc.components.schemas).toHaveProperty(name);
