@@ -1,8 +1,7 @@
 /**
  * The latest offline backtest (`npm run accuracy`, 2026-12-01; the tables in the README and
- * docs/predictions.md), as the operator page shows it. Production accuracy (daily snapshots scored as
- * purchases arrive) is not measured yet, so this stored summary is what the page has: it changes only
- * when the backtest is run again and this file updated with it.
+ * docs/predictions.md), as the operator page shows it beside accuracy measured in production
+ * (src/accuracy): it changes only when the backtest is run again and this file updated with it.
  */
 export interface BacktestRow {
   dataSet: string;

@@ -39,7 +39,7 @@ export function DashboardPage(props: { figures: DashboardFigures; charts: Record
         <Card id="cache" title="Cache hit rate" note={f.cache.ok ? `Isolate caches, ${f.cache.data.scope} (GET /metrics).` : 'Isolate caches (GET /metrics).'}>
           <Body section={f.cache} render={cacheBody} />
         </Card>
-        <Card id="accuracy" title="Prediction accuracy" note="Stored offline backtest summary (npm run accuracy), plus this jurisdiction's last refit: the inner time-split check of the stacked odds. Accuracy in production is not measured yet.">
+        <Card id="accuracy" title="Prediction accuracy" note="Stored offline backtest summary (npm run accuracy), plus this jurisdiction's last refit: the inner time-split check of the stacked odds; below, accuracy measured in production by week (GET /v1/ops/accuracy).">
           <Body section={f.accuracy} render={accuracyBody(f.jurisdiction)} />
         </Card>
         <Card id="live" title="Live stream" note="The stream consumer's per-minute figures (GET /v1/ops/live).">
