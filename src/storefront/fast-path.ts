@@ -79,7 +79,12 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if ([...params.keys()].some((k) => k !== 'unit' && k !== 'expose') || (unit !== undefined && !DEVICE_UNIT.test(unit)) || (expose !== 'true' && expose !== 'false')) return undefined;
     const principal = principalFor(req, customerId, 'experiments:read');
     if (!principal) return undefined;
-    const key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
+    let key: string | undefined;
+    try {
+      key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
+    } catch {
+      return undefined; // a malformed escape: the app answers it with its problem
+    }
     const warm = deps.experiments(customerId, key, { ...(unit ? { unit } : {}), expose: expose === 'true' });
     if (!warm) return undefined;
     const limited = overLimit(principal);

@@ -111,6 +111,11 @@ describe('experiment lookups on the fast path', () => {
     expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?unit=${crossing.unit}`))).toBeUndefined();
     expect(eu(req(`/v1/customers/${id}/experiments/fast-banner?other=1`))).toBeUndefined();
     expect(eu(req(`/v1/customers/${id}/experiments/no-such`))).toBeUndefined();
+    // A malformed escape in the key is left to the app, which answers it with a 4xx problem.
+    expect(eu(req(`/v1/customers/${id}/experiments/%E0`))).toBeUndefined();
+    const malformed = await t.api.call('GET', `/v1/customers/${id}/experiments/%E0`, { key: t.admin, region: 'eu-central-1' });
+    expect(malformed.status).toBeGreaterThanOrEqual(400);
+    expect(malformed.status).toBeLessThan(500);
   });
 
   it('serves a warm lookup as the same bytes until the definition or the customer changes, then as the app answers', async () => {
