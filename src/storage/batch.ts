@@ -1,10 +1,13 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../shared/map-limit.ts';
 import { StoreUnavailable } from './errors.ts';
 
 /** DynamoDB's own limits per call. */
 export const BATCH_GET_LIMIT = 100;
 export const BATCH_WRITE_LIMIT = 25;
 const MAX_ROUNDS = 10;
+/** BatchGetItem calls in flight per read of many keys. */
+const GET_CONCURRENCY = 4;
 
 type Key = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -40,7 +43,8 @@ export async function batchGetAll(
   consistentRead = false,
 ): Promise<Item[]> {
   const found: Item[] = [];
-  for (const chunk of chunks(keys, BATCH_GET_LIMIT)) {
+  // A few calls in flight: a bulk request's reads (its lines stored before, its read-back) are 10 calls per 1,000 lines.
+  await mapLimit(chunks(keys, BATCH_GET_LIMIT), GET_CONCURRENCY, async (chunk) => {
     let pending: Key[] = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) throw new UnprocessedError(pending.length);
@@ -60,7 +64,7 @@ export async function batchGetAll(
       found.push(...(res.Responses?.[table] ?? []));
       pending = (res.UnprocessedKeys?.[table]?.Keys as Key[] | undefined) ?? [];
     }
-  }
+  });
   return found;
 }
 
