@@ -30,9 +30,30 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * A batch's recompute messages as one: a recompute reads the customer's lines when it runs, after every
+ * message of the batch was sent (so after their lines were stored), so once per customer is enough. A bulk
+ * import sends one per request, and its customers recur from request to request.
+ */
+function coalesced(batch: QueueBatch): { messages: readonly QueueMessage[]; merged?: QueueMessage } {
+  const recomputes = batch.messages.filter((m) => JobMessage.safeParse(m.body).data?.kind === 'predictions.recompute');
+  if (recomputes.length < 2) return { messages: batch.messages };
+  const customerIds = [...new Set(recomputes.flatMap((m) => (m.body as { customerIds: string[] }).customerIds))];
+  const merged: QueueMessage = {
+    id: recomputes.map((m) => m.id).join('+'),
+    body: { kind: 'predictions.recompute', customerIds },
+    attempts: Math.max(...recomputes.map((m) => m.attempts)),
+    ack: () => recomputes.forEach((m) => m.ack()),
+    retry: (o) => recomputes.forEach((m) => m.retry(o)),
+  };
+  return { messages: [merged, ...batch.messages.filter((m) => !recomputes.includes(m))], merged };
+}
+
 export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers, deadLetter: DeadLetterSink): Promise<void> {
-  for (const message of batch.messages) {
-    const parsed = JobMessage.safeParse(message.body);
+  const { messages, merged } = coalesced(batch);
+  for (const message of messages) {
+    // The merged recompute may name more than the 100 customers one message carries: its parts parsed.
+    const parsed = message === merged ? { success: true as const, data: message.body as JobMessage } : JobMessage.safeParse(message.body);
     const handler = parsed.success ? (handlers[parsed.data.kind] as ((m: JobMessage) => Promise<void>) | undefined) : undefined;
     if (!parsed.success || !handler) {
       const reason = parsed.success ? `no handler for ${parsed.data.kind}` : 'malformed message';
