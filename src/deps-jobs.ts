@@ -11,6 +11,7 @@ import { rebuildJob } from './recommendations/rebuild.job.ts';
 import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { segmentRunJob } from './segments/segments.job.ts';
 
 export interface DeploymentJobsDeps {
   region: Region;
@@ -41,9 +42,12 @@ export function deploymentJobs(d: DeploymentJobsDeps) {
       'predictions.refit': refitJob({ predictions, customers, perPage }),
       'recommendations.rebuild': rebuildJob({ recommendations, customers, perPage }),
       'insights.batch': insights.batch.runner(perPage),
+      'segments.run': segmentRunJob({ runs: d.segments.runs, predictions, customers, perPage }),
     },
     now: d.now,
   });
+  // Segment runs start their jobs (the job model is built after the services its runners use).
+  d.segments.runs.useJobs(jobs);
   const handlers: JobHandlers = {
     ...insights.handlers,
     'job.page': (m) => jobs.page(m.jobId, m.page),
