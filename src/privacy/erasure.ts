@@ -1,6 +1,9 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { notFound } from '../http/problem.ts';
+import { isFinished, jobIdFor } from '../jobs/jobs.model.ts';
+import type { JobService } from '../jobs/jobs.service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import { randomId } from '../shared/ids.ts';
 import type { Region } from '../regions/region.schema.ts';
 import type { KeyedHasher } from './keyed-hash.ts';
 import type { PersonalData } from './personal-data.ts';
@@ -22,8 +25,7 @@ export interface ErasureDeps {
   now: () => number;
 }
 
-/** The second pass after an erasure: anything that raced the first one (an order in flight) goes too. */
-const VERIFY_AFTER_SECONDS = 60;
+import { VERIFY_AFTER_SECONDS } from './erasure.job.ts';
 
 /**
  * Erasure (GDPR Art. 17) in the customer's jurisdiction. The request is recorded and the id and email are
@@ -33,8 +35,32 @@ const VERIFY_AFTER_SECONDS = 60;
  */
 export class Erasure {
   private readonly listeners: ((customerId: string, at: string) => Promise<void>)[] = [];
+  private jobs: Pick<JobService, 'start' | 'get'> | undefined;
 
   constructor(private readonly deps: ErasureDeps) {}
+
+  /** Erasures run as tracked jobs `privacy.erasure` (erasure.job.ts); without, as one queued pass. */
+  useJobs(jobs: Pick<JobService, 'start' | 'get'>): void {
+    this.jobs = jobs;
+  }
+
+  /**
+   * Starts the request's erasure job: the customer id goes to the request's subject item (never to the
+   * job), and the job's id is random, so it names neither the customer nor the request.
+   */
+  private async startJob(request: PrivacyRequest, customerId: string): Promise<PrivacyRequest> {
+    if (!this.jobs) {
+      await this.deps.queue.send({ kind: 'privacy.erase', requestId: request.id, customerId });
+      return request;
+    }
+    const suffix = `${this.iso().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomId(8).toLowerCase()}`;
+    const { error: _failed, ...rest } = request;
+    const linked: PrivacyRequest = { ...rest, jobId: jobIdFor(this.deps.region.jurisdiction, 'privacy.erasure', suffix), updatedAt: this.iso() };
+    await this.deps.privacy.putSubject(request.id, customerId, this.iso());
+    await this.deps.privacy.putRequest(linked);
+    await this.jobs.start('privacy.erasure', { suffix, params: { requestId: request.id } });
+    return linked;
+  }
 
   /** Hears of each erasure requested (the event stream tells downstream copies); told again on a retried request. */
   onRequested(listener: (customerId: string, at: string) => Promise<void>): void {
@@ -54,20 +80,21 @@ export class Erasure {
     const existing = await this.deps.privacy.getRequest(id);
     if (existing?.status === 'completed') return existing;
     if (existing) {
-      // Not finished (it failed, or its job was lost with a store outage): send the job again; it is idempotent.
-      await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+      // Its job still runs: that is the answer. Else (it failed, or was lost with a store outage) a new job runs.
+      const job = existing.jobId && this.jobs ? await this.jobs.get(existing.jobId) : undefined;
+      const again = job && !isFinished(job.status) ? existing : await this.startJob(existing, customerId);
       await this.tell(customerId, existing.createdAt);
-      return existing;
+      return again;
     }
     const profile = await this.deps.customers.getVersioned(customerId);
     if (!profile) throw notFound('customer');
     await this.deps.suppression.suppress(customerId, profile.customer.contact.email, this.iso());
     const request: PrivacyRequest = { id, type: 'erasure', jurisdiction: this.deps.region.jurisdiction, subject, status: 'received', requestedBy, createdAt: this.iso(), updatedAt: this.iso(), erased: {}, remaining: {}, attempts: 0 };
     await this.deps.privacy.createRequest(request);
-    await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+    const started = await this.startJob(request, customerId);
     this.deps.forget(customerId);
     await this.tell(customerId, request.createdAt);
-    return request;
+    return started;
   }
 
   /** One pass of the erasure job (at least once: every step is idempotent). */

@@ -1,6 +1,8 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { erasedCustomer, notFound, Problem } from '../http/problem.ts';
+import type { JobRunner } from '../jobs/jobs.service.ts';
 import { Erasure, type ErasureDeps } from './erasure.ts';
+import { erasureJob } from './erasure.job.ts';
 import { exportStream } from './export.ts';
 import type { PrivacyRequest } from './privacy.model.ts';
 import { requestIdFor } from './privacy.model.ts';
@@ -15,6 +17,12 @@ export class PrivacyService {
 
   constructor(private readonly deps: PrivacyServiceDeps) {
     this.erasure = new Erasure(deps);
+  }
+
+  /** The runner of `privacy.erasure` jobs: one page per owner (erasure.job.ts). */
+  erasureRunner(): JobRunner {
+    const { owners, privacy, queue, forget, now } = this.deps;
+    return erasureJob({ owners, privacy, queue, forget, now });
   }
 
   /** The customer's data as one streamed JSON document; 410 once erased, 404 when unknown. */
