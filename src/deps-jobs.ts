@@ -46,13 +46,13 @@ export function deploymentJobs(d: DeploymentJobsDeps) {
       'recommendations.rebuild': rebuildJob({ recommendations, customers, perPage }),
       'insights.batch': insights.batch.runner(perPage),
       'segments.run': segmentRunJob({ runs: d.segments.runs, predictions, customers, perPage }),
-      'privacy.erasure': d.privacy.erasureRunner(),
+      ...d.privacy.runners(),
     },
     now: d.now,
   });
   // Segment runs and erasures start their jobs (the job model is built after the services its runners use).
   d.segments.runs.useJobs(jobs);
-  d.privacy.erasure.useJobs(jobs);
+  d.privacy.useJobs(jobs);
   const handlers: JobHandlers = {
     ...insights.handlers,
     'job.page': (m) => jobs.page(m.jobId, m.page),

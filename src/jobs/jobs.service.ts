@@ -146,6 +146,13 @@ export class JobService {
     await this.count(job, page, outcome);
   }
 
+  /** A page whose work was done outside the runner (a streamed export's section): counted once. */
+  async pageDone(id: string, page: number, outcome: PageOutcome): Promise<void> {
+    const job = await this.deps.jobs.get(id);
+    if (!job || job.status !== 'running' || job.donePages.has(page)) return;
+    await this.count(job, page, outcome);
+  }
+
   /** A page that failed after all its retries (dead-lettered): recorded as a failure, never dropped. */
   async pageFailed(id: string, page: number, code: string): Promise<void> {
     const job = await this.deps.jobs.get(id);

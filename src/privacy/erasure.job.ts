@@ -83,3 +83,18 @@ export function erasureJob(d: ErasureJobDeps): JobRunner {
     },
   };
 }
+
+/**
+ * A streamed export as a tracked job `privacy.export` (decision 124): one page per owner, counted as its
+ * section is written to the reader (the stream does the work, in the request). A page the sweep sends again
+ * belongs to an export whose reader is gone: a streamed answer cannot be resumed, so it is recorded as
+ * `export.interrupted` by owner and the job ends failed; the customer asks again.
+ */
+export function exportJob(owners: readonly PersonalData[]): JobRunner {
+  return {
+    onDemand: true,
+    pageItem: (_job, page) => owners[page]?.table ?? `page#${page}`,
+    plan: async () => ({ pages: owners.length, result: { owners: owners.map((o) => o.table) } }),
+    page: async (_job, page) => ({ done: 0, failed: 1, failures: [{ item: owners[page]?.table ?? `page#${page}`, code: 'export.interrupted' }] }),
+  };
+}

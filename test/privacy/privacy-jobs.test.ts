@@ -4,10 +4,11 @@ import { client } from '../support/app.ts';
 import { useApi } from '../support/api.ts';
 
 /**
- * An erasure as a tracked job (decision 123) on real dynalite: one page per owner of personal data on the
+ * Privacy requests as tracked jobs (decisions 123–124). An erasure on real dynalite: one page per owner of personal data on the
  * jurisdiction's on-demand queue; a worker that dies after k of n owners is resumed by the sweep and every
  * owner ends erased; a page that fails after its retries is recorded by the owner's name, and asking again
- * runs a new job; the job record lives in the customer's jurisdiction and names no customer.
+ * runs a new job; the job record lives in the customer's jurisdiction and names no customer. An export is
+ * counted owner by owner as its stream is written.
  */
 const clock = { now: Date.parse('2026-06-30T12:00:00Z') };
 const options = (queues: Map<string, InProcessQueue>) => ({
@@ -113,6 +114,30 @@ describe('an erasure as a tracked job', () => {
     expect([third.body.status, third.body.jobId]).toEqual(['completed', again.body.jobId]);
   }, 60_000);
 
+  it('tracks a streamed export owner by owner; an export whose reader went away is closed by the sweep as interrupted', async () => {
+    const id = await customerWithData('gina@example.com');
+    const exported = await t.api.fetch(new Request(`http://cadence.test/v1/customers/${id}/export`, { headers: { authorization: `Bearer ${t.admin}` } }));
+    expect(exported.status).toBe(200);
+    const jobId = exported.headers.get('cadence-job-id')!;
+    expect(jobId).toMatch(/^eu-export-[0-9]{14}-[a-z0-9]{6}$/);
+    expect(await job(jobId)).toMatchObject({ type: 'privacy.export', status: 'running', runner: 'process', progress: { done: 0, total: 8 } });
+    const body = JSON.parse(await exported.text());
+    expect(body.sections.purchases).toHaveLength(3);
+    const done = await job(jobId);
+    expect(done).toMatchObject({ status: 'succeeded', progress: { done: 8, total: 8 }, items: { done: 8 }, failureCount: 0 });
+    expect(JSON.stringify(done)).not.toMatch(new RegExp(`cus_|${id.slice('cus_eu_'.length)}|gina`));
+
+    // A reader that never reads: after 10 quiet minutes the sweep closes the export, owner by owner.
+    const unread = await t.api.fetch(new Request(`http://cadence.test/v1/customers/${id}/export`, { headers: { authorization: `Bearer ${t.admin}` } }));
+    const left = unread.headers.get('cadence-job-id')!;
+    clock.now += 11 * 60_000;
+    expect((await t.api.regions.get('eu-central-1')!.jobs.sweep()).resumed).toEqual([left]);
+    await queues.get('EU')!.drain();
+    const interrupted = await job(left);
+    expect(interrupted).toMatchObject({ status: 'failed', failureCount: 8 });
+    expect(interrupted.failures).toEqual(OWNERS.map((item) => ({ item, code: 'export.interrupted' })));
+  });
+
   it('answers problems for bad job ids and types', async () => {
     for (const [path, status, code] of [
       ['/v1/ops/jobs/eu-erasure-', 400, 'request.invalid'],
@@ -122,7 +147,9 @@ describe('an erasure as a tracked job', () => {
       const res = await t.api.call('GET', path, { key: t.admin });
       expect([path, res.status, res.body.code, res.type]).toEqual([path, status, code, 'application/problem+json']);
     }
-    const start = await t.api.call('POST', '/v1/ops/jobs?jurisdiction=EU', { key: t.admin, body: { type: 'privacy.erasure', key: 'x' } });
-    expect([start.status, start.body.code]).toEqual([400, 'request.invalid']);
+    for (const type of ['privacy.erasure', 'privacy.export']) {
+      const start = await t.api.call('POST', '/v1/ops/jobs?jurisdiction=EU', { key: t.admin, body: { type, key: 'x' } });
+      expect([type, start.status, start.body.code]).toEqual([type, 400, 'request.invalid']);
+    }
   });
 });
