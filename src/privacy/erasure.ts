@@ -4,6 +4,7 @@ import { isFinished, jobIdFor } from '../jobs/jobs.model.ts';
 import type { JobService } from '../jobs/jobs.service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import { randomId } from '../shared/ids.ts';
+import { VERIFY_AFTER_SECONDS } from './erasure.job.ts';
 import type { Region } from '../regions/region.schema.ts';
 import type { KeyedHasher } from './keyed-hash.ts';
 import type { PersonalData } from './personal-data.ts';
@@ -25,13 +26,12 @@ export interface ErasureDeps {
   now: () => number;
 }
 
-import { VERIFY_AFTER_SECONDS } from './erasure.job.ts';
-
 /**
  * Erasure (GDPR Art. 17) in the customer's jurisdiction. The request is recorded and the id and email are
  * put on the suppression list first, so nothing for the customer is accepted while the erasure runs; then
- * every owner erases its items, a check counts what is left, and the request is `completed` only when
- * nothing is. A failed pass (a store down) is `failed` with what is left and resumes on the queue's retry.
+ * a tracked job `privacy.erasure` (erasure.job.ts, decision 123) erases owner by owner, and the request is
+ * `completed` only when nothing is left. `run` is the one-pass form: the verification pass a minute after
+ * the job, a full pass after a job that left items, and the erasure itself where no job model is wired.
  */
 export class Erasure {
   private readonly listeners: ((customerId: string, at: string) => Promise<void>)[] = [];
