@@ -195,6 +195,24 @@ export class JobService {
     return (await this.deps.jobs.cancel(id, this.iso())) ?? this.cancel(id);
   }
 
+  /** Sends the pages of a running job not counted yet to its queue again (counted ones would be skipped anyway). */
+  private async resend(job: StoredJob): Promise<void> {
+    const missing = Array.from({ length: job.progress.total ?? 0 }, (_, page) => page).filter((page) => !job.donePages.has(page));
+    await this.deps.jobs.resumed(job.id, this.iso());
+    await this.queueOf(job.type).sendBatch(missing.map((page) => ({ kind: 'job.page' as const, jobId: job.id, page })));
+    console.log(JSON.stringify({ level: 'info', msg: 'job resumed', jobId: job.id, type: job.type, pages: missing.length }));
+  }
+
+  /**
+   * Resumes one running job now, without waiting for it to go quiet (a privacy request asked again: its
+   * pages may have been lost with a store outage). Answers the job; a finished one is left as it is.
+   */
+  async resume(id: string): Promise<StoredJob> {
+    const job = await this.read(id);
+    if (job.status === 'running' && job.progress.total !== null) await this.resend(job);
+    return job;
+  }
+
   /**
    * The resume (the Worker's cron, a timer on Node): a running job with no page counted for a while gets
    * the pages it has not counted sent to the bulk queue again. Pages counted meanwhile are skipped.
@@ -207,10 +225,7 @@ export class JobService {
       const { jobs, next } = await this.deps.jobs.list({ status: 'running', limit: 100, ...(after ? { after } : {}) });
       for (const job of jobs) {
         if (job.lastActivityAt > quietSince || job.progress.total === null) continue;
-        const missing = Array.from({ length: job.progress.total }, (_, page) => page).filter((page) => !job.donePages.has(page));
-        await this.deps.jobs.resumed(job.id, this.iso());
-        await this.queueOf(job.type).sendBatch(missing.map((page) => ({ kind: 'job.page' as const, jobId: job.id, page })));
-        console.log(JSON.stringify({ level: 'info', msg: 'job resumed', jobId: job.id, type: job.type, pages: missing.length }));
+        await this.resend(job);
         resumed.push(job.id);
       }
       after = next;

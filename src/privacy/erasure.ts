@@ -35,12 +35,12 @@ export interface ErasureDeps {
  */
 export class Erasure {
   private readonly listeners: ((customerId: string, at: string) => Promise<void>)[] = [];
-  private jobs: Pick<JobService, 'start' | 'get'> | undefined;
+  private jobs: Pick<JobService, 'start' | 'get' | 'resume'> | undefined;
 
   constructor(private readonly deps: ErasureDeps) {}
 
   /** Erasures run as tracked jobs `privacy.erasure` (erasure.job.ts); without, as one queued pass. */
-  useJobs(jobs: Pick<JobService, 'start' | 'get'>): void {
+  useJobs(jobs: Pick<JobService, 'start' | 'get' | 'resume'>): void {
     this.jobs = jobs;
   }
 
@@ -80,8 +80,10 @@ export class Erasure {
     const existing = await this.deps.privacy.getRequest(id);
     if (existing?.status === 'completed') return existing;
     if (existing) {
-      // Its job still runs: that is the answer. Else (it failed, or was lost with a store outage) a new job runs.
+      // Its job still runs: its pages not counted go again (they may have been lost with a store outage).
+      // Else (the job failed, or never started) a new job runs.
       const job = existing.jobId && this.jobs ? await this.jobs.get(existing.jobId) : undefined;
+      if (job && !isFinished(job.status)) await this.jobs!.resume(job.id);
       const again = job && !isFinished(job.status) ? existing : await this.startJob(existing, customerId);
       await this.tell(customerId, existing.createdAt);
       return again;

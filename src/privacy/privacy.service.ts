@@ -27,7 +27,7 @@ export class PrivacyService {
   }
 
   /** Exports and erasures are tracked jobs once the job model is wired (src/deps-jobs.ts). */
-  useJobs(jobs: Pick<JobService, 'start' | 'get' | 'pageDone' | 'pageFailed'>): void {
+  useJobs(jobs: Pick<JobService, 'start' | 'get' | 'resume' | 'pageDone' | 'pageFailed'>): void {
     this.jobs = jobs;
     this.erasure.useJobs(jobs);
   }
