@@ -55,7 +55,8 @@ export class Erasure {
     }
     const suffix = `${this.iso().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomId(8).toLowerCase()}`;
     const { error: _failed, ...rest } = request;
-    const linked: PrivacyRequest = { ...rest, jobId: jobIdFor(this.deps.region.jurisdiction, 'privacy.erasure', suffix), updatedAt: this.iso() };
+    // A request asked again after its job failed is `received` again, with the new job.
+    const linked: PrivacyRequest = { ...rest, status: 'received', jobId: jobIdFor(this.deps.region.jurisdiction, 'privacy.erasure', suffix), updatedAt: this.iso() };
     await this.deps.privacy.putSubject(request.id, customerId, this.iso());
     await this.deps.privacy.putRequest(linked);
     await this.jobs.start('privacy.erasure', { suffix, params: { requestId: request.id } });

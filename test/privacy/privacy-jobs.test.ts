@@ -105,6 +105,7 @@ describe('an erasure as a tracked job', () => {
     expect(again.status).toBe(202);
     expect(again.body.id).toBe(erase.body.id);
     expect(again.body.jobId).not.toBe(erase.body.jobId);
+    expect(again.body.status).toBe('received');
     await queue.drain();
     expect(await job(again.body.jobId)).toMatchObject({ status: 'succeeded', failureCount: 0 });
     expect(await request(erase.body.id)).toMatchObject({ status: 'completed', jobId: again.body.jobId });
