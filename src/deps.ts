@@ -141,7 +141,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     purchases: purchaseStore,
     customers,
     erasedCustomers: (ids) => suppression.erasedCustomers(ids),
-    recompute: (ids) => predictions.recompute(ids),
+    recompute: (ids, options) => predictions.recompute(ids, options),
     recomputeLater: async (ids) => {
       for (let i = 0; i < ids.length; i += 100) await queue.send({ kind: 'predictions.recompute', customerIds: ids.slice(i, i + 100) });
     },

@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   const defaultRegion = served.some((r) => r.id === env.CADENCE_EDGE_REGION) ? env.CADENCE_EDGE_REGION : served[0]!.id;
   const server = await serveFetch(edgeRouter(apps, defaultRegion), env.PORT, env.HOST, {}, edgeFastPath(apps, defaultRegion));
   console.log(`Cadence (Node) serving ${served.map((r) => r.id).join(', ')} on ${server.url}`);
-  const stop = () => void server.close().then(() => process.exit(0));
+  // Work requests deferred past their answers (a purchase's segment and recommendations) finishes first.
+  const stop = () => void server.close().then(() => Promise.all([...apps.values()].map((a) => a.settled()))).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -13,6 +13,7 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { JobService } from '../jobs/jobs.service.ts';
 import type { DeploymentConfig, StreamingParts } from '../deps.ts';
 import type { KinesisConnection } from '../streaming/kinesis.ts';
+import { BackgroundWork } from '../shared/defer.ts';
 
 export interface NodeRegionsOptions {
   regions?: readonly Region[];
@@ -64,6 +65,8 @@ export interface RegionApp extends Fetcher {
   jobs: JobService;
   /** The region's producer and consumer, when it streams (the local stack polls the home regions'). */
   streaming?: StreamingParts;
+  /** Resolves once the work requests handed to their waitUntil has finished (shutdown and tests wait for it). */
+  settled(): Promise<void>;
 }
 
 export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp> {
@@ -104,6 +107,9 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
     });
     const app = createApp({ ...deployment, dashboardAssets }, options.features ?? FEATURES);
     const { fastPath } = deployment;
+    // The Node side of a Worker's ctx.waitUntil: what a request defers is tracked, not dropped.
+    const background = new BackgroundWork();
+    const ctx = background.executionContext;
     if (options.sweepEveryMs && region.home) {
       const timer = setInterval(() => void deployment.services.jobs.sweep().catch((err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'job sweep failed', error: String(err) }))), options.sweepEveryMs);
       timer.unref();
@@ -114,8 +120,9 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       ...(deployment.streaming ? { streaming: deployment.streaming } : {}),
       fetch: (req) => {
         const hit = fastPath(fromRequest(req));
-        return hit ? Promise.resolve(toResponse(hit)) : Promise.resolve(app.fetch(req));
+        return hit ? Promise.resolve(toResponse(hit)) : Promise.resolve(app.fetch(req, undefined, ctx));
       },
+      settled: () => background.settled(),
     });
   }
   return apps;

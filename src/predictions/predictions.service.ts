@@ -23,6 +23,7 @@ import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts'
 import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
 import { toView } from './view.ts';
 import type { RefitListener, RefitReport } from './refit-outcome.ts';
+import type { Defer } from '../shared/defer.ts';
 
 export type { RefitListener, RefitReport } from './refit-outcome.ts';
 
@@ -99,8 +100,8 @@ export class PredictionService {
     throw new Problem(404, 'predictions.notFound', 'No predictions yet: the customer has no purchases');
   }
 
-  /** Recomputes and stores the predictions of these customers from their stored purchase lines. */
-  async recompute(customerIds: readonly string[], options: { notify?: boolean; fittedAt?: string } = {}): Promise<number> {
+  /** Recomputes and stores these customers' predictions from their lines; `defer` takes the listeners' work. */
+  async recompute(customerIds: readonly string[], options: { notify?: boolean; fittedAt?: string; defer?: Defer } = {}): Promise<number> {
     // A refit's page names the model it recomputes with: a model cached here from before the fit is read again.
     if (options.fittedAt && this.model?.value.fittedAt !== options.fittedAt) this.model = undefined;
     const m = await this.currentModel();
@@ -123,15 +124,18 @@ export class PredictionService {
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
       if (options.notify === false) return 1;
-      for (const listener of this.listeners) {
-        // Best effort: a listener's failure (segment assignment) must not fail the recompute.
-        await listener(id, history, prediction, customer).catch((err: unknown) => {
-          console.error(JSON.stringify({ level: 'error', msg: 'after-recompute listener failed', error: String(err) }));
-        });
-      }
+      const told = this.tell(id, history, prediction, customer);
+      if (options.defer) options.defer(told);
+      else await told;
       return 1;
     });
     return done.reduce<number>((s, v) => s + v, 0);
+  }
+
+  /** The listeners, in order (the entry uses the segment just assigned); best effort: a failure is logged. */
+  private async tell(...args: Parameters<ComputedListener>): Promise<void> {
+    const failed = (err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'after-recompute listener failed', error: String(err) }));
+    for (const listener of this.listeners) await listener(...args).catch(failed);
   }
 
   /** Every customer's history and predictions under the current model, from a scan (nothing is stored). */

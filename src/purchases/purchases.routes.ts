@@ -9,6 +9,7 @@ import { validationHook } from '../http/validation.ts';
 import { publicLineId } from './purchases.model.ts';
 import { PurchasePage, PurchasesBody, PurchasesResult } from './purchases.schemas.ts';
 import type { PurchaseService } from './purchases.service.ts';
+import { deferOf } from '../shared/defer.ts';
 
 export interface PurchaseRoutesDeps {
   purchases: PurchaseService;
@@ -51,7 +52,7 @@ const listPurchases = createRoute({
 
 export function purchaseRoutes(deps: PurchaseRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(postPurchases, async (c) => c.json(await deps.purchases.ingest(c.req.valid('json')), 200))
+    .openapi(postPurchases, async (c) => c.json(await deps.purchases.ingest(c.req.valid('json'), { defer: deferOf(c) }), 200))
     .openapi(listPurchases, async (c) => {
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');

@@ -81,7 +81,13 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
       return queue;
     }),
   });
-  const fetch = edgeRouter(regions, 'us-east-1');
+  const edge = edgeRouter(regions, 'us-east-1');
+  // What a request deferred past its answer (waitUntil) has finished when the test sees the answer.
+  const fetch = async (request: Request) => {
+    const res = await edge(request);
+    await Promise.all([...regions.values()].map((r) => r.settled()));
+    return res;
+  };
   return {
     fetch,
     regions,
