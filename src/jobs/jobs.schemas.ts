@@ -33,7 +33,7 @@ export const TrackedJobSchema = z
     jurisdiction: Jurisdiction,
     status: JobStatus,
     progress: z.object({ done: z.number().int(), total: z.number().int().nullable() }).openapi({ description: 'Pages counted, of the planned pages (null until planned)' }),
-    items: z.object({ done: z.number().int(), failed: z.number().int() }).openapi({ description: 'Items (customers) the counted pages handled' }),
+    items: z.object({ done: z.number().int(), failed: z.number().int() }).openapi({ description: 'Items the counted pages handled: customers (owners of personal data for privacy jobs)' }),
     failures: z.array(z.object({ item: z.string(), code: z.string() })).openapi({ description: 'The first failures (at most 50): `page#<n>` for a page that failed after its retries, or the item a runner names (a privacy job: the owner, `purchases`)' }),
     failureCount: z.number().int(),
     runner: z.enum(['queue', 'process']),
