@@ -11,11 +11,14 @@ import { rebuildJob } from './recommendations/rebuild.job.ts';
 import type { RecommendationService } from './recommendations/recommendations.service.ts';
 import type { Region } from './regions/region.schema.ts';
 import type { SegmentService } from './segments/segments.service.ts';
+import { segmentRunJob } from './segments/segments.job.ts';
 
 export interface DeploymentJobsDeps {
   region: Region;
   store: JobRepository;
   bulkQueue: JobQueue;
+  /** The on-demand queue: the pages of privacy jobs (decision 119: erasures never wait behind bulk pages). */
+  queue?: JobQueue;
   customers: CustomerRepository;
   predictions: PredictionService;
   recommendations: RecommendationService;
@@ -37,13 +40,19 @@ export function deploymentJobs(d: DeploymentJobsDeps) {
     jurisdiction: d.region.jurisdiction,
     jobs: d.store,
     queue: d.bulkQueue,
+    ...(d.queue ? { onDemandQueue: d.queue } : {}),
     runners: {
       'predictions.refit': refitJob({ predictions, customers, perPage }),
       'recommendations.rebuild': rebuildJob({ recommendations, customers, perPage }),
       'insights.batch': insights.batch.runner(perPage),
+      'segments.run': segmentRunJob({ runs: d.segments.runs, predictions, customers, perPage }),
+      ...d.privacy.runners(),
     },
     now: d.now,
   });
+  // Segment runs and erasures start their jobs (the job model is built after the services its runners use).
+  d.segments.runs.useJobs(jobs);
+  d.privacy.useJobs(jobs);
   const handlers: JobHandlers = {
     ...insights.handlers,
     'job.page': (m) => jobs.page(m.jobId, m.page),

@@ -155,7 +155,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   // After segments: the entry uses the customer's segment just assigned.
   predictions.onComputed((id, history, prediction, customer) => recommendations.afterRecompute(id, history, prediction, customer));
 
-  const { jobs, handlers, deadLettered } = deploymentJobs({ region, store: new DynamoJobStore(personal, tables.jobs), bulkQueue, customers, predictions, recommendations, insights, privacy, segments, ...(config.jobPageCustomers ? { perPage: config.jobPageCustomers } : {}), now });
+  const { jobs, handlers, deadLettered } = deploymentJobs({ region, store: new DynamoJobStore(personal, tables.jobs), bulkQueue, queue, customers, predictions, recommendations, insights, privacy, segments, ...(config.jobPageCustomers ? { perPage: config.jobPageCustomers } : {}), now });
   consumeInProcess(queue, region, handlers, deadLettered);
   consumeInProcess(bulkQueue, region, handlers, deadLettered);
   return {

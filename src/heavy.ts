@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { regions } from '../regions/index.ts';
 import { deploymentDeps } from './deps.ts';
-import { JobType } from './jobs/jobs.model.ts';
+import { StartableJobType } from './jobs/jobs.model.ts';
 import { jobView, type TrackedJob } from './jobs/jobs.schemas.ts';
 import { findRegion } from './regions/region-set.ts';
 
@@ -17,7 +17,7 @@ const HeavyEnv = z.object({
 });
 
 /** The event (EventBridge's input, or the process's arguments): a job type, and the key that names the job (default: today). */
-export const HeavyJobEvent = z.object({ type: JobType, key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).optional() }).strict();
+export const HeavyJobEvent = z.object({ type: StartableJobType, key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).optional() }).strict();
 export type HeavyJobEvent = z.infer<typeof HeavyJobEvent>;
 
 /**

@@ -79,7 +79,8 @@ async function daily(deployment: Deployment, cron: string, heavyJobs: 'worker' |
   else if (cron === RECOMMENDATIONS_CRON) await (heavyJobs === 'lambda' ? undefined : start('recommendations.rebuild'));
   else {
     // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
-    const run = await services.segments.run({ runId: `${region.jurisdiction.toLowerCase()}-daily-${day}` });
+    // A tracked job (decision 122): the fit here, its assignment pages through the bulk queue.
+    const run = await services.segments.start({ runId: `${region.jurisdiction.toLowerCase()}-daily-${day}` });
     console.log(JSON.stringify({ level: run.status === 'failed' ? 'error' : 'info', msg: 'segment run', id: run.id, status: run.status, k: run.k }));
   }
 }

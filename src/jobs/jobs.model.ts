@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Jurisdiction } from '../regions/region.schema.ts';
 
 /** Every kind of tracked long work (decision 97). */
-export const JobType = z.enum(['predictions.refit', 'recommendations.rebuild', 'insights.batch']);
+export const JobType = z.enum(['predictions.refit', 'recommendations.rebuild', 'insights.batch', 'segments.run', 'privacy.erasure', 'privacy.export']);
 export type JobType = z.infer<typeof JobType>;
 
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -23,10 +23,22 @@ export interface JobFailure {
 /** At most this many failures are kept on the record; `failureCount` counts all of them. */
 export const FAILURE_CAP = 50;
 
-/** Job ids carry their jurisdiction, so the residency layer routes `/v1/ops/jobs/:id` without a lookup. */
-export const JOB_ID = /^(eu|row)-(refit|rebuild|insights)-[a-z0-9-]{1,48}$/;
-const SLUG: Record<JobType, string> = { 'predictions.refit': 'refit', 'recommendations.rebuild': 'rebuild', 'insights.batch': 'insights' };
-export const jobIdFor = (jurisdiction: Jurisdiction, type: JobType, suffix: string) => `${jurisdiction.toLowerCase()}-${SLUG[type]}-${suffix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 48)}`;
+/**
+ * Job ids carry their jurisdiction, so the residency layer routes `/v1/ops/jobs/:id` without a lookup. A
+ * privacy job's id is random: it names neither the customer nor their request (decision 123).
+ */
+export const JOB_ID = /^(eu|row)-(refit|rebuild|insights|segments|erasure|export)-[a-z0-9-]{1,64}$/;
+const SLUG: Record<JobType, string> = {
+  'predictions.refit': 'refit',
+  'recommendations.rebuild': 'rebuild',
+  'insights.batch': 'insights',
+  'segments.run': 'segments',
+  'privacy.erasure': 'erasure',
+  'privacy.export': 'export',
+};
+export const jobIdFor = (jurisdiction: Jurisdiction, type: JobType, suffix: string) => `${jurisdiction.toLowerCase()}-${SLUG[type]}-${suffix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64)}`;
+/** Types an operator may start with `POST /v1/ops/jobs` (a privacy job starts only from its privacy request). */
+export const StartableJobType = JobType.exclude(['privacy.erasure', 'privacy.export']);
 
 /** Scalar parameters the pages need (a build id, a fit date): non-personal. */
 export type JobParams = Record<string, string | number>;

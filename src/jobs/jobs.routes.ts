@@ -18,7 +18,7 @@ const listJobs = createRoute({
   method: 'get',
   path: '/v1/ops/jobs',
   tags: ['operations'],
-  summary: "A jurisdiction's tracked jobs, newest first (refit, recommendation rebuild, insight batch) (ops:read)",
+  summary: "A jurisdiction's tracked jobs, newest first (refit, recommendation rebuild, insight batch, segment run, erasure, export) (ops:read)",
   description: '`?jurisdiction=` names whose jobs (default: the serving deployment\'s); `type` and `status` filter; `cursor` is the previous page\'s `nextCursor`.',
   security,
   middleware: [allow.scope('ops:read')] as const,

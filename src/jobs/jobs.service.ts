@@ -13,6 +13,10 @@ export interface JobRunner {
   page(job: JobRecord, page: number): Promise<PageOutcome>;
   /** Told once, by whichever page counted last (the status says how it ended). */
   finished?(job: JobRecord): Promise<void>;
+  /** The item a page that failed after its retries is recorded as (default `page#<n>`); never a customer. */
+  pageItem?(job: JobRecord, page: number): string;
+  /** Pages go to the on-demand queue, not the bulk queue (a privacy request must not wait behind a refit). */
+  onDemand?: boolean;
 }
 
 export interface JobServiceDeps {
@@ -20,6 +24,8 @@ export interface JobServiceDeps {
   jobs: JobRepository;
   /** The jurisdiction's bulk queue: pages never wait in front of on-demand work. */
   queue: Pick<JobQueue, 'send' | 'sendBatch'>;
+  /** The jurisdiction's on-demand queue, for the pages of runners marked `onDemand` (default: the bulk queue). */
+  onDemandQueue?: Pick<JobQueue, 'send' | 'sendBatch'>;
   runners: Partial<Record<JobType, JobRunner>>;
   now: () => number;
 }
@@ -41,6 +47,10 @@ export class JobService {
 
   private iso = () => new Date(this.deps.now()).toISOString();
 
+  private queueOf(type: JobType) {
+    return this.deps.runners[type]?.onDemand && this.deps.onDemandQueue ? this.deps.onDemandQueue : this.deps.queue;
+  }
+
   private runnerOf(type: JobType): JobRunner {
     const runner = this.deps.runners[type];
     if (!runner) throw new Problem(422, 'jobs.typeNotRunHere', `Jobs of type ${type} are not run by this deployment`);
@@ -51,7 +61,7 @@ export class JobService {
    * Creates and plans a job; with the queue runner its pages are sent to the bulk queue. A job id that
    * exists already (a repeated daily trigger) returns that job and starts nothing.
    */
-  async start(type: JobType, options: { suffix?: string; runner?: JobRecord['runner'] } = {}): Promise<StoredJob> {
+  async start(type: JobType, options: { suffix?: string; runner?: JobRecord['runner']; params?: JobParams } = {}): Promise<StoredJob> {
     const runner = this.runnerOf(type);
     const at = this.iso();
     const suffix = options.suffix ?? `${at.replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomId(6)}`;
@@ -66,7 +76,7 @@ export class JobService {
       failures: [],
       failureCount: 0,
       runner: options.runner ?? 'queue',
-      params: {},
+      params: options.params ?? {},
       result: {},
       createdAt: at,
       startedAt: null,
@@ -87,20 +97,20 @@ export class JobService {
       await this.deps.jobs.abandon(id, { item: 'plan', code: codeOf(err) }, this.iso()).catch(() => undefined);
       throw err;
     }
-    const started = await this.deps.jobs.started(id, { total: plan.pages, params: plan.params ?? {}, result: plan.result ?? {} }, this.iso());
+    const started = await this.deps.jobs.started(id, { total: plan.pages, params: { ...record.params, ...plan.params }, result: plan.result ?? {} }, this.iso());
     if (!started) return (await this.deps.jobs.get(id))!; // cancelled while it was planned
     if (plan.pages === 0) {
       await this.finishJob(started);
       return (await this.deps.jobs.get(id))!;
     }
     if (started.runner === 'queue') {
-      await this.deps.queue.sendBatch(Array.from({ length: plan.pages }, (_, page) => ({ kind: 'job.page' as const, jobId: id, page })));
+      await this.queueOf(type).sendBatch(Array.from({ length: plan.pages }, (_, page) => ({ kind: 'job.page' as const, jobId: id, page })));
     }
     return started;
   }
 
   /** Starts a job and runs its pages here, one after another (a heavy job's process or Lambda; an ops request). */
-  async run(type: JobType, options: { suffix?: string } = {}): Promise<StoredJob> {
+  async run(type: JobType, options: { suffix?: string; params?: JobParams } = {}): Promise<StoredJob> {
     const job = await this.start(type, { ...options, runner: 'process' });
     return this.runHere(job.id);
   }
@@ -136,11 +146,19 @@ export class JobService {
     await this.count(job, page, outcome);
   }
 
+  /** A page whose work was done outside the runner (a streamed export's section): counted once. */
+  async pageDone(id: string, page: number, outcome: PageOutcome): Promise<void> {
+    const job = await this.deps.jobs.get(id);
+    if (!job || job.status !== 'running' || job.donePages.has(page)) return;
+    await this.count(job, page, outcome);
+  }
+
   /** A page that failed after all its retries (dead-lettered): recorded as a failure, never dropped. */
   async pageFailed(id: string, page: number, code: string): Promise<void> {
     const job = await this.deps.jobs.get(id);
     if (!job || job.donePages.has(page)) return;
-    await this.count(job, page, { done: 0, failed: 0, failures: [{ item: `page#${page}`, code }] });
+    const item = this.deps.runners[job.type]?.pageItem?.(job, page) ?? `page#${page}`;
+    await this.count(job, page, { done: 0, failed: 0, failures: [{ item, code }] });
   }
 
   private async count(job: StoredJob, page: number, outcome: PageOutcome): Promise<void> {
@@ -177,6 +195,24 @@ export class JobService {
     return (await this.deps.jobs.cancel(id, this.iso())) ?? this.cancel(id);
   }
 
+  /** Sends the pages of a running job not counted yet to its queue again (counted ones would be skipped anyway). */
+  private async resend(job: StoredJob): Promise<void> {
+    const missing = Array.from({ length: job.progress.total ?? 0 }, (_, page) => page).filter((page) => !job.donePages.has(page));
+    await this.deps.jobs.resumed(job.id, this.iso());
+    await this.queueOf(job.type).sendBatch(missing.map((page) => ({ kind: 'job.page' as const, jobId: job.id, page })));
+    console.log(JSON.stringify({ level: 'info', msg: 'job resumed', jobId: job.id, type: job.type, pages: missing.length }));
+  }
+
+  /**
+   * Resumes one running job now, without waiting for it to go quiet (a privacy request asked again: its
+   * pages may have been lost with a store outage). Answers the job; a finished one is left as it is.
+   */
+  async resume(id: string): Promise<StoredJob> {
+    const job = await this.read(id);
+    if (job.status === 'running' && job.progress.total !== null) await this.resend(job);
+    return job;
+  }
+
   /**
    * The resume (the Worker's cron, a timer on Node): a running job with no page counted for a while gets
    * the pages it has not counted sent to the bulk queue again. Pages counted meanwhile are skipped.
@@ -189,10 +225,7 @@ export class JobService {
       const { jobs, next } = await this.deps.jobs.list({ status: 'running', limit: 100, ...(after ? { after } : {}) });
       for (const job of jobs) {
         if (job.lastActivityAt > quietSince || job.progress.total === null) continue;
-        const missing = Array.from({ length: job.progress.total }, (_, page) => page).filter((page) => !job.donePages.has(page));
-        await this.deps.jobs.resumed(job.id, this.iso());
-        await this.deps.queue.sendBatch(missing.map((page) => ({ kind: 'job.page' as const, jobId: job.id, page })));
-        console.log(JSON.stringify({ level: 'info', msg: 'job resumed', jobId: job.id, type: job.type, pages: missing.length }));
+        await this.resend(job);
         resumed.push(job.id);
       }
       after = next;

@@ -1,6 +1,10 @@
 import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { notFound } from '../http/problem.ts';
+import { isFinished, jobIdFor } from '../jobs/jobs.model.ts';
+import type { JobService } from '../jobs/jobs.service.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import { randomId } from '../shared/ids.ts';
+import { VERIFY_AFTER_SECONDS } from './erasure.job.ts';
 import type { Region } from '../regions/region.schema.ts';
 import type { KeyedHasher } from './keyed-hash.ts';
 import type { PersonalData } from './personal-data.ts';
@@ -22,19 +26,42 @@ export interface ErasureDeps {
   now: () => number;
 }
 
-/** The second pass after an erasure: anything that raced the first one (an order in flight) goes too. */
-const VERIFY_AFTER_SECONDS = 60;
-
 /**
  * Erasure (GDPR Art. 17) in the customer's jurisdiction. The request is recorded and the id and email are
  * put on the suppression list first, so nothing for the customer is accepted while the erasure runs; then
- * every owner erases its items, a check counts what is left, and the request is `completed` only when
- * nothing is. A failed pass (a store down) is `failed` with what is left and resumes on the queue's retry.
+ * a tracked job `privacy.erasure` (erasure.job.ts, decision 123) erases owner by owner, and the request is
+ * `completed` only when nothing is left. `run` is the one-pass form: the verification pass a minute after
+ * the job, a full pass after a job that left items, and the erasure itself where no job model is wired.
  */
 export class Erasure {
   private readonly listeners: ((customerId: string, at: string) => Promise<void>)[] = [];
+  private jobs: Pick<JobService, 'start' | 'get' | 'resume'> | undefined;
 
   constructor(private readonly deps: ErasureDeps) {}
+
+  /** Erasures run as tracked jobs `privacy.erasure` (erasure.job.ts); without, as one queued pass. */
+  useJobs(jobs: Pick<JobService, 'start' | 'get' | 'resume'>): void {
+    this.jobs = jobs;
+  }
+
+  /**
+   * Starts the request's erasure job: the customer id goes to the request's subject item (never to the
+   * job), and the job's id is random, so it names neither the customer nor the request.
+   */
+  private async startJob(request: PrivacyRequest, customerId: string): Promise<PrivacyRequest> {
+    if (!this.jobs) {
+      await this.deps.queue.send({ kind: 'privacy.erase', requestId: request.id, customerId });
+      return request;
+    }
+    const suffix = `${this.iso().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomId(8).toLowerCase()}`;
+    const { error: _failed, ...rest } = request;
+    // A request asked again after its job failed is `received` again, with the new job.
+    const linked: PrivacyRequest = { ...rest, status: 'received', jobId: jobIdFor(this.deps.region.jurisdiction, 'privacy.erasure', suffix), updatedAt: this.iso() };
+    await this.deps.privacy.putSubject(request.id, customerId, this.iso());
+    await this.deps.privacy.putRequest(linked);
+    await this.jobs.start('privacy.erasure', { suffix, params: { requestId: request.id } });
+    return linked;
+  }
 
   /** Hears of each erasure requested (the event stream tells downstream copies); told again on a retried request. */
   onRequested(listener: (customerId: string, at: string) => Promise<void>): void {
@@ -54,20 +81,23 @@ export class Erasure {
     const existing = await this.deps.privacy.getRequest(id);
     if (existing?.status === 'completed') return existing;
     if (existing) {
-      // Not finished (it failed, or its job was lost with a store outage): send the job again; it is idempotent.
-      await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+      // Its job still runs: its pages not counted go again (they may have been lost with a store outage).
+      // Else (the job failed, or never started) a new job runs.
+      const job = existing.jobId && this.jobs ? await this.jobs.get(existing.jobId) : undefined;
+      if (job && !isFinished(job.status)) await this.jobs!.resume(job.id);
+      const again = job && !isFinished(job.status) ? existing : await this.startJob(existing, customerId);
       await this.tell(customerId, existing.createdAt);
-      return existing;
+      return again;
     }
     const profile = await this.deps.customers.getVersioned(customerId);
     if (!profile) throw notFound('customer');
     await this.deps.suppression.suppress(customerId, profile.customer.contact.email, this.iso());
     const request: PrivacyRequest = { id, type: 'erasure', jurisdiction: this.deps.region.jurisdiction, subject, status: 'received', requestedBy, createdAt: this.iso(), updatedAt: this.iso(), erased: {}, remaining: {}, attempts: 0 };
     await this.deps.privacy.createRequest(request);
-    await this.deps.queue.send({ kind: 'privacy.erase', requestId: id, customerId });
+    const started = await this.startJob(request, customerId);
     this.deps.forget(customerId);
     await this.tell(customerId, request.createdAt);
-    return request;
+    return started;
   }
 
   /** One pass of the erasure job (at least once: every step is idempotent). */

@@ -23,6 +23,8 @@ export interface PrivacyRequest {
   remaining: Record<string, number>;
   attempts: number;
   error?: string;
+  /** The tracked job that erases (`GET /v1/ops/jobs/{id}`: owners done of owners, failures by owner). */
+  jobId?: string;
 }
 
 /** Request ids carry the jurisdiction (residency routes them) and derive from the subject (idempotent). */

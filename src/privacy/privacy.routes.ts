@@ -60,8 +60,10 @@ export function privacyRoutes(deps: PrivacyRoutesDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(exportRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const body = await deps.privacy.exportOf(id);
-      return c.body(body, 200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="cadence-export-${id}.json"`, 'cache-control': 'no-store' }) as never;
+      const { body, jobId } = await deps.privacy.exportOf(id);
+      // The tracked job `privacy.export` (owners written of owners) is named in a header: the body is the export.
+      const headers = { 'content-type': 'application/json', 'content-disposition': `attachment; filename="cadence-export-${id}.json"`, 'cache-control': 'no-store', ...(jobId ? { 'cadence-job-id': jobId } : {}) };
+      return c.body(body, 200, headers) as never;
     })
     .openapi(erase, async (c) => {
       const p = c.var.principal;

@@ -15,6 +15,7 @@ export const PrivacyRequestSchema = z
     remaining: z.record(z.string(), z.number().int()).openapi({ description: 'Items still found per table at the last check (all 0 when completed)' }),
     attempts: z.number().int(),
     error: z.string().optional(),
+    jobId: z.string().optional().openapi({ description: 'The tracked job `privacy.erasure` (`GET /v1/ops/jobs/{id}`): owners erased of owners, failures by owner; its id names no one' }),
   })
   .openapi('PrivacyRequest');
 

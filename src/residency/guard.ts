@@ -51,6 +51,8 @@ function jurisdictionOfPath(path: string): Jurisdiction | 'invalid' | undefined 
   // A tracked job's id names its jurisdiction (`eu-refit-…`); a malformed one is left to the route (400).
   if (parts[2] === 'ops' && parts[3] === 'jobs' && parts.length >= 5) return jurisdictionOfPrefixedId(parts[4]!);
   if (parts[2] === 'privacy-requests' && parts.length === 4) return jurisdictionOfRequestId(parts[3]!);
+  // A segment run's id names its jurisdiction (`eu-daily-…`), whose jobs table holds its job's progress.
+  if (parts[2] === 'segment-runs' && parts.length === 4) return jurisdictionOfPrefixedId(parts[3]!);
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from
 import { z } from 'zod';
 import type { PersonalData } from '../privacy/personal-data.ts';
 import { Jurisdiction } from '../regions/region.schema.ts';
-import { batchWriteAll } from '../storage/batch.ts';
+import { batchGetAll, batchWriteAll } from '../storage/batch.ts';
 import { putIf } from '../storage/conditional.ts';
 import { assignmentKey, expired, expiresAt, modelKeys, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { erasePartition, partitionPages } from '../storage/partition.ts';
@@ -45,6 +45,8 @@ const DefinitionShape = z.looseObject({
 
 export interface AssignmentRepository extends PersonalData {
   get(customerId: string): Promise<Assignment | undefined>;
+  /** These customers' assignments (a segment run's page reads what it replaces). */
+  getMany(customerIds: readonly string[]): Promise<Map<string, Assignment>>;
   /** Stores unless the stored assignment comes from another run than `runId` (a newer run wrote it). */
   putIfSameRun(a: Assignment): Promise<boolean>;
   putMany(list: readonly Assignment[]): Promise<void>;
@@ -95,6 +97,11 @@ export class DynamoAssignmentRepository implements AssignmentRepository {
   async get(customerId: string) {
     const item = (await this.doc.send(new GetCommand({ TableName: this.tableName, Key: assignmentKey(customerId) }))).Item;
     return item && !expired(item, Date.now()) ? AssignmentSchema.parse(item) : undefined;
+  }
+
+  async getMany(customerIds: readonly string[]) {
+    const items = await batchGetAll(this.doc, this.tableName, customerIds.map(assignmentKey));
+    return new Map(items.filter((i) => !expired(i, Date.now())).map((i) => [String(i.customerId), AssignmentSchema.parse(i)]));
   }
 
   putIfSameRun(a: Assignment) {

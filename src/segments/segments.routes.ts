@@ -47,7 +47,7 @@ const startRun = createRoute({
   path: '/v1/segment-runs',
   tags: ['segments'],
   summary: 'Segment a jurisdiction now (admin); the daily Cron Trigger does it too',
-  description: 'Runs in the jurisdiction whose customers it segments. Answers with the finished run: `failed` runs leave the current segments in place.',
+  description: 'Runs in the jurisdiction whose customers it segments, as a tracked job `segments.run` (its `jobId`), in this request. Answers with the finished run: `failed` runs leave the current segments in place.',
   security,
   middleware: [allow.scope('admin')] as const,
   request: { query: JurisdictionQuery, body: jsonBody(RunBody) },

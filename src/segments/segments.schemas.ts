@@ -41,7 +41,7 @@ export const CustomerSegmentSchema = z
   })
   .openapi('CustomerSegment');
 
-export const RunStatus = z.enum(['running', 'succeeded', 'failed']);
+export const RunStatus = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
 export const RunPhase = z.enum(['loading', 'clustering', 'assigning', 'finished']);
 
 export const RunSchema = z
@@ -65,6 +65,7 @@ export const RunSchema = z
       })
       .optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    jobId: z.string().optional().openapi({ description: 'The tracked job that runs it (`GET /v1/ops/jobs/{id}`: pages, failures, cancel); absent on runs made before jobs' }),
   })
   .openapi('SegmentRun');
 

@@ -9,11 +9,12 @@ import type { Region } from '../regions/region.schema.ts';
 import { readThrough } from '../shared/read-through.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { ViewCache } from '../storefront/view-cache.ts';
-import { SegmentationError, unscale, type ClusteringOptions } from './model/clustering.ts';
-import { customerFeatures, featureSet, segmentInputs, untransform } from './model/features.ts';
-import { assignOne, runSegmentation, type PreviousRun } from './model/run.ts';
-import { readingValues, withReadings, type AiReadings } from './model/readings.ts';
+import type { ClusteringOptions } from './model/clustering.ts';
+import { customerFeatures } from './model/features.ts';
+import { assignOne } from './model/run.ts';
+import { readingValues, type AiReadings } from './model/readings.ts';
 import type { Assignment, AssignmentRepository, SegmentDefinition, SegmentStore } from './segments.repository.ts';
+import { SegmentRuns } from './runs.ts';
 import type { SegmentRun } from './segments.schemas.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Segment } from './model/run.ts';
@@ -40,8 +41,6 @@ export interface SegmentServiceDeps {
 }
 
 const CACHE_MS = 60_000;
-/** A run still "running" after this long died with its Worker: it may be started again. */
-const STALE_RUN_MS = 30 * 60_000;
 
 /**
  * Segmentation of one jurisdiction, in its region, on its own customers. A run stores its definition under
@@ -59,7 +58,28 @@ export class SegmentService {
     this.definitions = new TtlCache(5 * CACHE_MS, 50, deps.now, 'segment-definitions');
     this.reads = new TtlCache(CACHE_MS, 10_000, deps.now, 'segments');
     this.naming = new SegmentNaming({ region: deps.region, store: deps.store, current: () => this.current(true), ...(deps.naming ? { model: deps.naming } : {}), now: deps.now });
+    this.runs = new SegmentRuns({
+      region: deps.region,
+      snapshot: deps.snapshot,
+      assignments: deps.assignments,
+      store: deps.store,
+      ...(deps.readings ? { readings: deps.readings } : {}),
+      ...(deps.naming ? { namingQueue: deps.naming.queue } : {}),
+      current: () => this.current(true),
+      madeCurrent: (def) => {
+        this.currentCache.set('current', def);
+        this.definitions.set(def.runId, def);
+        // Every cached read of this isolate may name the previous run.
+        this.reads.clear();
+        this.deps.views?.forgetView('segment');
+      },
+      invalidate: (id) => this.invalidate(id),
+      now: deps.now,
+    });
   }
+
+  /** Segment runs as tracked jobs (runs.ts, decision 122). */
+  readonly runs: SegmentRuns;
 
   /** Names: operator renames, model proposals, the statistical fallback (names.ts). */
   readonly naming: SegmentNaming;
@@ -80,86 +100,10 @@ export class SegmentService {
     return def;
   }
 
-  /** Runs now; a run id seen before returns that run (runs are idempotent), unless it failed or died. */
-  async run(options: Partial<ClusteringOptions> & { runId?: string } = {}): Promise<SegmentRun> {
-    const prefix = `${this.deps.region.jurisdiction.toLowerCase()}-`;
-    const asked = options.runId ?? this.iso().replace(/[-:.]/g, '').slice(0, 15).toLowerCase();
-    // Run ids live in one global table: they carry the jurisdiction, so EU and ROW runs never collide.
-    const id = asked.startsWith(prefix) ? asked : `${prefix}${asked}`;
-    const run: SegmentRun = { id, jurisdiction: this.deps.region.jurisdiction, status: 'running', progress: { done: 0, phase: 'loading' }, startedAt: this.iso() };
-    if (!(await this.deps.store.startRun(run, new Date(this.deps.now() - STALE_RUN_MS).toISOString()))) {
-      return (await this.deps.store.run(id))!;
-    }
-    try {
-      Object.assign(run, await this.execute(run, options));
-    } catch (err) {
-      const code = err instanceof SegmentationError ? err.code : 'segments.runFailed';
-      Object.assign(run, { status: 'failed', finishedAt: this.iso(), error: { code, message: err instanceof Error ? err.message : String(err) } });
-      console.error(JSON.stringify({ level: err instanceof SegmentationError ? 'warn' : 'error', msg: 'segment run failed', run: id, code }));
-    }
-    await this.deps.store.putRun(run);
-    return run;
-  }
-
-  private async execute(run: SegmentRun, options: Partial<ClusteringOptions>): Promise<Partial<SegmentRun>> {
-    const step = (done: number, phase: NonNullable<SegmentRun['progress']>['phase']) => {
-      run.progress = { done, phase };
-      return this.deps.store.putRun(run);
-    };
-    const snapshot = await this.deps.snapshot();
-    await step(0.4, 'clustering');
-    const base = featureSet(snapshot.map((s) => s.history));
-    const readings = this.deps.readings ? await this.deps.readings(snapshot.map((s) => s.customerId)) : new Map<string, AiReadings>();
-    const { set, inputs, share } = withReadings(base, segmentInputs(base, snapshot), readings);
-    const { previous, usedIds } = await this.previousRun(set.defs.map((d) => d.name));
-    const result = runSegmentation(set, inputs, options, previous);
-    await step(0.7, 'assigning');
-    const now = this.iso();
-    const def: SegmentDefinition = {
-      jurisdiction: this.deps.region.jurisdiction,
-      runId: run.id,
-      createdAt: now,
-      model: result.model,
-      segments: result.segments,
-      usedIds: [...new Set([...usedIds, ...result.model.ids])],
-    };
-    await this.deps.store.putDefinition(def);
-    const assignments: Assignment[] = [...result.assignments].map(([customerId, a]) => {
-      const was = previous?.assignments.get(customerId);
-      return { customerId, segmentId: a.segmentId, distance: a.distance, runId: run.id, assignedAt: now, ...(was && was !== a.segmentId ? { previousSegmentId: was } : {}) };
-    });
-    await this.deps.assignments.putMany(assignments);
-    await this.deps.store.putCurrent(def);
-    this.currentCache.set('current', def);
-    this.definitions.set(run.id, def);
-    for (const a of assignments) this.invalidate(a.customerId);
-    // Names from the model off the run's path: the statistical names serve until they are in.
-    if (this.deps.naming) await this.deps.naming.queue.send({ kind: 'segments.name', runId: run.id });
-    return {
-      status: 'succeeded',
-      progress: { done: 1, phase: 'finished' },
-      finishedAt: this.iso(),
-      customers: assignments.length,
-      k: result.k,
-      candidates: result.candidates,
-      ...(result.agreement !== undefined ? { agreement: result.agreement } : {}),
-      moves: result.moves,
-      featureSetVersion: set.version,
-      aiReadings: { share: Number(share.toFixed(4)), used: set.readings !== undefined },
-    };
-  }
-
-  /** The previous run in the space of this run's features (centroids back in original units). */
-  private async previousRun(names: string[]): Promise<{ previous?: PreviousRun; usedIds: string[] }> {
-    const def = await this.current(true);
-    if (!def) return { usedIds: [] };
-    const usedIds = [...new Set([...(def.usedIds ?? []), ...def.model.ids])];
-    const prevSet = def.model.featureSet;
-    // A changed feature set (a new top category) cannot be compared centre by centre: new ids, none reused.
-    if (prevSet.defs.map((d) => d.name).join() !== names.join()) return { previous: { segments: [], assignments: new Map(), usedIds }, usedIds };
-    const segments = def.model.centroids.map((c, i) => ({ id: def.model.ids[i]!, centroidRaw: untransform(prevSet, unscale(def.model.scaler, c)) }));
-    return { previous: { segments, assignments: await this.deps.assignments.all(), usedIds }, usedIds };
-  }
+  /** Runs now, here, as a tracked job (runs.ts); a run id seen before answers that run. */
+  run = (options: Partial<ClusteringOptions> & { runId?: string } = {}) => this.runs.run(options, 'process');
+  /** Starts a run whose pages go through the bulk queue (the daily trigger); answers the run as planned. */
+  start = (options: Partial<ClusteringOptions> & { runId?: string } = {}) => this.runs.run(options, 'queue');
 
   /**
    * Places a customer whose predictions changed in the nearest current segment, without a new run. If a
@@ -241,7 +185,7 @@ export class SegmentService {
   }
 
   runRecord(id: string): Promise<SegmentRun | undefined> {
-    return this.deps.store.run(id);
+    return this.runs.view(id);
   }
 
 }
