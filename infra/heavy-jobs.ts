@@ -5,7 +5,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Region } from '../src/regions/region.schema.ts';
-import { RECOMMENDATIONS_CRON, REFIT_CRON } from '../src/regions/wrangler-config.ts';
+import { RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from '../src/regions/wrangler-config.ts';
 import { GLOBAL_TABLES, JURISDICTION_TABLES } from '../src/storage/tables.ts';
 
 export interface HeavyJobsProps {
@@ -53,6 +53,7 @@ export function heavyJobs(stack: Stack, props: HeavyJobsProps): LambdaFunction {
   for (const [id, cron, type] of [
     ['Refit', REFIT_CRON, 'predictions.refit'],
     ['RecommendationsRebuild', RECOMMENDATIONS_CRON, 'recommendations.rebuild'],
+    ['SegmentRun', SEGMENT_CRON, 'segments.run'],
   ] as const) {
     new Rule(stack, `HeavyJob-${id}`, {
       ruleName: `cadence-${home.jurisdiction.toLowerCase()}-${id.toLowerCase()}`,

@@ -21,7 +21,7 @@ export const HeavyJobEvent = z.object({ type: StartableJobType, key: z.string().
 export type HeavyJobEvent = z.infer<typeof HeavyJobEvent>;
 
 /**
- * Heavy jobs (decision 99): the refit and the recommendation rebuild of a whole jurisdiction, where memory
+ * Heavy jobs (decision 99): the refit, the segment run and the recommendation rebuild of a whole jurisdiction, where memory
  * is ample and the data is, tracked in the same job record. The same entry point runs as an AWS Lambda
  * function (infra/heavy-jobs.ts, on an EventBridge schedule) and as a local process:
  *   node --import tsx src/heavy.ts predictions.refit [key]

@@ -77,6 +77,7 @@ async function daily(deployment: Deployment, cron: string, heavyJobs: 'worker' |
   else if (cron === REFIT_CRON) await (heavyJobs === 'lambda' ? undefined : start('predictions.refit'));
   // Aggregates and weights from the day's purchases, every entry with the day's segments (once a day).
   else if (cron === RECOMMENDATIONS_CRON) await (heavyJobs === 'lambda' ? undefined : start('recommendations.rebuild'));
+  else if (heavyJobs === 'lambda') return; // the segmentation's fit holds every customer: the Lambda's too
   else {
     // One run id per jurisdiction and day: a repeated trigger returns the day's run instead of another.
     // A tracked job (decision 122): the fit here, its assignment pages through the bulk queue.

@@ -85,6 +85,7 @@ describe('infrastructure (CDK, synthesized offline)', () => {
       const rules = resources.filter((r) => r.Type === 'AWS::Events::Rule');
       expect(rules.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input).type]).sort()).toEqual([
         ['cron(17 3 * * ? *)', 'predictions.refit'],
+        ['cron(47 3 * * ? *)', 'segments.run'],
         ['cron(57 3 * * ? *)', 'recommendations.rebuild'],
       ]);
       // Its role reaches its own jurisdiction's tables only (and the global ones).

@@ -25,4 +25,23 @@ describe('a heavy job as a process', () => {
     await run();
     expect((await t.api.call('GET', '/v1/ops/jobs/eu-refit-heavy-1', { key: t.admin })).body).toEqual(job);
   }, 60_000);
+
+  it('runs the segmentation in its own process (the Lambda schedule\'s job), after which customers have a segment', async () => {
+    // Enough customers for the largest k (at least 5 per segment), each with a different pace and basket.
+    const ids: string[] = [];
+    const orders: unknown[] = [];
+    for (let c = 0; c < 40; c++) {
+      const id = await t.newCustomer({ country: 'DE' });
+      ids.push(id);
+      const gap = 5 + (c % 10) * 4;
+      for (let n = 0; n < 4; n++) orders.push({ orderId: `s${c}-${n}`, customerId: id, purchasedAt: new Date(Date.now() - (3 + (3 - n) * gap) * 86_400_000).toISOString(), lines: [{ productId: c % 2 ? 'tea' : 'coffee', quantity: 1 + (c % 3), unitPrice: 4 + c, currency: 'EUR' }] });
+    }
+    for (let i = 0; i < orders.length; i += 80) expect((await t.api.call('POST', '/v1/purchases', { key: t.admin, body: { orders: orders.slice(i, i + 80) } })).status).toBeLessThan(300);
+    const env = { ...process.env, CADENCE_REGION: 'eu-central-1', CADENCE_PRIVACY_KEY: PRIVACY_KEY, DYNAMODB_ENDPOINT: t.stores.endpoints.EU, DYNAMODB_GLOBAL_ENDPOINT: t.stores.endpoints.GLOBAL };
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/heavy.ts', 'segments.run', 'heavy-2'], { cwd: root, env });
+    expect(stdout).toContain('"status": "succeeded"');
+    expect((await t.api.call('GET', '/v1/ops/jobs/eu-segments-heavy-2', { key: t.admin })).body).toMatchObject({ type: 'segments.run', status: 'succeeded', runner: 'process' });
+    const segment = await t.api.call('GET', `/v1/customers/${ids[0]}/segment`, { key: t.admin });
+    expect(segment.status).toBe(200);
+  }, 90_000);
 });
