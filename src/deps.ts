@@ -38,6 +38,7 @@ import { ViewCache } from './storefront/view-cache.ts';
 import { documentClient } from './storage/client.ts';
 import { LiveRepository } from './streaming/live.repository.ts';
 import { deploymentStreaming } from './streaming/parts.ts';
+import { trendingNow } from './streaming/streaming.service.ts';
 import { consumeInProcess, readinessOf, type Deployment, type DeploymentConfig } from './deployment.ts';
 import { DashboardService } from './dashboard/dashboard.service.ts';
 import { METRICS, metricsSink } from './ops/metrics.ts';
@@ -115,6 +116,8 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     definitionsChanged: () => ['intelligence' as const, 'recommendations' as const].forEach((v) => views.forgetView(v)),
     now,
   });
+  // The consumer's figures, read by the recommendations' popular fallback (trending now) and the live view.
+  const live = new LiveRepository(personal, tables.events, now);
   const recommendations = new RecommendationService({
     region,
     snapshot: () => predictions.snapshot(),
@@ -127,6 +130,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     aggregates: new DynamoAggregateStore(personal, tables.recommendations),
     experiments,
     views,
+    ...(config.streaming ? { trending: (min: number) => trendingNow(live, region.jurisdiction, now, min) } : {}),
     now,
   });
   const hasher = new KeyedHasher(config.privacyKey);
@@ -148,8 +152,7 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
     now,
   });
   conversionListeners(purchases, experiments);
-  const live = new LiveRepository(personal, tables.events, now);
-  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, sources: { purchases, customers: customerService, exposures: experiments.lookup, erasures: privacy.erasure }, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
+  const { parts: streamingParts, service: streaming } = deploymentStreaming({ region, connection: config.streaming, outbox, live, sources: { purchases, customers: customerService, exposures: experiments.lookup, erasures: privacy.erasure, predictions }, erasedCustomers: (ids) => suppression.erasedCustomers(ids), now });
   predictions.onComputed((id, history, prediction) => segments.assign(id, history, prediction));
   predictions.onComputed((id, _history, prediction, customer) => insights.afterRecompute(id, prediction, customer));
   // After segments: the entry uses the customer's segment just assigned.

@@ -19,6 +19,8 @@ import { ASSETS_BINDING, bindingName, BULK_QUEUE_BINDING, INSIGHTS_CRON, JOBS_SW
 import type { Fetcher, Peers } from './residency/peers.ts';
 
 type Env = Record<string, unknown>;
+/** Outbox pages (200 events each) one scheduled drain sends at most: 10,000 events every 10 minutes. */
+const OUTBOX_DRAIN_PAGES = 50;
 type Isolate = { env: Env; app: ReturnType<typeof createApp>; deployment: Deployment };
 let cached: Isolate | undefined;
 
@@ -70,7 +72,9 @@ async function daily(deployment: Deployment, cron: string, heavyJobs: 'worker' |
     console.log(JSON.stringify({ level: 'info', msg: 'job started', jobId: job.id, type, status: job.status, pages: job.progress.total }));
   };
   if (cron === JOBS_SWEEP_CRON) {
-    const { resumed } = await services.jobs.sweep();
+    // Events left in the outbox while Kinesis was down go out now (decision 127), whatever the sweep does.
+    const drained = deployment.streaming?.producer.drainAlone(OUTBOX_DRAIN_PAGES).catch((err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'outbox drain failed', error: String(err) })));
+    const { resumed } = await services.jobs.sweep().finally(() => drained);
     if (resumed.length > 0) console.log(JSON.stringify({ level: 'info', msg: 'jobs resumed', resumed }));
   } else if (cron === INSIGHTS_CRON) await start('insights.batch');
   // Heavy jobs run as the jurisdiction's Lambda when it is deployed (decision 99); else here, fanned out.

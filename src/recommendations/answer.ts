@@ -5,6 +5,7 @@ import { capPerCategory, nameOf, passes } from './model/explain.ts';
 import type { Reason } from './model/types.ts';
 import type { RecommendationsQuery, RecommendationsView } from './recommendations.schemas.ts';
 import type { CatalogView } from './sources.ts';
+import type { TrendingProduct } from './trending.ts';
 import type { StoredAggregates } from './stored-aggregates.ts';
 
 /** At most this many items of one category on a served list (not when one category is asked for). */
@@ -24,6 +25,8 @@ export interface AnswerInput {
   /** The customer objected to profiling: nothing personal, whatever the entry. */
   objected?: boolean;
   aggregates: StoredAggregates | undefined;
+  /** The jurisdiction's products trending now (each with at least five customers), blended into the best sellers. */
+  trending?: readonly TrendingProduct[];
   catalog: CatalogView;
   query: RecommendationsQuery;
   /** The algorithm an experiment assigned (already checked to be known), else the default serves. */
@@ -57,14 +60,26 @@ function contextual(a: AnswerInput, productId: string): Pick[] {
   return out;
 }
 
-/** Best sellers of the jurisdiction, for a customer the list must not be personal for (or who is new). */
+/**
+ * Best sellers of the jurisdiction, for a customer the list must not be personal for (or who is new), with
+ * what is trending there now: trending first, then the two alternate (decision 126).
+ */
 function bestSellers(a: AnswerInput): Pick[] {
-  return (a.aggregates?.aggregates.popular ?? []).map((p, i, all) => ({
+  const sellers: Pick[] = (a.aggregates?.aggregates.popular ?? []).map((p, i, all) => ({
     productId: p.productId,
     score: Number((p.buyers / (all[0]?.buyers ?? 1)).toFixed(4)),
     reason: 'popular',
     evidence: `bought by ${p.buyers} customers in the last 90 days${p.trend >= 1.3 ? ', and more of late' : ''}`,
   }));
+  const trending: Pick[] = (a.trending ?? []).map((t, i, all) => ({
+    productId: t.productId,
+    score: Number((t.customers / (all[0]?.customers ?? 1)).toFixed(4)),
+    reason: 'popular',
+    evidence: `trending now: ${t.orders} ${t.orders === 1 ? 'order' : 'orders'} in the last hour`,
+  }));
+  const out: Pick[] = [];
+  for (let i = 0; i < Math.max(sellers.length, trending.length); i++) out.push(...[trending[i], sellers[i]].filter((x): x is Pick => x !== undefined));
+  return out;
 }
 
 function personalList(entry: StoredEntry, algorithm: string, cart: boolean): Pick[] {

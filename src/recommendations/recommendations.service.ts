@@ -22,6 +22,7 @@ import { entriesFor, entryWithEtag, fitBuild, sourcesOf, type RebuildDeps } from
 import type { RebuildReport, RecommendationsQuery } from './recommendations.schemas.ts';
 import type { AggregateStore, RecommendationRepository } from './recommendations.repository.ts';
 import { AggregateSource, CatalogSource, emptyAggregates, type AggregateReader } from './sources.ts';
+import { TrendingSource, type TrendingReader } from './trending.ts';
 
 export interface RecommendationServiceDeps extends Omit<RebuildDeps, 'catalog' | 'aggregates'> {
   customers: Pick<CustomerRepository, 'get' | 'objectors'>;
@@ -36,6 +37,8 @@ export interface RecommendationServiceDeps extends Omit<RebuildDeps, 'catalog' |
   experiments?: Pick<ExperimentService, 'variantFor'>;
   /** The storefront's serialized views, forgotten whenever the customer's entry changes. */
   views?: ViewCache;
+  /** The jurisdiction's products trending now (the live figures), blended into the popular fallback. */
+  trending?: TrendingReader;
 }
 
 /** What a recommendations variant's `value` names (docs/experiments.md, "The recommendations seam"). */
@@ -70,12 +73,14 @@ export class RecommendationService {
   private readonly rendered: TtlCache<{ body: string; etag: string }>;
   readonly catalog: CatalogSource;
   private readonly builds: AggregateSource;
+  private readonly trending: TrendingSource;
 
   constructor(private readonly deps: RecommendationServiceDeps) {
     this.reads = new TtlCache(READ_CACHE_MS, 10_000, deps.now);
     this.rendered = new TtlCache(READ_CACHE_MS, 5_000, deps.now);
     this.catalog = new CatalogSource(deps.products, deps.now);
     this.builds = new AggregateSource(deps.aggregates, deps.now);
+    this.trending = new TrendingSource(deps.trending, deps.now);
   }
 
   private asOfDay = () => dayOf(this.deps.now() + MAX_CLOCK_SKEW_MS) + 1;
@@ -131,12 +136,12 @@ export class RecommendationService {
     if (!read) throw notFound('customer');
     const { objected } = read.value;
     const entry = objected ? undefined : read.value.entry;
-    const [view, build, assigned] = await Promise.all([this.catalog.get(), this.builds.get(), this.assigned(customerId, entry?.personal === true, options.expose ?? true)]);
+    const [view, build, assigned, trending] = await Promise.all([this.catalog.get(), this.builds.get(), this.assigned(customerId, entry?.personal === true, options.expose ?? true), this.trending.get()]);
     if (query.productId && !view.catalog.items.has(query.productId)) throw notFound('product');
-    const key = [customerId, objected ? 'objected' : (entry?.etag ?? '-'), build?.buildId ?? '-', assigned ? JSON.stringify(assigned) : '-', queryKey(query)].join('|');
+    const key = [customerId, objected ? 'objected' : (entry?.etag ?? '-'), build?.buildId ?? '-', assigned ? JSON.stringify(assigned) : '-', trending.version, queryKey(query)].join('|');
     let hit = this.rendered.get(key)?.value;
     if (!hit) {
-      const body = JSON.stringify(answer({ customerId, entry, objected, aggregates: build, catalog: view, query, ...(assigned ? { assigned } : {}) }));
+      const body = JSON.stringify(answer({ customerId, entry, objected, aggregates: build, trending: trending.items, catalog: view, query, ...(assigned ? { assigned } : {}) }));
       hit = { body, etag: await etagOf(body) };
       this.rendered.set(key, hit);
     }

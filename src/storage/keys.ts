@@ -108,8 +108,12 @@ export const eventItemKeys = {
   outbox: (eventId: string) => `outbox#${eventId}`,
   seen: (eventId: string) => `seen#${eventId}`,
   order: (orderId: string) => `order#${orderId}`,
+  /** When the consumer last counted this customer as a buyer of the product (trending's minimum support). */
+  buyer: (productId: string) => `buyer#${productId}`,
 };
 export const eventKey = (customerId: string, itemKey: string) => ({ customerId, itemKey });
 export const livePartition = (jurisdiction: string) => `live#${jurisdiction}`;
 export const liveBucketKey = (jurisdiction: string, minute: string, shardId: string) => eventKey(livePartition(jurisdiction), `${minute}#${shardId}`);
+/** A day's live counts (customers who became due), one item per shard. */
+export const liveDayKey = (jurisdiction: string, day: string, shardId: string) => eventKey(`liveday#${jurisdiction}`, `${day}#${shardId}`);
 export const checkpointKey = (stream: string, shardId: string) => eventKey(`checkpoint#${stream}`, shardId);

@@ -8,11 +8,18 @@ import type { StreamRecord } from './stream.ts';
 
 /** Events older than this (a bulk import of last year's orders) are marked but kept out of live figures. */
 export const LIVE_HORIZON_MS = 2 * 3600_000;
+/** A customer seen due counts for the day it was seen, if it arrives within this (an outbox drained late). */
+export const DAY_HORIZON_MS = 48 * 3600_000;
+/**
+ * A due event is re-published by every recompute that still sees the customer due (the daily refit):
+ * its marker outlives any purchase interval, so the customer counts once per interval, not once a week.
+ */
+const DUE_MARKER_DAYS = 400;
 const MARK_CONCURRENCY = 16;
 
 export interface ConsumerDeps {
   jurisdiction: Jurisdiction;
-  live: Pick<LiveRepository, 'markEvent' | 'markOrder' | 'bucket' | 'saveBucket'>;
+  live: Pick<LiveRepository, 'markEvent' | 'markOrder' | 'markBuyer' | 'bucket' | 'saveBucket' | 'dayBucket' | 'saveDayBucket'>;
   /** The ids among these that were erased: their events still in the stream are skipped. */
   erasedCustomers(ids: readonly string[]): Promise<Set<string>>;
   now: () => number;
@@ -24,7 +31,7 @@ export interface BatchOutcome {
   skipped: number;
 }
 
-type Contribution = { seq: string } & ({ kind: 'line'; line: LineContribution } | { kind: 'customer' });
+type Contribution = { seq: string } & ({ kind: 'line'; line: LineContribution } | { kind: 'customer' } | { kind: 'due' });
 
 /**
  * Applies a shard's records to the live aggregates, exactly once per event: a marker per event id (in
@@ -45,30 +52,34 @@ export class LiveConsumer {
     skipped += valid.length - kept.length;
 
     const contributions = new Map<string, Contribution[]>();
+    const days = new Map<string, Contribution[]>();
     let duplicates = 0;
-    const horizon = this.deps.now() - LIVE_HORIZON_MS;
     await mapLimit(kept, MARK_CONCURRENCY, async ({ seq, raw, event }) => {
-      if (!(await this.deps.live.markEvent(event.customerId, event.id, raw))) return void duplicates++;
+      const due = event.type === 'customer.due';
+      if (!(await this.deps.live.markEvent(event.customerId, event.id, raw, due ? DUE_MARKER_DAYS : undefined))) return void duplicates++;
       const at = Date.parse(event.at);
-      if (at < horizon || at > this.deps.now() + 300_000) return;
+      if (at < this.deps.now() - (due ? DAY_HORIZON_MS : LIVE_HORIZON_MS) || at > this.deps.now() + 300_000) return;
       const c = await this.contribution(seq, event);
       if (!c) return;
-      const minute = minuteOf(event.at);
-      contributions.set(minute, [...(contributions.get(minute) ?? []), c]);
+      const [into, key] = due ? [days, event.at.slice(0, 10)] : [contributions, minuteOf(event.at)];
+      into.set(key, [...(into.get(key) ?? []), c]);
     });
     for (const [minute, list] of contributions) await this.applyToBucket(shardId, minute, list);
+    for (const [day, list] of days) await this.applyToDay(shardId, day, list);
     return { applied: kept.length - duplicates, duplicates, skipped };
   }
 
   private async contribution(seq: string, event: CadenceEvent): Promise<Contribution | undefined> {
     switch (event.type) {
       case 'purchase.line': {
-        const newOrder = await this.deps.live.markOrder(event.customerId, event.orderId, event.id);
         const { region, currency, productId, quantity, unitPrice, customerId } = event;
-        return { seq, kind: 'line', line: { region, currency, productId, quantity, unitPrice, customerId, newOrder } };
+        const [newOrder, newBuyer] = await Promise.all([this.deps.live.markOrder(customerId, event.orderId, event.id), this.deps.live.markBuyer(customerId, productId, minuteOf(event.at), event.id)]);
+        return { seq, kind: 'line', line: { region, currency, productId, quantity, unitPrice, customerId, newOrder, newBuyer } };
       }
       case 'customer.created':
         return { seq, kind: 'customer' };
+      case 'customer.due':
+        return { seq, kind: 'due' };
       case 'consent.changed':
       case 'experiment.exposure':
       case 'customer.erased':
@@ -90,6 +101,19 @@ export class LiveConsumer {
       if (await this.deps.live.saveBucket(this.deps.jurisdiction, shardId, bucket, applied, current?.applied)) return;
     }
     throw new Error(`live bucket ${minute} of ${shardId} kept changing: is a second consumer reading this shard?`);
+  }
+
+  /** The day's count of customers who became due, exactly as the minute buckets (sequence mark, conditional write). */
+  private async applyToDay(shardId: string, day: string, list: readonly Contribution[]): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.live.dayBucket(this.deps.jurisdiction, day, shardId);
+      const fresh = list.filter((c) => current === undefined || c.seq > current.applied);
+      if (fresh.length === 0) return;
+      const becameDue = (current?.bucket.becameDue ?? 0) + fresh.length;
+      const applied = fresh.reduce((max, c) => (c.seq > max ? c.seq : max), current?.applied ?? '');
+      if (await this.deps.live.saveDayBucket(this.deps.jurisdiction, shardId, { day, becameDue }, applied, current?.applied)) return;
+    }
+    throw new Error(`live day ${day} of ${shardId} kept changing: is a second consumer reading this shard?`);
   }
 }
 

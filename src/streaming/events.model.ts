@@ -38,8 +38,15 @@ export const ExperimentExposureEvent = z.object({ ...Envelope, type: z.literal('
 /** An erasure was requested: downstream copies of the customer's data must go (Cadence's own consumer skips them already). */
 export const CustomerErasedEvent = z.object({ ...Envelope, type: z.literal('customer.erased') });
 
+/**
+ * The customer's own predicted next purchase entered the due window (status `due_soon` or `due`), as a
+ * recompute of their predictions saw it. One per purchase interval: the id names the last purchase day,
+ * so every later recompute that still sees them due carries the same id (decision 125).
+ */
+export const CustomerDueEvent = z.object({ ...Envelope, type: z.literal('customer.due'), lastPurchase: z.iso.date(), status: z.enum(['due_soon', 'due']) });
+
 /** Everything Cadence publishes to a jurisdiction's stream, as one union (partition key: the customer id). */
-export const CadenceEvent = z.discriminatedUnion('type', [PurchaseLineEvent, CustomerCreatedEvent, ConsentChangedEvent, ExperimentExposureEvent, CustomerErasedEvent]);
+export const CadenceEvent = z.discriminatedUnion('type', [PurchaseLineEvent, CustomerCreatedEvent, ConsentChangedEvent, ExperimentExposureEvent, CustomerErasedEvent, CustomerDueEvent]);
 export type CadenceEvent = z.infer<typeof CadenceEvent>;
 export type PurchaseLineEvent = z.infer<typeof PurchaseLineEvent>;
 
@@ -81,6 +88,11 @@ export function exposureEvent(e: { customerId: string; experimentKey: string; ph
 
 export function customerErasedEvent(customerId: string, at: string, where: { jurisdiction: Jurisdiction; region: string }): CadenceEvent {
   return { v: EVENT_VERSION, id: `evt:${customerId}:customer.erased`, type: 'customer.erased', ...where, at, customerId };
+}
+
+/** A customer seen due (`at`: when the recompute saw it), once per interval since `lastPurchase` (YYYY-MM-DD). */
+export function customerDueEvent(customerId: string, lastPurchase: string, status: 'due_soon' | 'due', at: string, where: { jurisdiction: Jurisdiction; region: string }): CadenceEvent {
+  return { v: EVENT_VERSION, id: `evt:${customerId}:due:${lastPurchase}`, type: 'customer.due', ...where, at, customerId, lastPurchase, status };
 }
 
 /** The record as it goes on the stream. */

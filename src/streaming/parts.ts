@@ -3,6 +3,8 @@ import type { Region } from '../regions/region.schema.ts';
 import type { CustomerService } from '../customers/customers.service.ts';
 import type { ExperimentLookup } from '../experiments/lookup.ts';
 import type { Erasure } from '../privacy/erasure.ts';
+import type { PredictionService } from '../predictions/predictions.service.ts';
+import { publishDue } from './due.ts';
 import { consentChangedEvent, customerCreatedEvent, customerErasedEvent, exposureEvent, purchaseLineEvent } from './events.model.ts';
 import { StreamingService } from './streaming.service.ts';
 import { LiveConsumer } from './consumer.ts';
@@ -52,6 +54,8 @@ export interface EventSources {
   customers: Pick<CustomerService, 'onFact'>;
   exposures: Pick<ExperimentLookup, 'onExposure'>;
   erasures: Pick<Erasure, 'onRequested'>;
+  /** Customers seen due by a recompute (the live "became due today"). */
+  predictions: Pick<PredictionService, 'onComputed' | 'onRefitted'>;
 }
 
 export function deploymentStreaming(deps: Omit<StreamingPartsDeps, 'connection'> & { connection: StreamingPartsDeps['connection'] | undefined; sources: EventSources }): { parts?: StreamingParts; service: StreamingService } {
@@ -68,5 +72,6 @@ export function deploymentStreaming(deps: Omit<StreamingPartsDeps, 'connection'>
   );
   exposures.onExposure((e) => publish(exposureEvent(e, where)));
   erasures.onRequested((customerId, at) => publish(customerErasedEvent(customerId, at, where)));
+  publishDue(deps.sources.predictions, (events) => parts.producer.publish(events), where, now);
   return { parts, service: new StreamingService({ jurisdiction, producer: parts.producer, live, now }) };
 }

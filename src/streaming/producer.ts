@@ -8,6 +8,8 @@ import type { EventStream } from './stream.ts';
 const PUT_ROUNDS = 3;
 /** Outbox entries sent per drain call (a scheduled drain calls it again while it finds more). */
 const DRAIN_PAGE = 200;
+/** A drain in flight for longer than this is not joined by the next caller (see `drain`). */
+const DRAIN_JOIN_MS = 30_000;
 
 export interface ProducerDeps {
   stream: EventStream;
@@ -28,7 +30,7 @@ const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class EventProducer {
   /** Set when this isolate queued events: the next successful publish also drains the outbox. */
   private outboxUsed = true;
-  private draining: Promise<number> | undefined;
+  private draining: { run: Promise<number>; since: number } | undefined;
 
   constructor(private readonly deps: ProducerDeps) {}
 
@@ -56,10 +58,20 @@ export class EventProducer {
    * One drain at a time per isolate; a record sent twice (the removal failed) is deduped downstream.
    */
   drain(maxPages = 10): Promise<number> {
-    this.draining ??= this.drainPages(maxPages).finally(() => {
-      this.draining = undefined;
-    });
-    return this.draining;
+    const now = this.deps.now();
+    // On Workers, a drain started by a request that has answered may never settle: after a while it is not joined.
+    if (!this.draining || now - this.draining.since > DRAIN_JOIN_MS) {
+      const run: Promise<number> = this.drainPages(maxPages).finally(() => {
+        if (this.draining?.run === run) this.draining = undefined;
+      });
+      this.draining = { run, since: now };
+    }
+    return this.draining.run;
+  }
+
+  /** A drain of its own, joining none in flight (the scheduled drain: whatever an earlier request left hanging). */
+  drainAlone(maxPages = 10): Promise<number> {
+    return this.drainPages(maxPages);
   }
 
   private async drainPages(maxPages: number): Promise<number> {

@@ -21,6 +21,14 @@ export const LiveSchema = z
     stream: z.string(),
     asOf: z.string(),
     window: z.object({ from: z.string(), to: z.string(), trendingFrom: z.string() }),
+    today: z.string().openapi({ description: 'The UTC day that `becameDueToday` counts', example: '2026-12-01' }),
+    becameDueToday: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "Customers whose predicted next purchase entered the due window (status due_soon or due) today, UTC, as their predictions' recomputes saw it: each customer once per purchase interval, exactly once under redelivery; starts at 0 each midnight UTC. A count, never ids.",
+      }),
     ordersLastHour: z.number().int(),
     revenueLastHour: Amounts,
     linesLastHour: z.number().int(),

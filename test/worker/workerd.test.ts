@@ -8,6 +8,10 @@ import { prng } from '../../src/local/demo-data.ts';
 import { JWT_SECRET, PRIVACY_KEY } from '../support/app.ts';
 import { startDynaliteStores, type TestStores } from '../support/stores.ts';
 import { startConverseServer, type ConverseServer } from '../support/converse-server.ts';
+import { startLocalKinesis, localKinesisOptions, type LocalKinesis } from '../../src/local/kinesis-streams.ts';
+import { KinesisEventStream } from '../../src/streaming/kinesis.ts';
+import { LOCAL_CREDENTIALS } from '../../src/local/bootstrap.ts';
+import { JOBS_SWEEP_CRON } from '../../src/regions/wrangler-config.ts';
 
 /** The Worker bundle, as wrangler builds it, in workerd: one Worker per region with service bindings. */
 const LOW_API_LIMIT = 5;
@@ -16,10 +20,11 @@ let stores: TestStores;
 let mf: Miniflare;
 let base: URL;
 let bedrock: ConverseServer;
+let bundlePath: string;
 
 beforeAll(async () => {
   [stores, bedrock] = await Promise.all([startDynaliteStores(), startConverseServer()]);
-  const bundlePath = await buildWorkerBundle();
+  bundlePath = await buildWorkerBundle();
   const stack = await startWorkerdStack({
     port: 0,
     endpoints: stores.endpoints,
@@ -375,4 +380,54 @@ describe('rate limits in workerd (the [[ratelimits]] bindings, as Miniflare emul
     expect((await raw(`/v1/customers/${b.id}/predictions`, b.token)).status).toBe(200);
     expect((await raw('/health', a.token)).status).toBe(200);
   });
+});
+
+describe('the outbox drained by the Cron Trigger in workerd (kinesalite)', () => {
+  let kinesis: LocalKinesis;
+  let streaming: Miniflare;
+  let entry: URL;
+  beforeAll(async () => {
+    kinesis = await startLocalKinesis(regions);
+    // A second stack of the same bundle, with streaming on (the first publishes no events).
+    const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, defaultRegion: 'us-east-1', bundlePath, kinesisEndpoints: kinesis.endpoints });
+    [streaming, entry] = [stack.mf, stack.url];
+  }, 180_000);
+  afterAll(async () => {
+    await streaming?.dispose();
+    await kinesis?.close();
+  });
+  const post = async (region: string, path: string, body: unknown) => {
+    const res = await fetch(new URL(path, entry), { method: 'POST', headers: { [EDGE_REGION_HEADER]: region, authorization: `Bearer ${stores.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  const waiting = async (customerId: string) => (await stores.scanAll('EU')).filter((i) => i.kind === 'outbox' && i.customerId === customerId);
+  const onStream = async (customerId: string) => {
+    const stream = new KinesisEventStream('cadence-eu-events', { region: 'eu-central-1', endpoint: kinesis.endpoints['eu-central-1']!, credentials: LOCAL_CREDENTIALS, clientOptions: localKinesisOptions() });
+    const out: { type: string; lineId?: string }[] = [];
+    for (const shard of await stream.shards()) {
+      const page = await stream.read(await stream.iterator(shard.shardId), 1000);
+      out.push(...page.records.map((r) => JSON.parse(r.data)).filter((e) => e.customerId === customerId));
+    }
+    return out;
+  };
+
+  it("publishes events stranded while Kinesis was down from the jurisdiction's home region, on the sweep cron, once it is back", async () => {
+    const created = await post('us-east-1', '/v1/customers', { country: 'DE' });
+    expect([created.status, created.body.id]).toEqual([201, expect.stringMatching(/^cus_eu_/)]);
+    const id = created.body.id as string;
+    await kinesis.stop('eu-central-1');
+    const bought = await post('eu-west-1', '/v1/purchases', { orderId: 'OUT1', customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'tea', quantity: 1, unitPrice: 3, currency: 'EUR' }, { productId: 'milk', quantity: 2, unitPrice: 1, currency: 'EUR' }] });
+    expect([bought.status, bought.body.created]).toEqual([200, 2]); // accepted: the events wait in the outbox
+    expect(await waiting(id)).toHaveLength(2);
+
+    await kinesis.start('eu-central-1');
+    // Only the home region drains (both carry the trigger); nothing else publishes meanwhile.
+    await (await streaming.getWorker('cadence-eu-west-1')).scheduled({ cron: JOBS_SWEEP_CRON });
+    expect(await waiting(id)).toHaveLength(2);
+    expect((await onStream(id)).filter((e) => e.type === 'purchase.line')).toEqual([]);
+    await (await streaming.getWorker('cadence-eu-central-1')).scheduled({ cron: JOBS_SWEEP_CRON });
+    expect(await waiting(id)).toEqual([]);
+    const lines = (await onStream(id)).filter((e) => e.type === 'purchase.line');
+    expect(lines.map((e) => e.lineId).sort()).toEqual(['milk', 'tea']); // line ids default to the product's
+  }, 60_000);
 });

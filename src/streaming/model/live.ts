@@ -14,6 +14,13 @@ export interface LiveBucket {
   sales: Record<string, { orders: number; amount: number }>;
   /** Quantity bought by product. */
   products: Record<string, number>;
+  /** Lines (one order's line each) by product, for the products kept in `products`. */
+  productOrders: Record<string, number>;
+  /**
+   * Customers counted for a product (at most once an hour each, see `LineContribution.newBuyer`): summed
+   * over an hour's buckets, a lower bound of the distinct customers who bought it in that hour.
+   */
+  buyers: Record<string, number>;
   customersCreated: number;
   /** HyperLogLog registers of the customers who bought (text). */
   customers: string;
@@ -29,16 +36,20 @@ export interface LineContribution {
   customerId: string;
   /** True for the first line of its order the consumer saw. */
   newOrder: boolean;
+  /** True when this customer was not counted for this product in the hour before (a buyer marker). */
+  newBuyer: boolean;
 }
 
 export const minuteOf = (iso: string) => iso.slice(0, 16);
 
-export const emptyBucket = (minute: string): LiveBucket => ({ minute, lines: 0, orders: 0, sales: {}, products: {}, customersCreated: 0, customers: encodeRegisters(emptyRegisters()) });
+export const emptyBucket = (minute: string): LiveBucket => ({ minute, lines: 0, orders: 0, sales: {}, products: {}, productOrders: {}, buyers: {}, customersCreated: 0, customers: encodeRegisters(emptyRegisters()) });
 
 export function addLines(bucket: LiveBucket, lines: readonly LineContribution[]): LiveBucket {
   const registers = decodeRegisters(bucket.customers);
   const sales = { ...bucket.sales };
   const products = { ...bucket.products };
+  const productOrders = { ...bucket.productOrders };
+  const buyers = { ...bucket.buyers };
   let orders = bucket.orders;
   for (const l of lines) {
     const key = `${l.region}|${l.currency}`;
@@ -48,9 +59,35 @@ export function addLines(bucket: LiveBucket, lines: readonly LineContribution[])
     sales[key] = s;
     if (l.newOrder) orders += 1;
     products[l.productId] = (products[l.productId] ?? 0) + l.quantity;
+    productOrders[l.productId] = (productOrders[l.productId] ?? 0) + 1;
+    if (l.newBuyer) buyers[l.productId] = (buyers[l.productId] ?? 0) + 1;
     addToRegisters(registers, l.customerId);
   }
-  return { ...bucket, lines: bucket.lines + lines.length, orders, sales, products: topK(products, PRODUCTS_PER_BUCKET), customers: encodeRegisters(registers) };
+  const kept = topK(products, PRODUCTS_PER_BUCKET);
+  const only = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([p]) => p in kept));
+  return { ...bucket, lines: bucket.lines + lines.length, orders, sales, products: kept, productOrders: only(productOrders), buyers: only(buyers), customers: encodeRegisters(registers) };
+}
+
+/** A product trending in the last hour: its orders and (a lower bound of) the distinct customers who bought it. */
+export interface TrendingSupport {
+  productId: string;
+  orders: number;
+  customers: number;
+}
+
+/** The products of these buckets (an hour's) with at least `minCustomers` customers, most customers first. */
+export function trendingSupport(buckets: readonly LiveBucket[], minCustomers: number, k: number): TrendingSupport[] {
+  const orders: Record<string, number> = {};
+  const customers: Record<string, number> = {};
+  for (const b of buckets) {
+    for (const [p, n] of Object.entries(b.productOrders)) orders[p] = (orders[p] ?? 0) + n;
+    for (const [p, n] of Object.entries(b.buyers)) customers[p] = (customers[p] ?? 0) + n;
+  }
+  return Object.entries(customers)
+    .filter(([, n]) => n >= minCustomers)
+    .map(([productId, n]) => ({ productId, orders: orders[productId] ?? 0, customers: n }))
+    .sort((a, b) => b.customers - a.customers || b.orders - a.orders || a.productId.localeCompare(b.productId))
+    .slice(0, k);
 }
 
 export function topK(counts: Record<string, number>, k: number): Record<string, number> {
