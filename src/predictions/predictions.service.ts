@@ -17,7 +17,8 @@ import { TtlCache } from '../shared/ttl-cache.ts';
 import type { ViewCache } from '../storefront/view-cache.ts';
 import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
 import { buildHistory, type CustomerHistory } from './model/history.ts';
-import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
+import { defaultPopulationModel, type PopulationModel } from './model/population.ts';
+import { fitFromLines, REFIT_SAMPLE } from './refit-fit.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
 import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
@@ -150,19 +151,20 @@ export class PredictionService {
    */
   async fitModel(): Promise<RefitReport> {
     const started = this.deps.now();
-    const { byCustomer, catalog, count } = await this.source.all();
+    // A large jurisdiction is fitted on a sample (decision 129): only the sample's lines are held.
+    const { byCustomer, catalog, population, sampled, lines } = await this.source.sample(REFIT_SAMPLE);
     const tests = this.deps.testAccounts ? await testAccountsAmong(this.deps.testAccounts, [...byCustomer.keys()], (id) => this.deps.customers.get(id)) : new Set<string>();
-    // Test accounts are predicted (and flagged) but teach the population nothing.
-    const taught = [...byCustomer].filter(([id]) => !tests.has(id) || tests.size === byCustomer.size);
-    const histories = taught.map(([, lines]) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
     const fittedAt = new Date(this.deps.now()).toISOString();
-    const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
+    const fittedOn = byCustomer.size;
+    const fit = fitFromLines(byCustomer, catalog, tests, this.asOfDay());
+    const fitted = sampled ? { ...fit, customers: population, sampled: fittedOn } : fit;
     await this.deps.models.put(this.deps.region.jurisdiction, fitted, fittedAt);
     this.model = { value: { model: fitted, fittedAt }, until: this.deps.now() + MODEL_CACHE_MS };
     return {
       jurisdiction: this.deps.region.jurisdiction,
-      customers: byCustomer.size,
-      purchaseLines: count,
+      customers: population,
+      purchaseLines: lines,
+      ...(sampled ? { sampledCustomers: fittedOn } : {}),
       fittedAt,
       bgnbd: fitted.bgnbd,
       productPriors: Object.keys(fitted.productPriors).length,

@@ -4,8 +4,11 @@ import type { PopulationModel } from './model/population.ts';
 /** What a refit reports. */
 export interface RefitReport {
   jurisdiction: string;
+  /** Customers of the jurisdiction, and their lines (as the scan saw them). */
   customers: number;
   purchaseLines: number;
+  /** When the fit was on a sample (decision 129): the customers in it. */
+  sampledCustomers?: number;
   fittedAt: string;
   bgnbd: PopulationModel['bgnbd'];
   productPriors: number;
