@@ -3,9 +3,10 @@
  * core: the scan's lines go through the refit's sampler (decision 129), the sample's histories are built
  * and the population model is fitted on them, as PredictionService.fitModel does. Reported in CPU
  * seconds beside the reference measured in the same run, a plain loop over the same lines (what the
- * scan itself costs here), with peak RSS and heap. BENCH_CUSTOMERS sets the population size;
- * BENCH_SAMPLE_STUDY=1 instead fits three disjoint samples of 50k, 100k and 200k customers and prints
- * the spread of the parameters and of the predictions they give (docs/predictions.md).
+ * scan itself costs here), with peak RSS and heap. BENCH_CUSTOMERS sets the population size.
+ * BENCH_SAMPLE_STUDY=1 (without the script's heap cap: `npx tsx bench/refit.ts`) instead fits three
+ * disjoint samples of 50k, 100k and 200k customers and prints the spread of the parameters and of the
+ * predictions they give (docs/predictions.md).
  */
 import { getHeapStatistics } from 'node:v8';
 import { CustomerSample } from '../src/predictions/model/sample.ts';
