@@ -1,8 +1,11 @@
+import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { netOfAdjustments } from '../purchases/purchases.adjustments.ts';
 import type { PurchaseLine } from '../purchases/purchases.model.ts';
-import { eventsOf, type CatalogFacts } from './history-source.ts';
+import { eventsOf, type CatalogFacts, type HistorySource } from './history-source.ts';
 import { buildHistory } from './model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
+import type { RefitReport } from './refit-outcome.ts';
+import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
 
 /**
  * Customers a refit fits on at most (decision 129): a larger jurisdiction is fitted on a deterministic
@@ -27,4 +30,28 @@ export function fitFromLines(byCustomer: Map<string, readonly PurchaseLine[]>, c
     histories.push(buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
   }
   return histories.length > 0 ? fitPopulation(histories, asOfDay) : defaultPopulationModel(asOfDay);
+}
+
+/**
+ * The heavy step of the refit job (decision 118): the jurisdiction's population model, fitted on every
+ * customer's history, or on a sample of a large jurisdiction (decision 129: only the sample's lines are
+ * held). The job's pages then recompute every customer with it.
+ */
+export async function fitJurisdiction(d: { source: HistorySource; customers: Pick<CustomerRepository, 'get'>; testAccounts?: TestAccountRule; jurisdiction: string; asOfDay: number; now: () => number }) {
+  const { byCustomer, catalog, population, sampled, lines } = await d.source.sample(REFIT_SAMPLE);
+  const tests = d.testAccounts ? await testAccountsAmong(d.testAccounts, [...byCustomer.keys()], (id) => d.customers.get(id)) : new Set<string>();
+  const fittedAt = new Date(d.now()).toISOString();
+  const fittedOn = byCustomer.size;
+  const fit = fitFromLines(byCustomer, catalog, tests, d.asOfDay);
+  const model: PopulationModel = sampled ? { ...fit, customers: population, sampled: fittedOn } : fit;
+  const report: Omit<RefitReport, 'durationMs'> = {
+    jurisdiction: d.jurisdiction,
+    customers: population,
+    purchaseLines: lines,
+    ...(sampled ? { sampledCustomers: fittedOn } : {}),
+    fittedAt,
+    bgnbd: model.bgnbd,
+    productPriors: Object.keys(model.productPriors).length,
+  };
+  return { model, fittedAt, report };
 }

@@ -15,5 +15,13 @@ export interface RefitReport {
   durationMs: number;
 }
 
-/** Told what the daily refit predicted for everyone (production accuracy snapshots it). */
-export type RefitListener = (outcome: { asOfDay: number; modelVersion: string; customers: { customerId: string; purchaseDays: number[]; prediction: CustomerPrediction }[] }) => Promise<unknown>;
+/**
+ * What the daily refit predicted, told page by page (each page's own customers, as its recompute computed
+ * them) and then once more when every page is done (production accuracy snapshots the pages and scores at
+ * the end; no step holds every customer's history and prediction).
+ */
+export type RefitOutcome =
+  | { kind: 'page'; asOfDay: number; modelVersion: string; page: number; pages: number; customers: { customerId: string; purchaseDays: number[]; prediction: CustomerPrediction }[] }
+  | { kind: 'finished'; asOfDay: number; modelVersion: string; pages: number };
+
+export type RefitListener = (outcome: RefitOutcome) => Promise<unknown>;
