@@ -24,7 +24,13 @@ export interface StoredTally {
 
 /** Where a jurisdiction keeps its snapshots (until scored) and its tallies. */
 export interface AccuracyStore {
-  putSnapshot(s: Snapshot): Promise<void>;
+  /** One refit page's rows, as part `page` of `pages` of the day's snapshot (at most ROWS_PER_PAGE rows). */
+  putSnapshotPart(s: Snapshot, page: number, pages: number): Promise<void>;
+  /** A refit page's customers' purchase days by reference, kept until the refit has scored. */
+  putDays(day: string, page: number, days: Record<string, number[]>): Promise<void>;
+  /** Every page's purchase days of the day, merged; undefined when a page's are missing. */
+  days(day: string, pages: number): Promise<Map<string, number[]> | undefined>;
+  deleteDays(day: string, pages: number): Promise<void>;
   /** The snapshots of these days that are still kept. */
   snapshots(days: readonly string[]): Promise<Snapshot[]>;
   deleteSnapshot(day: string): Promise<void>;
@@ -34,6 +40,7 @@ export interface AccuracyStore {
 
 const PageItem = z.object({ day: z.string(), modelVersion: z.string(), page: z.number().int(), pages: z.number().int(), rows: z.string() });
 const TallyItem = z.object({ day: z.string(), modelVersion: z.string(), tally: z.string(), settled: z.boolean() });
+const DaysItem = z.record(z.string(), z.array(z.number()));
 const Rows = z.array(z.object({ ref: z.string(), next: z.number(), low: z.number(), high: z.number(), p30: z.number(), e30: z.number() }));
 
 /** The DynamoDB adapter, over the jurisdiction's predictions table (see decision 67). */
@@ -44,20 +51,31 @@ export class DynamoAccuracyStore implements AccuracyStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async putSnapshot(s: Snapshot) {
-    const pages = Math.max(1, Math.ceil(s.rows.length / ROWS_PER_PAGE));
+  async putSnapshotPart(s: Snapshot, page: number, pages: number) {
+    if (s.rows.length > ROWS_PER_PAGE) throw new Error(`a snapshot part holds at most ${ROWS_PER_PAGE} rows (refit pages of at most that many customers)`);
     // Kept at most until the horizon has passed (and a little): TTL removes what a missed reduction left.
     const ttl = expiresAt(Date.parse(`${s.day}T00:00:00Z`), DATE_HORIZON_DAYS + 10);
-    const items = Array.from({ length: pages }, (_, page) => ({
-      ...accuracyKeys.snapshotPage(s.day, page),
-      day: s.day,
-      modelVersion: s.modelVersion,
-      page,
-      pages,
-      rows: JSON.stringify(s.rows.slice(page * ROWS_PER_PAGE, (page + 1) * ROWS_PER_PAGE)),
-      [TTL_ATTRIBUTE]: ttl,
-    }));
-    await batchWriteAll(this.doc, this.tableName, items);
+    await batchWriteAll(this.doc, this.tableName, [{ ...accuracyKeys.snapshotPage(s.day, page), day: s.day, modelVersion: s.modelVersion, page, pages, rows: JSON.stringify(s.rows), [TTL_ATTRIBUTE]: ttl }]);
+  }
+
+  async putDays(day: string, page: number, days: Record<string, number[]>) {
+    // Read by the same refit minutes later; the TTL only removes what a refit cut short left behind.
+    await batchWriteAll(this.doc, this.tableName, [{ ...accuracyKeys.days(day, page), days: JSON.stringify(days), [TTL_ATTRIBUTE]: expiresAt(this.now(), 2) }]);
+  }
+
+  async days(day: string, pages: number) {
+    const out = new Map<string, number[]>();
+    // A page at a time, so that only the merged map grows.
+    for (let page = 0; page < pages; page++) {
+      const item = (await batchGetAll(this.doc, this.tableName, [accuracyKeys.days(day, page)]))[0];
+      if (!item) return undefined;
+      for (const [ref, d] of Object.entries(DaysItem.parse(JSON.parse(String(item.days))))) out.set(ref, d);
+    }
+    return out;
+  }
+
+  async deleteDays(day: string, pages: number) {
+    await batchDeleteAll(this.doc, this.tableName, Array.from({ length: pages }, (_, page) => accuracyKeys.days(day, page)));
   }
 
   async snapshots(days: readonly string[]) {

@@ -4,17 +4,25 @@ import { dayOf, formatDay } from '../shared/days.ts';
 import type { AccuracyStore, StoredTally } from './accuracy.repository.ts';
 import { addTallies, DATE_HORIZON_DAYS, emptyTally, figuresOf, isoWeekOf, scoreRow, settled, type SnapshotRow, type Tally } from './model/score.ts';
 
-/** What the daily refit hands over: every customer it predicted, with their purchase days. */
-export interface RefitOutcome {
-  /** The first day the predictions did not see (they are "as of the end of" the day before). */
-  asOfDay: number;
-  modelVersion: string;
-  customers: Iterable<{
-    customerId: string;
-    purchaseDays: readonly number[];
-    prediction: { next: { nextDay: number; lowDay: number; highDay: number }; probabilityOfPurchase30: number; expectedPurchases30: number };
-  }>;
-}
+/**
+ * What the daily refit hands over: each page, its own customers with their purchase days and what was
+ * predicted for them; then, when every page is done, that it finished (and how many pages it had).
+ */
+export type RefitOutcome =
+  | {
+      kind: 'page';
+      /** The first day the predictions did not see (they are "as of the end of" the day before). */
+      asOfDay: number;
+      modelVersion: string;
+      page: number;
+      pages: number;
+      customers: Iterable<{
+        customerId: string;
+        purchaseDays: readonly number[];
+        prediction: { next: { nextDay: number; lowDay: number; highDay: number }; probabilityOfPurchase30: number; expectedPurchases30: number };
+      }>;
+    }
+  | { kind: 'finished'; asOfDay: number; modelVersion: string; pages: number };
 
 export interface AccuracyServiceDeps {
   region: Pick<Region, 'jurisdiction'>;
@@ -38,18 +46,38 @@ export class AccuracyService {
   constructor(private readonly deps: AccuracyServiceDeps) {}
 
   async afterRefit(outcome: RefitOutcome): Promise<{ snapshot: string; scored: number }> {
-    const today = outcome.asOfDay;
-    const daysByRef = new Map<string, readonly number[]>();
+    return outcome.kind === 'page' ? this.snapshotPage(outcome) : this.score(outcome.asOfDay, outcome.modelVersion, outcome.pages);
+  }
+
+  /**
+   * A refit page's part of the day's snapshot (decision 130): its customers' rows, and their purchase days
+   * by reference for the scoring at the end (days older than any kept snapshot are left out).
+   */
+  private async snapshotPage(o: Extract<RefitOutcome, { kind: 'page' }>) {
+    const day = formatDay(o.asOfDay - 1);
+    const oldest = o.asOfDay - 1 - OPEN_DAYS;
     const rows: SnapshotRow[] = [];
-    for (const c of outcome.customers) {
+    const days: Record<string, number[]> = {};
+    for (const c of o.customers) {
       const ref = (await this.deps.hash(c.customerId)).slice(0, REF_CHARS);
-      daysByRef.set(ref, c.purchaseDays);
+      days[ref] = c.purchaseDays.filter((d) => d >= oldest);
       const { next, probabilityOfPurchase30, expectedPurchases30 } = c.prediction;
       rows.push({ ref, next: next.nextDay, low: next.lowDay, high: next.highDay, p30: round(probabilityOfPurchase30), e30: round(expectedPurchases30) });
     }
+    await this.deps.store.putDays(day, o.page, days);
+    await this.deps.store.putSnapshotPart({ day, modelVersion: o.modelVersion, rows }, o.page, o.pages);
+    return { snapshot: day, scored: 0 };
+  }
+
+  /** Once every page has snapshotted: every kept earlier snapshot is scored against the days the pages stored. */
+  private async score(today: number, modelVersion: string, pages: number) {
+    const day = formatDay(today - 1);
+    const daysByRef = await this.deps.store.days(day, pages);
+    // A page that stored nothing (cut short) would look like its customers were erased: nothing is scored.
+    if (!daysByRef) throw new Error(`accuracy: a refit page of ${day} stored no snapshot; not scored`);
     // Every earlier snapshot still kept is scored again from the histories as they stand now (a recount,
     // never an increment: a run repeated or cut short cannot count a purchase twice).
-    const open = Array.from({ length: DATE_HORIZON_DAYS + 10 }, (_, i) => formatDay(today - 2 - i));
+    const open = Array.from({ length: OPEN_DAYS }, (_, i) => formatDay(today - 2 - i));
     const tallies: StoredTally[] = [];
     const settledDays: string[] = [];
     // One day at a time: memory holds one snapshot's rows, not a hundred.
@@ -67,13 +95,12 @@ export class AccuracyService {
       tallies.push({ day: s.day, modelVersion: s.modelVersion, tally, settled: done });
       if (done) settledDays.push(s.day);
     }
-    const day = formatDay(today - 1);
-    await this.deps.store.putSnapshot({ day, modelVersion: outcome.modelVersion, rows });
     const fresh = emptyTally();
-    fresh.customers = rows.length;
+    fresh.customers = daysByRef.size;
     // Tallies first, then the settled snapshots go: a run cut short in between repeats the reduction.
-    await this.deps.store.putTallies([...tallies, { day, modelVersion: outcome.modelVersion, tally: fresh, settled: false }]);
+    await this.deps.store.putTallies([...tallies, { day, modelVersion, tally: fresh, settled: false }]);
     for (const d of settledDays) await this.deps.store.deleteSnapshot(d);
+    await this.deps.store.deleteDays(day, pages);
     return { snapshot: day, scored: tallies.length };
   }
 
@@ -101,3 +128,5 @@ export class AccuracyService {
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
+/** Earlier snapshots a refit scores: those whose 90-day horizon may still be open, and a little more. */
+const OPEN_DAYS = DATE_HORIZON_DAYS + 10;

@@ -6,6 +6,7 @@ import type { PurchaseRepository } from '../purchases/purchases.repository.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { dayOf } from '../shared/days.ts';
 import type { PurchaseEvent } from './model/history.ts';
+import { CustomerSample } from './model/sample.ts';
 
 export type CatalogFacts = Map<string, { category: string; consumable: boolean }>;
 
@@ -52,6 +53,31 @@ export class HistorySource {
         count++;
       }
     }
+    return this.active(byCustomer, count);
+  }
+
+  /**
+   * As `all`, for at most `size` customers: a deterministic sample (the smallest hashed ids) when the
+   * jurisdiction has more, so that a refit holds the sample's lines, not everybody's (decision 129).
+   * `population` is the number of customers the scan saw (all of them when not sampled: then exact).
+   */
+  async sample(size: number) {
+    const sample = new CustomerSample<PurchaseLine>(size);
+    const objectors = await this.deps.customers.objectors();
+    for await (const page of this.deps.purchases.scan()) {
+      for (const line of page) if (!objectors.has(line.customerId)) sample.add(line.customerId, line);
+    }
+    const kept = sample.result();
+    const sampled = sample.customers > kept.size;
+    let count = 0;
+    for (const lines of kept.values()) count += lines.length;
+    const found = await this.active(kept, count);
+    return { ...found, population: sampled ? sample.customers : found.byCustomer.size, sampled, lines: sampled ? sample.items : found.count };
+  }
+
+  /** Drops the customers inactive beyond the retention of derived data, or with nothing left to predict from. */
+  private async active(byCustomer: Map<string, PurchaseLine[]>, lineCount: number) {
+    let count = lineCount;
     const activeSince = new Date(this.deps.now() - this.deps.region.retention.inactiveDerivedDays * 86_400_000).toISOString();
     for (const [id, lines] of byCustomer) {
       // Inactive, or everything bought was cancelled or returned (no history to predict from).

@@ -46,6 +46,7 @@ const RefitReport = z
     jurisdiction: z.string(),
     customers: z.number().int(),
     purchaseLines: z.number().int(),
+    sampledCustomers: z.number().int().optional().openapi({ description: 'Present when the jurisdiction was fitted on a sample: the customers in it (decision 129)' }),
     fittedAt: z.iso.datetime(),
     bgnbd: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
     productPriors: z.number().int(),

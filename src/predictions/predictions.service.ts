@@ -17,15 +17,16 @@ import { TtlCache } from '../shared/ttl-cache.ts';
 import type { ViewCache } from '../storefront/view-cache.ts';
 import { predictCustomer, type CustomerPrediction } from './model/customer.ts';
 import { buildHistory, type CustomerHistory } from './model/history.ts';
-import { defaultPopulationModel, fitPopulation, type PopulationModel } from './model/population.ts';
+import { defaultPopulationModel, type PopulationModel } from './model/population.ts';
+import { fitJurisdiction } from './refit-fit.ts';
 import type { ModelRepository, PredictionRepository, StoredPredictions } from './predictions.repository.ts';
 import { eventsOf, HistorySource, type CatalogFacts } from './history-source.ts';
-import { testAccountsAmong, type TestAccountRule } from './test-accounts.ts';
+import type { TestAccountRule } from './test-accounts.ts';
 import { toView } from './view.ts';
-import type { RefitListener, RefitReport } from './refit-outcome.ts';
+import type { RefitListener, RefitOutcome, RefitReport } from './refit-outcome.ts';
 import type { Defer } from '../shared/defer.ts';
 
-export type { RefitListener, RefitReport } from './refit-outcome.ts';
+export type { RefitListener, RefitOutcome, RefitReport } from './refit-outcome.ts';
 
 export interface PredictionServiceDeps {
   region: Region;
@@ -100,11 +101,15 @@ export class PredictionService {
     throw new Problem(404, 'predictions.notFound', 'No predictions yet: the customer has no purchases');
   }
 
-  /** Recomputes and stores these customers' predictions from their lines; `defer` takes the listeners' work. */
-  async recompute(customerIds: readonly string[], options: { notify?: boolean; fittedAt?: string; defer?: Defer } = {}): Promise<number> {
+  /**
+   * Recomputes and stores the predictions of these customers from their stored purchase lines. A refit
+   * page (`refitPage`) also tells the refit listeners what it predicted; `defer` takes the listeners' work.
+   */
+  async recompute(customerIds: readonly string[], options: { notify?: boolean; fittedAt?: string; refitPage?: { page: number; pages: number }; defer?: Defer } = {}): Promise<number> {
     // A refit's page names the model it recomputes with: a model cached here from before the fit is read again.
     if (options.fittedAt && this.model?.value.fittedAt !== options.fittedAt) this.model = undefined;
     const m = await this.currentModel();
+    const told: Extract<RefitOutcome, { kind: 'page' }>['customers'] = [];
     const done = await mapLimit([...new Set(customerIds)], 8, async (id) => {
       const customer = await this.deps.customers.get(id);
       if (customer && objectsToProfiling(customer)) {
@@ -123,12 +128,14 @@ export class PredictionService {
       const { stored, history, prediction } = await this.compute(id, lines, await this.source.catalogFacts(lines), m, testAccount);
       await this.deps.predictions.putIfNotOlder(stored);
       this.invalidate(id);
+      if (options.refitPage) told.push({ customerId: id, purchaseDays: history.days.map((d) => d.day), prediction });
       if (options.notify === false) return 1;
-      const told = this.tell(id, history, prediction, customer);
-      if (options.defer) options.defer(told);
-      else await told;
+      const listened = this.tell(id, history, prediction, customer);
+      if (options.defer) options.defer(listened);
+      else await listened;
       return 1;
     });
+    if (options.refitPage) await this.tellRefit({ kind: 'page', asOfDay: this.asOfDay(), modelVersion: m.model.version, ...options.refitPage, customers: told });
     return done.reduce<number>((s, v) => s + v, 0);
   }
 
@@ -154,33 +161,21 @@ export class PredictionService {
    */
   async fitModel(): Promise<RefitReport> {
     const started = this.deps.now();
-    const { byCustomer, catalog, count } = await this.source.all();
-    const tests = this.deps.testAccounts ? await testAccountsAmong(this.deps.testAccounts, [...byCustomer.keys()], (id) => this.deps.customers.get(id)) : new Set<string>();
-    // Test accounts are predicted (and flagged) but teach the population nothing.
-    const taught = [...byCustomer].filter(([id]) => !tests.has(id) || tests.size === byCustomer.size);
-    const histories = taught.map(([, lines]) => buildHistory(eventsOf(netOfAdjustments(lines), catalog)));
-    const fittedAt = new Date(this.deps.now()).toISOString();
-    const fitted = histories.length > 0 ? fitPopulation(histories, this.asOfDay()) : defaultPopulationModel(this.asOfDay());
-    await this.deps.models.put(this.deps.region.jurisdiction, fitted, fittedAt);
-    this.model = { value: { model: fitted, fittedAt }, until: this.deps.now() + MODEL_CACHE_MS };
-    return {
-      jurisdiction: this.deps.region.jurisdiction,
-      customers: byCustomer.size,
-      purchaseLines: count,
-      fittedAt,
-      bgnbd: fitted.bgnbd,
-      productPriors: Object.keys(fitted.productPriors).length,
-      durationMs: this.deps.now() - started,
-    };
+    const { jurisdiction } = this.deps.region;
+    const { model, fittedAt, report } = await fitJurisdiction({ ...this.deps, jurisdiction, source: this.source, asOfDay: this.asOfDay() });
+    await this.deps.models.put(jurisdiction, model, fittedAt);
+    this.model = { value: { model, fittedAt }, until: this.deps.now() + MODEL_CACHE_MS };
+    return { ...report, durationMs: this.deps.now() - started };
   }
 
-  /** Once the refit job's pages are done: the refit listeners (production accuracy) hear what it predicted for everyone. */
-  async tellRefitted(): Promise<void> {
-    if (this.refitListeners.length === 0) return;
-    const { model } = await this.currentModel();
-    const customers = (await this.snapshot()).map((s) => ({ customerId: s.customerId, purchaseDays: s.history.days.map((d) => d.day), prediction: s.prediction }));
-    const logged = (err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'after-refit listener failed', error: String(err) }));
-    for (const listener of this.refitListeners) await listener({ asOfDay: this.asOfDay(), modelVersion: model.version, customers }).catch(logged);
+  /** Once the refit job's pages are done: the refit listeners (production accuracy) score what the pages told them. */
+  async tellRefitted(pages: number): Promise<void> {
+    await this.tellRefit({ kind: 'finished', asOfDay: this.asOfDay(), modelVersion: (await this.currentModel()).model.version, pages });
+  }
+
+  private async tellRefit(outcome: RefitOutcome): Promise<void> {
+    const logged = (err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'refit listener failed', error: String(err) }));
+    for (const listener of this.refitListeners) await listener(outcome).catch(logged);
   }
 
   /** These customers' histories and predictions under the current model, read one by one (a job page; nothing is stored). */

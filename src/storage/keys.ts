@@ -92,6 +92,8 @@ export const modelKeys = {
 export const accuracyKeys = {
   snapshotPage: (day: string, page: number) => ({ customerId: `accuracy#snapshot#${day}#${page}` }),
   tally: (day: string) => ({ customerId: `accuracy#tally#${day}` }),
+  /** A refit page's customers' purchase days by reference, until the refit's scoring has read them. */
+  days: (day: string, page: number) => ({ customerId: `accuracy#days#${day}#${page}` }),
 } as const;
 
 /** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */

@@ -14,7 +14,7 @@ export function dueEvents(computed: readonly { customerId: string; prediction: C
 
 /**
  * Publishes a `customer.due` event whenever the predictions' recomputes see a customer due: after a
- * purchase (the request path's recompute) and after the daily refit (every customer, in one publish).
+ * purchase (the request path's recompute) and during the daily refit (each page's customers, in one publish).
  * Best effort, as the predictions' listeners are: an event neither the stream nor the outbox took is
  * published again, with the same id, by the next recompute that sees the customer due.
  */
@@ -25,6 +25,7 @@ export function publishDue(predictions: Pick<PredictionService, 'onComputed' | '
     if (events.length > 0) await publish(events);
   });
   predictions.onRefitted(async (outcome) => {
+    if (outcome.kind !== 'page') return;
     const events = dueEvents(outcome.customers, at(), where);
     if (events.length > 0) await publish(events);
   });

@@ -14,18 +14,26 @@ export interface RfmSummary { x: number; tx: number; T: number }
 
 export type BgNbdFit = BgNbdParams & { logLikelihood: number; iterations: number; converged: boolean };
 
-const isValidSummary = (s: RfmSummary): boolean =>
-  Number.isInteger(s.x) && s.x >= 0 && Number.isFinite(s.tx) && Number.isFinite(s.T) &&
-  s.tx >= 0 && s.T >= s.tx && (s.x > 0 || s.tx === 0);
+const validSummary = (x: number, tx: number, T: number): boolean =>
+  Number.isInteger(x) && x >= 0 && Number.isFinite(tx) && Number.isFinite(T) && tx >= 0 && T >= tx && (x > 0 || tx === 0);
+const isValidSummary = (s: RfmSummary): boolean => validSummary(s.x, s.tx, s.T);
+const positive = (v: number) => Number.isFinite(v) && v > 0;
 
-function assertParams(p: BgNbdParams): void {
-  if (![p.r, p.alpha, p.a, p.b].every((v) => Number.isFinite(v) && v > 0)) {
+/** Throws unless every parameter is a positive finite number (checked once per customer by the fast path). */
+export function assertParams(p: BgNbdParams): void {
+  if (!(positive(p.r) && positive(p.alpha) && positive(p.a) && positive(p.b))) {
     throw new Error(`BG/NBD parameters must be positive finite numbers, got ${JSON.stringify(p)}`);
   }
 }
 
-function assertSummary(s: RfmSummary): void {
-  if (!isValidSummary(s)) throw new Error(`Invalid RFM summary ${JSON.stringify(s)}: need integer x >= 0, 0 <= tx <= T, tx = 0 when x = 0`);
+/** Throws unless (x, tx, T) is a valid summary. */
+export function assertSummaryOf(x: number, tx: number, T: number): void {
+  if (!validSummary(x, tx, T)) throw new Error(`Invalid RFM summary ${JSON.stringify({ x, tx, T })}: need integer x >= 0, 0 <= tx <= T, tx = 0 when x = 0`);
+}
+const assertSummary = (s: RfmSummary) => assertSummaryOf(s.x, s.tx, s.T);
+
+function assertTime(name: string, t: number): void {
+  if (!(Number.isFinite(t) && t >= 0)) throw new Error(`${name}: t must be a finite number >= 0, got ${t}`);
 }
 
 /** |log parameter| beyond which a fit has left the space of useful answers (parameters past 1e6 or under 1e-6). */
@@ -51,11 +59,16 @@ function logLikelihoodUnchecked({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: R
   return base + logAddExp(alive, dropped);
 }
 
-/** Odds of "dropped out after the last purchase" against "alive"; zero when there was no repeat purchase to drop after. */
-function deadOdds({ r, alpha, a, b }: BgNbdParams, { x, tx, T }: RfmSummary): number {
+/**
+ * Odds of "dropped out after the last purchase" against "alive"; zero when there was no repeat purchase to
+ * drop after. P(alive) is 1 / (1 + odds), and every conditional figure below is divided by it. The *Of
+ * functions take the summary as numbers and check nothing: the per-customer path validates once.
+ */
+export function deadOddsOf({ r, alpha, a, b }: BgNbdParams, x: number, tx: number, T: number): number {
   if (x === 0) return 0;
   return (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + tx)));
 }
+const deadOdds = (p: BgNbdParams, s: RfmSummary) => deadOddsOf(p, s.x, s.tx, s.T);
 
 /**
  * Maximum likelihood fit over log-parameters. Identical (x, tx, T) rows are collapsed with weights. The objective is
@@ -155,39 +168,46 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   return stdlibHyp2f1(a, b, c, z);
 }
 
-/** 1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)); divided by (a-1), which is singular at a = 1. */
-function conditionalBracket({ r, alpha, a, b }: BgNbdParams, { x, T }: RfmSummary, t: number): number {
+/** ((a+b+x-1)/(a-1)) (1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))), singular at a = 1. */
+function bracketAt(a: number, r: number, alpha: number, b: number, x: number, T: number, t: number): number {
   const z = t / (alpha + T + t);
-  return 1 - Math.exp((r + x) * Math.log1p(-z)) * hyp2f1(r + x, b + x, a + b + x - 1, z);
+  return ((a + b + x - 1) / (a - 1)) * (1 - Math.exp((r + x) * Math.log1p(-z)) * hyp2f1(r + x, b + x, a + b + x - 1, z));
 }
 
+/** Half-width of the step around a = 1, where the 1/(a-1) factor times a vanishing bracket loses all digits. */
+const SINGULAR = 1e-5;
+
 /**
- * Evaluates f(a) for an expression with a removable singularity at a = 1 (the 1/(a-1) factor times a bracket that
- * vanishes there): near 1 the cancellation loses all digits, so average points symmetrically either side, which is
- * exact to O(h^2).
+ * E[Y(t) | x, tx, T] given the dead odds: expected purchases in the next t time units, equation (10). Near
+ * a = 1 (a removable singularity) it averages points symmetrically either side, which is exact to O(h^2).
  */
-function aroundSingularity(a: number, f: (a: number) => number): number {
-  const h = 1e-5;
-  return Math.abs(a - 1) < h ? (f(1 - h) + f(1 + h)) / 2 : f(a);
+export function expectedPurchasesOf(p: BgNbdParams, x: number, T: number, t: number, deadOdds: number): number {
+  assertTime('expectedPurchases', t);
+  if (t === 0) return 0;
+  const { r, alpha, a, b } = p;
+  const e = Math.abs(a - 1) < SINGULAR ? (bracketAt(1 - SINGULAR, r, alpha, b, x, T, t) + bracketAt(1 + SINGULAR, r, alpha, b, x, T, t)) / 2 : bracketAt(a, r, alpha, b, x, T, t);
+  return e / (1 + deadOdds);
 }
 
 /** E[Y(t) | x, tx, T]: expected purchases in the next t time units, equation (10). */
 export function expectedPurchases(p: BgNbdParams, s: RfmSummary, t: number): number {
   assertParams(p);
   assertSummary(s);
-  if (!(Number.isFinite(t) && t >= 0)) throw new Error(`expectedPurchases: t must be a finite number >= 0, got ${t}`);
-  if (t === 0) return 0;
-  const at = (a: number): number => ((a + p.b + s.x - 1) / (a - 1)) * conditionalBracket({ ...p, a }, s, t);
-  return aroundSingularity(p.a, at) / (1 + deadOdds(p, s));
+  return expectedPurchasesOf(p, s.x, s.T, t, deadOdds(p, s));
+}
+
+/** P(at least one purchase in the next t units) given the dead odds (see probabilityOfPurchase). */
+export function probabilityOfPurchaseOf(p: BgNbdParams, x: number, T: number, t: number, deadOdds: number): number {
+  assertTime('probabilityOfPurchase', t);
+  const noPurchaseIfAlive = Math.exp((p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + T + t)));
+  return (1 - noPurchaseIfAlive) / (1 + deadOdds);
 }
 
 /** P(at least one purchase in the next t units | x, tx, T). Dropout only happens right after a purchase, so a customer alive at T stays alive until the next one, which is then a gamma-mixed exponential wait. */
 export function probabilityOfPurchase(p: BgNbdParams, s: RfmSummary, t: number): number {
   assertParams(p);
   assertSummary(s);
-  if (!(Number.isFinite(t) && t >= 0)) throw new Error(`probabilityOfPurchase: t must be a finite number >= 0, got ${t}`);
-  const noPurchaseIfAlive = Math.exp((p.r + s.x) * (Math.log(p.alpha + s.T) - Math.log(p.alpha + s.T + t)));
-  return (1 - noPurchaseIfAlive) / (1 + deadOdds(p, s));
+  return probabilityOfPurchaseOf(p, s.x, s.T, t, deadOdds(p, s));
 }
 
 /** Median waiting time from T to the next purchase for a customer who is alive (median of the Lomax posterior predictive). */
@@ -200,9 +220,7 @@ export function medianTimeToNextPurchase(p: BgNbdParams, s: RfmSummary): number 
 /** Unconditional E[X(t)] for a customer who just made a first purchase: the population curve. */
 export function expectedPurchasesNewCustomer(p: BgNbdParams, t: number): number {
   assertParams(p);
-  if (!(Number.isFinite(t) && t >= 0)) throw new Error(`expectedPurchasesNewCustomer: t must be a finite number >= 0, got ${t}`);
-  if (t === 0) return 0;
-  const { r, alpha, b } = p;
-  const z = t / (alpha + t);
-  return aroundSingularity(p.a, (a) => ((a + b - 1) / (a - 1)) * (1 - Math.exp(r * Math.log1p(-z)) * hyp2f1(r, b, a + b - 1, z)));
+  assertTime('expectedPurchasesNewCustomer', t);
+  // A new customer is one with x = 0 at T = 0, alive for sure.
+  return expectedPurchasesOf(p, 0, 0, t, 0);
 }

@@ -1,4 +1,4 @@
-import { inverseCdf, survival, type LogNormal } from './lognormal.ts';
+import type { LogNormal } from './lognormal.ts';
 
 /**
  * The buying cadence of one series of purchases (a customer and a product, a category, or all of the
@@ -63,114 +63,67 @@ export function toPurchaseDays(events: Iterable<{ day: number; quantity: number 
   return [...byDay].sort((a, b) => a[0] - b[0]).map(([day, quantity]) => ({ day, quantity }));
 }
 
+/** Adjusted log gaps of the series being fitted (reused: the per-customer path allocates nothing here). */
+let adjusted = new Float64Array(256);
+
+/** A fit with every field in place, to be filled by fitSeriesInto (the field order is the one callers see). */
+export const emptyFit = (): SeriesFit => ({ purchases: 0, gaps: 0, firstDay: 0, lastDay: 0, lastQuantity: 0, theta: 0, thetaSd: 0, sigma: 0, beta: 0, next: { mu: 0, sigma: 0 } });
+
 export function fitSeries(days: readonly PurchaseDay[], prior: GapPrior): SeriesFit {
+  return fitSeriesInto(emptyFit(), days, prior.mu, prior.tau, prior.sigma, prior.beta);
+}
+
+/** fitSeries with the prior as numbers, written into `out` (which it returns). */
+export function fitSeriesInto(out: SeriesFit, days: readonly PurchaseDay[], mu: number, tau: number, priorSigma: number, beta: number): SeriesFit {
   if (days.length === 0) throw new Error('a series needs at least one purchase');
-  const gaps = logGaps(days);
-  const n = gaps.length;
-  const adjusted = gaps.map((g) => g.logGap - prior.beta * g.logQty);
-  const mean = n > 0 ? adjusted.reduce((s, v) => s + v, 0) / n : 0;
-  const ss = adjusted.reduce((s, v) => s + (v - mean) ** 2, 0);
-  const sigma2 = (SIGMA_PRIOR_WEIGHT * prior.sigma ** 2 + ss) / (SIGMA_PRIOR_WEIGHT + Math.max(0, n - 1));
-  const precision = 1 / prior.tau ** 2 + n / sigma2;
-  const theta = (prior.mu / prior.tau ** 2 + (n * mean) / sigma2) / precision;
-  const last = days[days.length - 1]!;
-  const m = theta + prior.beta * Math.log(Math.max(last.quantity, 1e-9));
-  return {
-    purchases: days.length,
-    gaps: n,
-    firstDay: days[0]!.day,
-    lastDay: last.day,
-    lastQuantity: last.quantity,
-    theta,
-    thetaSd: Math.sqrt(1 / precision),
-    sigma: Math.sqrt(sigma2),
-    beta: prior.beta,
-    next: { mu: m, sigma: Math.sqrt(sigma2 + 1 / precision) },
-  };
+  assertIncreasing(days);
+  if (adjusted.length < days.length) adjusted = new Float64Array(2 * days.length);
+  return fitAdjusted(out, days, adjusted, 0, adjustGaps(days, beta, adjusted, 0), mu, tau, priorSigma, beta);
 }
 
-export type CadenceStatus = 'not_due' | 'due_soon' | 'due' | 'overdue' | 'lapsed';
-
-export interface Forecast {
-  /** Days since the last purchase at the forecast date. */
-  elapsedDays: number;
-  /** Median gap for one unit at the series' pace, in days. */
-  typicalGapDays: number;
-  /** Coefficient of variation of the gaps (lower is more regular). */
-  irregularity: number;
-  /** Probability that the series is still going (has not stopped) given how long it has been quiet. */
-  probabilityActive: number;
-  /** Most likely next purchase day (median), and an 80% range; days since epoch, never before `asOf`. */
-  nextDay: number;
-  lowDay: number;
-  highDay: number;
-  /** Probability of a purchase within the horizon (when a horizon is given). */
-  probabilityInHorizon?: number;
-  status: CadenceStatus;
-  confidence: 'low' | 'medium' | 'high';
+export function assertIncreasing(days: readonly PurchaseDay[]): void {
+  for (let i = 1; i < days.length; i++) if (!(days[i]!.day > days[i - 1]!.day)) throw new Error('purchase days must be distinct and increasing (use toPurchaseDays)');
 }
-
-/** How near the next purchase must be to be "due": a fifth of the gap, at least two days, at most a week. */
-const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
 
 /**
- * Where the series stands at `asOf`. Dates are the median and 10th/90th percentiles of the next gap given
- * that it is longer than the time already elapsed. With a horizon they are conditional on a purchase
- * falling inside it (what a forecast for that window should say), and `probabilityInHorizon` says how
- * likely that purchase is at all.
+ * Writes the series' log gaps adjusted for quantity, log(gap) - beta log(quantity before it), to
+ * `into` from `offset` (room for days.length - 1), and returns their sum.
  */
-export interface ForecastOptions {
-  /** How likely the series is still going, when the caller knows better than the renewal's own guess. */
-  probabilityActive?: number;
-  /** Widen the predictive spread (data-quality flags): the range grows, the median stays. */
-  widen?: number;
-  /** Dates from another model of the wait (days since epoch); the status then follows them. */
-  dates?: { nextDay: number; lowDay: number; highDay: number };
+export function adjustGaps(days: readonly PurchaseDay[], beta: number, into: Float64Array, offset: number): number {
+  let sum = 0;
+  for (let i = 1; i < days.length; i++) {
+    const v = Math.log(days[i]!.day - days[i - 1]!.day) - beta * Math.log(Math.max(days[i - 1]!.quantity, 1e-9));
+    into[offset + i - 1] = v;
+    sum += v;
+  }
+  return sum;
 }
 
-export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: ForecastOptions = {}): Forecast {
-  const e = Math.max(0, asOf - fit.lastDay);
-  const g = options.widen && options.widen !== 1 ? { mu: fit.next.mu, sigma: fit.next.sigma * options.widen } : fit.next;
-  const sE = survival(g, e);
-  // A series may also have stopped. The caller may know how likely that is (BG/NBD fitted on every
-  // customer-product pair); otherwise a geometric chance of stopping after each purchase with a Beta(1, 2)
-  // prior, so a long history makes stopping less likely.
-  const stop = 1 / (fit.purchases + 2);
-  const probabilityActive = options.probabilityActive ?? ((1 - stop) * sE) / ((1 - stop) * sE + stop);
-  const within = (lo: number, hi: number) => {
-    const fLo = 1 - sE;
-    const fHi = 1 - survival(g, hi);
-    return (p: number) => inverseCdf(g, fLo + p * (fHi - fLo));
-  };
-  const at = horizonDays !== undefined ? within(e, e + horizonDays) : (p: number) => inverseCdf(g, 1 - (1 - p) * sE);
-  const day = (gap: number) => Math.max(asOf, Math.round(fit.lastDay + gap));
-  const median = Math.exp(g.mu);
-  const nextDay = options.dates?.nextDay ?? day(at(0.5));
-  // The status says what the shown date says: due when the next purchase is expected within the window,
-  // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
-  // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
-  // eight days ahead.)
-  const window = dueSoonWindow(median);
-  const status: CadenceStatus =
-    probabilityActive < 0.2 ? 'lapsed' : sE < 0.1 ? 'overdue' : nextDay - asOf <= window ? 'due' : nextDay - asOf <= 2 * window ? 'due_soon' : 'not_due';
-  const spread = g.sigma;
-  const confidence = fit.gaps >= 4 && spread < 0.45 ? 'high' : fit.gaps >= 2 && spread < 0.8 ? 'medium' : 'low';
-  const result: Forecast = {
-    elapsedDays: e,
-    typicalGapDays: Math.exp(fit.theta),
-    irregularity: Math.sqrt(Math.exp(fit.sigma ** 2) - 1),
-    probabilityActive,
-    nextDay,
-    lowDay: options.dates?.lowDay ?? day(at(0.1)),
-    highDay: options.dates?.highDay ?? day(at(0.9)),
-    status,
-    confidence,
-  };
-  if (horizonDays !== undefined) {
-    result.probabilityInHorizon = sE > 0 ? probabilityActive * ((sE - survival(g, e + horizonDays)) / sE) : 0;
-  }
-  return result;
+/** The fit from adjusted gaps that adjustGaps wrote (with the same beta), and their sum. */
+export function fitAdjusted(out: SeriesFit, days: readonly PurchaseDay[], gaps: Float64Array, offset: number, sum: number, mu: number, tau: number, priorSigma: number, beta: number): SeriesFit {
+  const n = days.length - 1;
+  const mean = n > 0 ? sum / n : 0;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (gaps[offset + i]! - mean) ** 2;
+  const sigma2 = (SIGMA_PRIOR_WEIGHT * priorSigma ** 2 + ss) / (SIGMA_PRIOR_WEIGHT + Math.max(0, n - 1));
+  const precision = 1 / tau ** 2 + n / sigma2;
+  const theta = (mu / tau ** 2 + (n * mean) / sigma2) / precision;
+  const last = days[n]!;
+  out.purchases = days.length;
+  out.gaps = n;
+  out.firstDay = days[0]!.day;
+  out.lastDay = last.day;
+  out.lastQuantity = last.quantity;
+  out.theta = theta;
+  out.thetaSd = Math.sqrt(1 / precision);
+  out.sigma = Math.sqrt(sigma2);
+  out.beta = beta;
+  out.next.mu = theta + beta * Math.log(Math.max(last.quantity, 1e-9));
+  out.next.sigma = Math.sqrt(sigma2 + 1 / precision);
+  return out;
 }
+
+export { forecast, writeForecast, type CadenceStatus, type Forecast, type ForecastOptions } from './forecast.ts';
 
 /**
  * The population's pace, spread and quantity effect, by the method of moments over the series with at

@@ -17,8 +17,10 @@ export type GammaGammaFit = GammaGammaParams & { logLikelihood: number; converge
 const usableForFit = (s: SpendSummary): boolean =>
   Number.isInteger(s.x) && s.x > 0 && Number.isFinite(s.meanSpend) && s.meanSpend > 0;
 
+const positive = (v: number) => Number.isFinite(v) && v > 0;
+
 function assertParams(g: GammaGammaParams): void {
-  if (![g.p, g.q, g.gamma].every((v) => Number.isFinite(v) && v > 0)) {
+  if (!(positive(g.p) && positive(g.q) && positive(g.gamma))) {
     throw new Error(`Gamma-Gamma parameters must be positive finite numbers, got ${JSON.stringify(g)}`);
   }
 }

@@ -11,8 +11,10 @@ export interface LogNormal {
 }
 
 /** Computed with erfc directly, not 1 - cdf, so it stays above zero far in the tail. */
-export const survival = (d: LogNormal, x: number): number => (x <= 0 ? 1 : 0.5 * erfc((Math.log(x) - d.mu) / d.sigma / Math.SQRT2));
+export const survivalOf = (mu: number, sigma: number, x: number): number => (x <= 0 ? 1 : 0.5 * erfc((Math.log(x) - mu) / sigma / Math.SQRT2));
+export const survival = (d: LogNormal, x: number): number => survivalOf(d.mu, d.sigma, x);
 export const quantile = (d: LogNormal, p: number): number => Math.exp(d.mu + d.sigma * normalQuantile(p));
 
 /** The value x at which the CDF equals p (clamped to (0, 1)). */
-export const inverseCdf = (d: LogNormal, p: number): number => quantile(d, Math.min(1 - 1e-12, Math.max(1e-12, p)));
+export const inverseCdfOf = (mu: number, sigma: number, p: number): number => Math.exp(mu + sigma * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, p))));
+export const inverseCdf = (d: LogNormal, p: number): number => inverseCdfOf(d.mu, d.sigma, p);

@@ -27,20 +27,29 @@ const logit = (p: number) => {
 
 /** The feature vector, intercept first; the same function serves learning and prediction. */
 export function oddsFeatures(i: OddsInputs, out: number[] = new Array<number>(ODDS_FEATURES)): number[] {
+  return featuresOf(out, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks);
+}
+
+function featuresOf(out: number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number): number[] {
   out[0] = 1;
-  out[1] = logit(i.bgnbd);
-  out[2] = logit(i.renewal);
-  out[3] = Math.log1p(i.repeats);
-  out[4] = Math.log1p(i.elapsedDays / Math.max(1, i.typicalGapDays));
-  out[5] = Math.log((i.repeats + 1) / (i.ageWeeks + 1));
-  out[6] = Math.log1p(i.elapsedDays);
+  out[1] = logit(bgnbd);
+  out[2] = logit(renewal);
+  out[3] = Math.log1p(repeats);
+  out[4] = Math.log1p(elapsedDays / Math.max(1, typicalGapDays));
+  out[5] = Math.log((repeats + 1) / (ageWeeks + 1));
+  out[6] = Math.log1p(elapsedDays);
   return out;
 }
 
-const scratch = new Array<number>(ODDS_FEATURES);
+const scratch = new Array<number>(ODDS_FEATURES).fill(0);
 
 export function stackedProbability(weights: readonly number[], i: OddsInputs): number {
-  const x = oddsFeatures(i, scratch);
+  return stackedProbabilityOf(weights, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks);
+}
+
+/** stackedProbability with the inputs as numbers (the per-customer path builds no OddsInputs). */
+export function stackedProbabilityOf(weights: readonly number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number): number {
+  const x = featuresOf(scratch, bgnbd, renewal, repeats, elapsedDays, typicalGapDays, ageWeeks);
   let z = 0;
   for (let k = 0; k < ODDS_FEATURES; k++) z += weights[k]! * x[k]!;
   return 1 / (1 + Math.exp(-z));

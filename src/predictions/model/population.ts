@@ -34,6 +34,8 @@ export interface PopulationModel {
   odds: OddsModel[];
   /** Customers left out of the fits as anomalous (wholesale, bursts, test accounts, irregular data). */
   excluded: number;
+  /** Set when the fit was on a sample of the jurisdiction (decision 129): the customers in it; `customers` is then everybody. */
+  sampled?: number;
 }
 
 export const MODEL_VERSION = 'cadence-2026.12';

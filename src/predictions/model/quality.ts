@@ -52,12 +52,33 @@ export function customerFlags(h: CustomerHistory, norms: QualityNorms, testAccou
   return flags;
 }
 
+/** A series' day quantities, sorted in place (reused: flagging a series allocates only its flags). */
+let sorted = new Float64Array(256);
+
+/** The quantities of the series' days sorted ascending in `sorted` (insertion sort for the usual few). */
+function sortQuantities(days: readonly PurchaseDay[]): Float64Array {
+  const n = days.length;
+  if (sorted.length < n) sorted = new Float64Array(2 * n);
+  if (n > 32) {
+    for (let i = 0; i < n; i++) sorted[i] = days[i]!.quantity;
+    sorted.subarray(0, n).sort();
+    return sorted;
+  }
+  for (let i = 0; i < n; i++) {
+    const q = days[i]!.quantity;
+    let j = i;
+    for (; j > 0 && sorted[j - 1]! > q; j--) sorted[j] = sorted[j - 1]!;
+    sorted[j] = q;
+  }
+  return sorted;
+}
+
 export function seriesFlags(days: readonly PurchaseDay[], norms: QualityNorms, productId: string, duplicates = 0): QualityFlag[] {
   const flags: QualityFlag[] = [];
   const p99 = Object.hasOwn(norms.productDayQuantityP99, productId) ? norms.productDayQuantityP99[productId]! : norms.dayQuantityP99;
-  const quantities = days.map((d) => d.quantity).sort((a, b) => a - b);
-  const usual = quantities[quantities.length >> 1]!;
-  const most = quantities[quantities.length - 1]!;
+  const quantities = sortQuantities(days);
+  const usual = quantities[days.length >> 1]!;
+  const most = quantities[days.length - 1]!;
   if (most > p99 && (days.length === 1 || most >= 10 * usual || usual > p99)) flags.push('bulk');
   if (isBurst(days)) flags.push('burst');
   if (days.length < 3) flags.push('short_history');
@@ -65,7 +86,10 @@ export function seriesFlags(days: readonly PurchaseDay[], norms: QualityNorms, p
   return flags;
 }
 
-export const anomalous = (flags: readonly QualityFlag[]) => flags.some((f) => ANOMALOUS.has(f));
+export function anomalous(flags: readonly QualityFlag[]): boolean {
+  for (let i = 0; i < flags.length; i++) if (ANOMALOUS.has(flags[i]!)) return true;
+  return false;
+}
 
 /** The norms, from every history (quantiles of a sample of lines and of product purchase days). */
 export function qualityNorms(histories: readonly CustomerHistory[]): QualityNorms {

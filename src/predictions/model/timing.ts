@@ -9,8 +9,12 @@ import type { BgNbdParams, RfmSummary } from './bgnbd.ts';
  * median is what minimises the absolute error over those who do buy in the window.
  */
 export function waitQuantileDays(p: BgNbdParams, s: RfmSummary, horizonDays: number, u: number): number {
-  const A = p.alpha + s.T;
-  const k = p.r + s.x;
+  return waitQuantileDaysOf(p, s.x, s.T, horizonDays, u);
+}
+
+export function waitQuantileDaysOf(p: BgNbdParams, x: number, T: number, horizonDays: number, u: number): number {
+  const A = p.alpha + T;
+  const k = p.r + x;
   const sH = Math.exp(k * (Math.log(A) - Math.log(A + horizonDays / 7)));
   const target = 1 - u * (1 - sH);
   return 7 * A * Math.expm1(-Math.log(target) / k);
@@ -18,6 +22,16 @@ export function waitQuantileDays(p: BgNbdParams, s: RfmSummary, horizonDays: num
 
 /** The next purchase day and its range (days since epoch), all within [asOf, asOf + horizon - 1]. */
 export function windowDates(p: BgNbdParams, s: RfmSummary, asOfDay: number, horizonDays: number, tail = 0.1) {
-  const at = (u: number) => asOfDay + Math.min(horizonDays - 1, Math.max(0, Math.round(waitQuantileDays(p, s, horizonDays, u) - 0.5)));
-  return { nextDay: at(0.5), lowDay: at(tail), highDay: at(1 - tail) };
+  return windowDatesInto({ nextDay: 0, lowDay: 0, highDay: 0 }, p, s.x, s.T, asOfDay, horizonDays, tail);
+}
+
+const windowDay = (p: BgNbdParams, x: number, T: number, asOfDay: number, horizonDays: number, u: number) =>
+  asOfDay + Math.min(horizonDays - 1, Math.max(0, Math.round(waitQuantileDaysOf(p, x, T, horizonDays, u) - 0.5)));
+
+/** windowDates with the summary as numbers, written into `out`. */
+export function windowDatesInto<T extends { nextDay: number; lowDay: number; highDay: number }>(out: T, p: BgNbdParams, x: number, T: number, asOfDay: number, horizonDays: number, tail = 0.1): T {
+  out.nextDay = windowDay(p, x, T, asOfDay, horizonDays, 0.5);
+  out.lowDay = windowDay(p, x, T, asOfDay, horizonDays, tail);
+  out.highDay = windowDay(p, x, T, asOfDay, horizonDays, 1 - tail);
+  return out;
 }
