@@ -2,8 +2,7 @@ import type { Scope } from '../auth/api-keys.ts';
 import { hasScope } from '../http/auth.ts';
 import type { CredentialCache } from '../http/credentials.ts';
 import type { Region } from '../regions/region.schema.ts';
-import { jurisdictionOfCustomerId } from '../residency/jurisdiction.ts';
-import type { ViewCache, ViewName } from './view-cache.ts';
+import type { CachedView, ViewCache, ViewName } from './view-cache.ts';
 import { metrics } from '../ops/metrics.ts';
 import { rateLimited, type RateLimiter } from '../ratelimit/limiter.ts';
 import type { Principal } from '../http/context.ts';
@@ -40,6 +39,15 @@ export const STOREFRONT_VIEWS: Readonly<Record<string, { view: ViewName; scope: 
   recommendations: { view: 'recommendations', scope: 'recommendations:read', byQuery: true },
 };
 
+const VIEW_ROUTES = new Map(Object.entries(STOREFRONT_VIEWS));
+const PREFIX = '/v1/customers/';
+
+/**
+ * The jurisdiction a customer id names, by its prefix alone: the fast path only answers from entries the
+ * app stored for ids it validated, so a malformed id simply finds nothing.
+ */
+const homeOf = (id: string) => (id.startsWith('cus_eu_') ? 'EU' : id.startsWith('cus_row_') ? 'ROW' : undefined);
+
 /** The variant of a view a principal sees: a customer's own token sees the storefront variant. */
 export const variantFor = (view: ViewName, customerToken: boolean) => (customerToken && (view === 'insights' || view === 'intelligence') ? 'customer' : '');
 
@@ -67,12 +75,11 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const auth = req.header('authorization');
     const principal = auth?.startsWith('Bearer ') ? deps.credentials.get(auth.slice(7)) : undefined;
     if (!principal || (principal.kind === 'customer' ? principal.customerId !== customerId : !hasScope(principal, scope))) return undefined;
-    return jurisdictionOfCustomerId(customerId) === deps.region.jurisdiction ? principal : undefined;
+    return homeOf(customerId) === deps.region.jurisdiction ? principal : undefined;
   };
   /** `/v1/customers/:id/experiments[/:key][?unit=device:…&expose=false]`, computed from memory. */
-  const experiments = (req: MinimalRequest, parts: string[], query: string): FastAnswer | undefined => {
+  const experiments = (req: MinimalRequest, customerId: string, rawKey: string | undefined, query: string): FastAnswer | undefined => {
     if (!deps.experiments || req.header('origin') !== undefined) return undefined;
-    const customerId = parts[3]!;
     const params = new URLSearchParams(query);
     const unit = params.get('unit') ?? undefined;
     const expose = params.get('expose') ?? 'true';
@@ -81,7 +88,7 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if (!principal) return undefined;
     let key: string | undefined;
     try {
-      key = parts[5] === undefined ? undefined : decodeURIComponent(parts[5]);
+      key = rawKey === undefined ? undefined : decodeURIComponent(rawKey);
     } catch {
       return undefined; // a malformed escape: the app answers it with its problem
     }
@@ -93,14 +100,36 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
     return { status: 200, headers, principal, ...(req.method === 'GET' ? { body: warm.body } : {}) };
   };
+  /** The answer's headers for an entry at an `Age`, made once per entry and second (the fast path's own memo). */
+  const wire = new WeakMap<CachedView, { age: number; ok: Record<string, string>; notModified: Record<string, string> }>();
+  const headersOf = (entry: CachedView) => {
+    const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));
+    let w = wire.get(entry);
+    if (w === undefined || w.age !== age) {
+      const notModified = { etag: entry.etag, 'cache-control': cacheControl, age: String(age), 'cadence-served-by': servedBy };
+      w = { age, notModified, ok: { ...notModified, 'content-type': 'application/json' } };
+      wire.set(entry, w);
+    }
+    return w;
+  };
   return (req) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url.startsWith('/v1/customers/')) return undefined;
-    const q = req.url.indexOf('?');
-    const parts = (q < 0 ? req.url : req.url.slice(0, q)).split('/');
-    if (parts[4] === 'experiments' && (parts.length === 5 || parts.length === 6)) return experiments(req, parts, q < 0 ? '' : req.url.slice(q + 1));
-    if (parts.length !== 5) return undefined;
-    const customerId = parts[3]!;
-    const route = STOREFRONT_VIEWS[parts[4]!];
+    const url = req.url;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith(PREFIX)) return undefined;
+    // `/v1/customers/<id>/<view>[/<key>][?query]`, read by position (no split, no regular expression).
+    const q = url.indexOf('?');
+    const end = q < 0 ? url.length : q;
+    const slash = url.indexOf('/', PREFIX.length);
+    if (slash < 0 || slash >= end) return undefined;
+    const customerId = url.slice(PREFIX.length, slash);
+    const next = url.indexOf('/', slash + 1);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    if (next >= 0 && next < end) {
+      if (url.indexOf('/', next + 1) >= 0 && url.indexOf('/', next + 1) < end) return undefined;
+      return url.slice(slash + 1, next) === 'experiments' ? experiments(req, customerId, url.slice(next + 1, end), query) : undefined;
+    }
+    const name = url.slice(slash + 1, end);
+    if (name === 'experiments') return experiments(req, customerId, undefined, query);
+    const route = VIEW_ROUTES.get(name);
     if (!route || (q >= 0 && !route.byQuery) || req.header('origin') !== undefined) return undefined;
     const auth = req.header('authorization');
     if (!auth || !auth.startsWith('Bearer ')) return undefined;
@@ -108,19 +137,18 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if (!principal) return undefined;
     const asCustomer = principal.kind === 'customer';
     if (asCustomer ? principal.customerId !== customerId : !hasScope(principal, route.scope)) return undefined;
-    if (jurisdictionOfCustomerId(customerId) !== deps.region.jurisdiction) return undefined;
-    const entry = deps.views.get(customerId, route.view, route.byQuery ? (q < 0 ? '' : req.url.slice(q + 1)) : variantFor(route.view, asCustomer));
+    if (homeOf(customerId) !== deps.region.jurisdiction) return undefined;
+    const entry = deps.views.get(customerId, route.view, route.byQuery ? query : variantFor(route.view, asCustomer));
     if (!entry) return undefined;
     const limited = overLimit(principal);
     if (limited) return limited;
     metrics.fastPathHit(servedBy, route.view);
-    const age = Math.max(0, Math.floor((deps.now() - (entry.computedAt ?? entry.storedAt)) / 1000));
-    const headers = { etag: entry.etag, 'cache-control': cacheControl, age: String(age), 'cadence-served-by': servedBy };
+    const w = headersOf(entry);
     const ifNoneMatch = req.header('if-none-match');
     if (ifNoneMatch !== undefined && (ifNoneMatch === entry.etag || ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`))) {
-      return { status: 304, headers, principal };
+      return { status: 304, headers: w.notModified, principal };
     }
-    return { status: 200, headers: { ...headers, 'content-type': 'application/json' }, principal, ...(req.method === 'GET' ? { body: entry.body } : {}) };
+    return req.method === 'GET' ? { status: 200, headers: w.ok, principal, body: entry.body } : { status: 200, headers: w.ok, principal };
   };
 }
 

@@ -35,8 +35,9 @@ export class ViewCache {
 
   get(customerId: string, view: ViewName, variant = ''): CachedView | undefined {
     const hit = this.entries.get(key(customerId, view, variant));
-    const fresh = hit && this.now() - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
-    metrics.cache('views', fresh ? 'hit' : 'miss', fresh ? (this.now() - (fresh.computedAt ?? fresh.storedAt)) / 1000 : undefined);
+    const now = this.now();
+    const fresh = hit && now - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
+    metrics.cache('views', fresh ? 'hit' : 'miss', fresh ? (now - (fresh.computedAt ?? fresh.storedAt)) / 1000 : undefined);
     return fresh;
   }
 
