@@ -6,6 +6,7 @@ import { localConnection } from '../../src/local/bootstrap.ts';
 import { documentClient } from '../../src/storage/client.ts';
 import { client, type Client } from '../support/app.ts';
 import { useApi } from '../support/api.ts';
+import { oneAtATime } from '../support/queues.ts';
 
 /**
  * The tracked job model (decisions 97–98 and 118–120) on real dynalite and the in-process queue's
@@ -17,11 +18,7 @@ const EU_HOME = regions.find((r) => r.jurisdiction === 'EU' && r.home)!;
 const options = (bulk: Map<string, InProcessQueue>) => ({
   now: () => clock.now,
   jobPageCustomers: 4,
-  bulkQueueFor: (region: { jurisdiction: string }) => {
-    const q = bulk.get(region.jurisdiction) ?? new InProcessQueue(`bulk-${region.jurisdiction}`, { maxRetries: 2, batchSize: 1 });
-    bulk.set(region.jurisdiction, q);
-    return q;
-  },
+  bulkQueueFor: oneAtATime(bulk, 'bulk'),
 });
 const bulk = new Map<string, InProcessQueue>();
 const t = useApi(() => options(bulk));

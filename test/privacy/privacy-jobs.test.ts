@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InProcessQueue } from '../../src/jobs/queue.ts';
 import { client } from '../support/app.ts';
 import { useApi } from '../support/api.ts';
+import { oneAtATime } from '../support/queues.ts';
 
 /**
  * Privacy requests as tracked jobs (decisions 123–124). An erasure on real dynalite: one page per owner of personal data on the
@@ -13,11 +14,7 @@ import { useApi } from '../support/api.ts';
 const clock = { now: Date.parse('2026-06-30T12:00:00Z') };
 const options = (queues: Map<string, InProcessQueue>) => ({
   now: () => clock.now,
-  queueFor: (region: { jurisdiction: string }) => {
-    const q = queues.get(region.jurisdiction) ?? new InProcessQueue(`ondemand-${region.jurisdiction}`, { maxRetries: 2, batchSize: 1 });
-    queues.set(region.jurisdiction, q);
-    return q;
-  },
+  queueFor: oneAtATime(queues, 'ondemand'),
 });
 const queues = new Map<string, InProcessQueue>();
 const t = useApi(() => options(queues));

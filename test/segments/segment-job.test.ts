@@ -3,6 +3,7 @@ import { InProcessQueue } from '../../src/jobs/queue.ts';
 import { prng } from '../../src/shared/random.ts';
 import { client } from '../support/app.ts';
 import { useApi } from '../support/api.ts';
+import { oneAtATime } from '../support/queues.ts';
 
 /**
  * A segment run as a tracked job (decision 122) on real dynalite: the fit is the plan, each page assigns a
@@ -14,11 +15,7 @@ const day = (n: number) => new Date(clock.now - n * 86_400_000).toISOString();
 const options = (bulk: Map<string, InProcessQueue>) => ({
   now: () => clock.now,
   jobPageCustomers: 5,
-  bulkQueueFor: (region: { jurisdiction: string }) => {
-    const q = bulk.get(region.jurisdiction) ?? new InProcessQueue(`bulk-${region.jurisdiction}`, { maxRetries: 2, batchSize: 1 });
-    bulk.set(region.jurisdiction, q);
-    return q;
-  },
+  bulkQueueFor: oneAtATime(bulk, 'bulk'),
 });
 const bulk = new Map<string, InProcessQueue>();
 const t = useApi(() => options(bulk));

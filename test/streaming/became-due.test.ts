@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApi } from '../support/api.ts';
-import { homeStreaming, pollerOf, useKinesis } from './support.ts';
+import { drainAndPoll as drainAll, homeStreaming, liveOf, useKinesis } from './support.ts';
 import { decodeEvent } from '../../src/streaming/events.model.ts';
 import { LiveConsumer } from '../../src/streaming/consumer.ts';
 import { StreamingService } from '../../src/streaming/streaming.service.ts';
@@ -37,17 +37,8 @@ async function recordsByShard(parts: StreamingParts) {
 describe('live figures: customers who became due today (kinesalite)', () => {
   const k = useKinesis();
   const t = useApi(() => ({ streaming: (region) => k.kinesis.connection(region) }));
-  const live = async (jurisdiction: 'EU' | 'ROW') => {
-    const res = await t.api.call('GET', `/v1/ops/live?jurisdiction=${jurisdiction}`, { key: t.admin });
-    expect(res.status).toBe(200);
-    return res.body;
-  };
-  const drainAndPoll = async () => {
-    for (const id of ['eu-central-1', 'us-east-1'] as const) {
-      await homeStreaming(t.api, id).producer.drain();
-      await pollerOf(homeStreaming(t.api, id)).pollOnce();
-    }
-  };
+  const live = (jurisdiction: 'EU' | 'ROW') => liveOf(t.api, t.admin, jurisdiction);
+  const drainAndPoll = () => drainAll(t.api);
   const dueOnStream = async (parts: StreamingParts) =>
     [...(await recordsByShard(parts)).values()].flat().map((r) => decodeEvent(r.data)).filter((e) => e?.type === 'customer.due');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApi } from '../support/api.ts';
-import { allRecords, homeStreaming, pollerOf, streamNames, useKinesis } from './support.ts';
+import { allRecords, drainAndPoll as drainAll, homeStreaming, liveOf, pollerOf, streamNames, useKinesis } from './support.ts';
 import type { LiveRepository } from '../../src/streaming/live.repository.ts';
 import { LiveConsumer } from '../../src/streaming/consumer.ts';
 
@@ -38,17 +38,8 @@ describe('streaming: purchases through Kinesis (kinesalite) to the live figures'
   const t = useApi(() => ({ streaming: (region) => k.kinesis.connection(region) }));
   const customers = { eu: [] as string[], row: [] as string[] };
   const sent: ReturnType<typeof workload> = [];
-  const live = async (jurisdiction: 'EU' | 'ROW') => {
-    const res = await t.api.call('GET', `/v1/ops/live?jurisdiction=${jurisdiction}`, { key: t.admin });
-    expect(res.status).toBe(200);
-    return res.body;
-  };
-  const drainAndPoll = async () => {
-    for (const id of ['eu-central-1', 'us-east-1'] as const) {
-      await homeStreaming(t.api, id).producer.drain();
-      await pollerOf(homeStreaming(t.api, id)).pollOnce();
-    }
-  };
+  const live = (jurisdiction: 'EU' | 'ROW') => liveOf(t.api, t.admin, jurisdiction);
+  const drainAndPoll = () => drainAll(t.api);
   const byJurisdiction = (j: 'eu' | 'row') => sent.filter((o) => o.customerId.includes(`_${j}_`));
 
   it('every purchase of a mixed workload reaches its jurisdiction\'s live figures exactly once, EU events only in the EU stream', async () => {

@@ -1,5 +1,5 @@
 import { ListStreamsCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { regions } from '../../regions/index.ts';
 import type { StreamingParts } from '../../src/deps.ts';
 import { LOCAL_CREDENTIALS } from '../../src/local/bootstrap.ts';
@@ -44,4 +44,19 @@ export async function allRecords(parts: StreamingParts): Promise<string[]> {
     }
   }
   return out;
+}
+
+/** The live figures of a jurisdiction, as an operator reads them. */
+export async function liveOf(api: Client, admin: string, jurisdiction: 'EU' | 'ROW') {
+  const res = await api.call('GET', `/v1/ops/live?jurisdiction=${jurisdiction}`, { key: admin });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** Sends what waits in both home regions' outboxes, then polls their streams once into the live figures. */
+export async function drainAndPoll(api: Client): Promise<void> {
+  for (const id of ['eu-central-1', 'us-east-1'] as const) {
+    await homeStreaming(api, id).producer.drain();
+    await pollerOf(homeStreaming(api, id)).pollOnce();
+  }
 }
