@@ -35,25 +35,25 @@ export class RetryLater extends Error {
  * message of the batch was sent (so after their lines were stored), so once per customer is enough. A bulk
  * import sends one per request, and its customers recur from request to request.
  */
-function coalesced(batch: QueueBatch): { messages: readonly QueueMessage[]; merged?: QueueMessage } {
-  const recomputes = batch.messages.filter((m) => JobMessage.safeParse(m.body).data?.kind === 'predictions.recompute');
-  if (recomputes.length < 2) return { messages: batch.messages };
+function coalesced(batch: QueueBatch): { message: QueueMessage; parsed: ReturnType<typeof JobMessage.safeParse> }[] {
+  const parsed = batch.messages.map((message) => ({ message, parsed: JobMessage.safeParse(message.body) }));
+  const recomputes = parsed.filter((p) => p.parsed.data?.kind === 'predictions.recompute').map((p) => p.message);
+  if (recomputes.length < 2) return parsed;
   const customerIds = [...new Set(recomputes.flatMap((m) => (m.body as { customerIds: string[] }).customerIds))];
+  // It may name more than the 100 customers one message carries: its parts were parsed.
+  const body: JobMessage = { kind: 'predictions.recompute', customerIds };
   const merged: QueueMessage = {
     id: recomputes.map((m) => m.id).join('+'),
-    body: { kind: 'predictions.recompute', customerIds },
+    body,
     attempts: Math.max(...recomputes.map((m) => m.attempts)),
     ack: () => recomputes.forEach((m) => m.ack()),
     retry: (o) => recomputes.forEach((m) => m.retry(o)),
   };
-  return { messages: [merged, ...batch.messages.filter((m) => !recomputes.includes(m))], merged };
+  return [{ message: merged, parsed: { success: true, data: body } as ReturnType<typeof JobMessage.safeParse> }, ...parsed.filter((p) => !recomputes.includes(p.message))];
 }
 
 export async function handleQueueBatch(batch: QueueBatch, handlers: JobHandlers, deadLetter: DeadLetterSink): Promise<void> {
-  const { messages, merged } = coalesced(batch);
-  for (const message of messages) {
-    // The merged recompute may name more than the 100 customers one message carries: its parts parsed.
-    const parsed = message === merged ? { success: true as const, data: message.body as JobMessage } : JobMessage.safeParse(message.body);
+  for (const { message, parsed } of coalesced(batch)) {
     const handler = parsed.success ? (handlers[parsed.data.kind] as ((m: JobMessage) => Promise<void>) | undefined) : undefined;
     if (!parsed.success || !handler) {
       const reason = parsed.success ? `no handler for ${parsed.data.kind}` : 'malformed message';
