@@ -24,7 +24,7 @@ export const METRICS = {
   httpRequests: def({ name: 'cadence_http_requests_total', help: 'Requests answered, by route pattern, method, status and region', kind: 'counter', unit: 'Count', labels: ['region', 'route', 'method', 'status'], rollups: [['region']] }),
   httpErrors: def({ name: 'cadence_http_server_errors_total', help: 'Requests answered with a 5xx, by route pattern and region', kind: 'counter', unit: 'Count', labels: ['region', 'route'], rollups: [['region']] }),
   httpDuration: def({ name: 'cadence_http_request_duration_seconds', help: 'Time to answer a request in the app, by route pattern and region', kind: 'histogram', unit: 'Seconds', labels: ['region', 'route'], rollups: [['region']] }),
-  cacheReads: def({ name: 'cadence_cache_reads_total', help: 'Isolate cache reads by cache and outcome (hit, miss, stale)', kind: 'counter', unit: 'Count', labels: ['cache', 'outcome'] }),
+  cacheReads: def({ name: 'cadence_cache_reads_total', help: 'Isolate cache reads by cache and outcome (hit, miss, stale; coalesced: a miss that joined a read in flight; revalidate: served past its TTL while one request re-reads it)', kind: 'counter', unit: 'Count', labels: ['cache', 'outcome'] }),
   cacheAge: def({ name: 'cadence_cache_served_age_seconds', help: 'Age of what a cache served (hits and stale serves), by cache', kind: 'histogram', unit: 'Seconds', labels: ['cache'] }),
   fastPathHits: def({ name: 'cadence_storefront_fast_path_hits_total', help: 'Warm storefront reads answered before the app, by view and region', kind: 'counter', unit: 'Count', labels: ['region', 'view'], rollups: [['region']] }),
   jobs: def({ name: 'cadence_jobs_total', help: 'Queue messages handled, by kind and outcome (processed, failed, deferred, dead_lettered)', kind: 'counter', unit: 'Count', labels: ['kind', 'outcome'], rollups: [['outcome']] }),
@@ -103,7 +103,7 @@ export const metrics = {
     sink.record(METRICS.httpDuration, { region, route }, seconds);
     if (status >= 500) sink.record(METRICS.httpErrors, { region, route }, 1);
   },
-  cache(cache: CacheName, outcome: 'hit' | 'miss' | 'stale', ageSeconds?: number): void {
+  cache(cache: CacheName, outcome: 'hit' | 'miss' | 'stale' | 'coalesced' | 'revalidate', ageSeconds?: number): void {
     sink.record(METRICS.cacheReads, pairOf(cacheReadLabels, 'cache', cache, 'outcome', outcome), 1);
     if (ageSeconds === undefined) return;
     let labels = cacheAgeLabels.get(cache);

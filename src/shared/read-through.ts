@@ -17,16 +17,40 @@ export interface CachedRead<V> {
   stale: boolean;
 }
 
+/** The loads in flight per cache and key, with the cache generation each started at. */
+const loading = new WeakMap<object, Map<string, { generation: number; read: Promise<CachedRead<unknown> | undefined> }>>();
+
 /**
  * A read through an isolate cache: a fresh entry, else the store (cached when found), else, when the
- * store is unavailable, the last known entry marked stale. Absent values are not cached.
+ * store is unavailable, the last known entry marked stale. Absent values are not cached. Concurrent misses
+ * of one key share one store read (a busy storefront key expiring under 50 connections costs one GetItem,
+ * not 50), unless something was deleted from the cache since that read started: a read begun after a
+ * write never takes a value read before it.
  */
-export async function readThrough<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | undefined>, now: () => number): Promise<CachedRead<V> | undefined> {
+export function readThrough<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | undefined>, now: () => number): Promise<CachedRead<V> | undefined> {
   const hit = cache.get(key);
-  if (hit) metrics.cache(cache.name, 'hit', (now() - hit.storedAt) / 1000);
-  if (hit) return { value: hit.value, ageSeconds: Math.floor((now() - hit.storedAt) / 1000), stale: false };
-  metrics.cache(cache.name, 'miss');
+  if (hit) {
+    metrics.cache(cache.name, 'hit', (now() - hit.storedAt) / 1000);
+    return Promise.resolve({ value: hit.value, ageSeconds: Math.floor((now() - hit.storedAt) / 1000), stale: false });
+  }
   const generation = cache.mark();
+  let inFlight = loading.get(cache);
+  if (inFlight === undefined) loading.set(cache, (inFlight = new Map()));
+  const joined = inFlight.get(key);
+  if (joined !== undefined && joined.generation === generation) {
+    metrics.cache(cache.name, 'coalesced');
+    return joined.read as Promise<CachedRead<V> | undefined>;
+  }
+  metrics.cache(cache.name, 'miss');
+  const loads = inFlight;
+  const read = loadInto(cache, key, load, now, generation).finally(() => {
+    if (loads.get(key)?.read === read) loads.delete(key);
+  });
+  loads.set(key, { generation, read });
+  return read;
+}
+
+async function loadInto<V>(cache: TtlCache<V>, key: string, load: () => Promise<V | undefined>, now: () => number, generation: number): Promise<CachedRead<V> | undefined> {
   let value: V | undefined;
   try {
     value = await load();
