@@ -10,7 +10,7 @@ import { findRegion, servingOrder } from './regions/region-set.ts';
 import type { Jurisdiction } from './regions/region.schema.ts';
 import { DOCS_SCRIPT_PATH } from './http/docs.ts';
 import { assetUrl, type DashboardAssets } from './dashboard/assets.ts';
-import { fromRequest, limitedAnswer, toResponse } from './storefront/fast-path.ts';
+import { fromRequest, limitedAnswer, revalidationRequest, toResponse } from './storefront/fast-path.ts';
 import { limiterBindingsOf } from './ratelimit/bindings.ts';
 import { setMetricsSink } from './ops/metrics.ts';
 import { LogLinesSink } from './ops/log-sink.ts';
@@ -97,8 +97,11 @@ export default {
     const isolate = isolateFor(env);
     // A warm storefront read is answered from this isolate's bytes (after the colo's rate limit); anything else goes to the app.
     const { fastPath, limiter, region } = isolate.deployment;
-    const hit = fastPath(fromRequest(req));
+    const minimal = fromRequest(req);
+    const hit = fastPath(minimal);
     if (hit) {
+      // Served past its TTL: the app re-reads it after the answer (stale-while-revalidate).
+      if (hit.revalidate) ctx.waitUntil(Promise.resolve(isolate.app.fetch(revalidationRequest(minimal), env, ctx as never)).then((res) => res.body?.cancel()));
       const wait = hit.principal && limiter.hasBindings ? await limiter.colo(hit.principal) : 0;
       return toResponse(wait > 0 ? limitedAnswer(wait, region.id) : hit) as never;
     }

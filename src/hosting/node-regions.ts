@@ -1,7 +1,7 @@
 import { regions as allRegions } from '../../regions/index.ts';
 import { createApp, FEATURES } from '../app.ts';
 import { deploymentDeps } from '../deps.ts';
-import { fromRequest, toResponse, type FastPath } from '../storefront/fast-path.ts';
+import { fromRequest, revalidationRequest, toResponse, type FastPath } from '../storefront/fast-path.ts';
 import { packagedDocsAsset } from './docs-asset.ts';
 import { packagedDashboardAssets } from './dashboard-assets.ts';
 import type { Fetcher, Peers } from '../residency/peers.ts';
@@ -106,10 +106,15 @@ export function nodeRegions(options: NodeRegionsOptions): Map<string, RegionApp>
       docsAsset,
     });
     const app = createApp({ ...deployment, dashboardAssets }, options.features ?? FEATURES);
-    const { fastPath } = deployment;
     // The Node side of a Worker's ctx.waitUntil: what a request defers is tracked, not dropped.
     const background = new BackgroundWork();
     const ctx = background.executionContext;
+    // An entry served past its TTL is re-read through the app after the answer (stale-while-revalidate).
+    const fastPath: FastPath = (req) => {
+      const hit = deployment.fastPath(req);
+      if (hit?.revalidate) background.defer(Promise.resolve(app.fetch(revalidationRequest(req), undefined, ctx)).then((res) => res.body?.cancel()));
+      return hit;
+    };
     if (options.sweepEveryMs && region.home) {
       const timer = setInterval(() => void deployment.services.jobs.sweep().catch((err: unknown) => console.error(JSON.stringify({ level: 'error', msg: 'job sweep failed', error: String(err) }))), options.sweepEveryMs);
       timer.unref();

@@ -21,6 +21,11 @@ export interface FastAnswer {
   body?: Uint8Array<ArrayBuffer>;
   /** Who was served (the Worker asks its colo-wide rate-limiting binding about them before answering). */
   principal?: Principal;
+  /**
+   * The entry was served past its TTL and this request took on re-reading it: the host runs the same
+   * request through the app after answering (a Worker's waitUntil), which puts the entry back fresh.
+   */
+  revalidate?: true;
 }
 
 export type FastPath = (req: MinimalRequest) => FastAnswer | undefined;
@@ -145,10 +150,14 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     metrics.fastPathHit(servedBy, route.view);
     const w = headersOf(entry);
     const ifNoneMatch = req.header('if-none-match');
-    if (ifNoneMatch !== undefined && (ifNoneMatch === entry.etag || ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`))) {
-      return { status: 304, headers: w.notModified, principal };
-    }
-    return req.method === 'GET' ? { status: 200, headers: w.ok, principal, body: entry.body } : { status: 200, headers: w.ok, principal };
+    const answer: FastAnswer =
+      ifNoneMatch !== undefined && (ifNoneMatch === entry.etag || ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`))
+        ? { status: 304, headers: w.notModified, principal }
+        : req.method === 'GET'
+          ? { status: 200, headers: w.ok, principal, body: entry.body }
+          : { status: 200, headers: w.ok, principal };
+    if (deps.views.claimRevalidation(entry)) answer.revalidate = true;
+    return answer;
   };
 }
 
@@ -158,6 +167,15 @@ const encoder = new TextEncoder();
 export function limitedAnswer(wait: number, servedBy: string): FastAnswer {
   const body = encoder.encode(JSON.stringify(rateLimited(wait).toJSON()));
   return { status: 429, headers: { 'content-type': 'application/problem+json', 'retry-after': String(wait), 'cadence-served-by': servedBy }, body };
+}
+
+/**
+ * The request a host runs through the app to re-read an entry the fast path served past its TTL: the
+ * same path and credential (the app checks both again, as for any request), in the background.
+ */
+export function revalidationRequest(req: MinimalRequest): Request {
+  const authorization = req.header('authorization');
+  return new Request(`http://cadence.internal${req.url}`, { headers: authorization ? { authorization } : {} });
 }
 
 /** A fetch Request as the fast path reads it. */

@@ -13,6 +13,15 @@ export interface CachedView {
 
 export type ViewName = 'predictions' | 'segment' | 'insights' | 'recommendations' | 'intelligence' | 'experiments';
 
+/**
+ * How long past its TTL an entry is still served while one request re-reads it through the app
+ * (stale-while-revalidate): a busy entry's expiry costs one store read in the background, not a wave of
+ * requests through the app; an entry nobody asked for in that window is simply a miss.
+ */
+export const REVALIDATE_WINDOW_MS = 10_000;
+/** A re-read that has not replaced its entry after this long (the store is slow or down) is tried again. */
+const REVALIDATE_RETRY_MS = 1_000;
+
 const key = (customerId: string, view: ViewName, variant: string) => `${customerId}\u0000${view}\u0000${variant}`;
 
 /**
@@ -20,12 +29,15 @@ const key = (customerId: string, view: ViewName, variant: string) => `${customer
  * token sees a narrower insights view than an operator). The storefront fast path answers from it
  * without parsing, validating or stringifying; anything that changes a customer's data forgets all their
  * entries at once in this isolate, and other isolates' entries expire within the TTL of when what they
- * were made from was read from the store (`readAt`), so a change reaches them within one TTL.
+ * were made from was read from the store (`readAt`), so a change reaches them within one TTL (plus the
+ * re-read of a busy entry, at most REVALIDATE_WINDOW_MS).
  */
 export class ViewCache {
   private readonly entries = new Map<string, CachedView>();
   private readonly byCustomer = new Map<string, Set<string>>();
   private generation = 0;
+  /** When a request last took on re-reading an entry served past its TTL. */
+  private readonly revalidating = new WeakMap<CachedView, number>();
 
   constructor(
     readonly ttlMs: number,
@@ -33,12 +45,35 @@ export class ViewCache {
     private readonly now: () => number,
   ) {}
 
+  /** The entry while fresh, and for REVALIDATE_WINDOW_MS past its TTL (see `claimRevalidation`). */
   get(customerId: string, view: ViewName, variant = ''): CachedView | undefined {
     const hit = this.entries.get(key(customerId, view, variant));
+    if (hit === undefined) {
+      metrics.cache('views', 'miss');
+      return undefined;
+    }
     const now = this.now();
-    const fresh = hit && now - (hit.readAt ?? hit.storedAt) <= this.ttlMs ? hit : undefined;
-    metrics.cache('views', fresh ? 'hit' : 'miss', fresh ? (now - (fresh.computedAt ?? fresh.storedAt)) / 1000 : undefined);
-    return fresh;
+    const age = now - (hit.readAt ?? hit.storedAt);
+    if (age > this.ttlMs + REVALIDATE_WINDOW_MS) {
+      metrics.cache('views', 'miss');
+      return undefined;
+    }
+    metrics.cache('views', age <= this.ttlMs ? 'hit' : 'revalidate', (now - (hit.computedAt ?? hit.storedAt)) / 1000);
+    return hit;
+  }
+
+  /**
+   * True for the one request that should re-read an entry served past its TTL (its host runs the same
+   * request through the app, in the background, which puts the entry back fresh); again after
+   * REVALIDATE_RETRY_MS if the entry is still not replaced.
+   */
+  claimRevalidation(entry: CachedView): boolean {
+    const now = this.now();
+    if (now - (entry.readAt ?? entry.storedAt) <= this.ttlMs) return false;
+    const claimed = this.revalidating.get(entry);
+    if (claimed !== undefined && now - claimed < REVALIDATE_RETRY_MS) return false;
+    this.revalidating.set(entry, now);
+    return true;
   }
 
   /** The generation to pass to `put`: an entry read before a `forget` is not put back after it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ViewCache } from '../../src/storefront/view-cache.ts';
+import { REVALIDATE_WINDOW_MS, ViewCache } from '../../src/storefront/view-cache.ts';
 
 describe('the view cache', () => {
   const bytes = new TextEncoder().encode('{}');
@@ -9,6 +9,11 @@ describe('the view cache', () => {
     views.put('c1', 'predictions', '', { body: bytes, etag: '"a"', readAt: now - 50_000 }); // read 50 s ago by another cache
     views.put('c2', 'predictions', '', { body: bytes, etag: '"b"' });
     now += 10_001;
+    // Past its TTL: served only while one request re-reads it, for at most the revalidation window.
+    const c1 = views.get('c1', 'predictions')!;
+    expect([views.claimRevalidation(c1), views.claimRevalidation(c1)]).toEqual([true, false]);
+    expect(views.claimRevalidation(views.get('c2', 'predictions')!)).toBe(false);
+    now += REVALIDATE_WINDOW_MS;
     expect(views.get('c1', 'predictions')).toBeUndefined();
     expect(views.get('c2', 'predictions')?.etag).toBe('"b"');
   });
