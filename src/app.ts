@@ -49,6 +49,7 @@ import type { DashboardAssets } from './dashboard/assets.ts';
 import { dashboardRoutes } from './dashboard/dashboard.routes.tsx';
 import type { DashboardService } from './dashboard/dashboard.service.ts';
 import type { StreamingService } from './streaming/streaming.service.ts';
+import { requestDefer } from './shared/defer.ts';
 
 /** What one deployment's app is built from (src/deps.ts builds it once per isolate). */
 export interface AppDeps {
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps, features: readonly ((d: AppDeps) => Ope
   app.onError(handleError);
   const noRoute = noRouteAnswer(app as never);
   app.notFound((c) => noRoute(c.req.path));
+  app.use('*', requestDefer);
   app.use('*', requestMetrics(deps.region.id));
 
   // Which deployment answered: forwarded answers keep the header of the deployment that served them.

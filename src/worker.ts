@@ -1,4 +1,4 @@
-import type { ExportedHandler } from '@cloudflare/workers-types/latest/index.ts';
+import type { ExportedHandler, MessageBatch, ScheduledController } from '@cloudflare/workers-types/latest/index.ts';
 import { regions } from '../regions/index.ts';
 import { createApp } from './app.ts';
 import { aiSettings, splitList } from './config/env.ts';
@@ -17,6 +17,7 @@ import { LogLinesSink } from './ops/log-sink.ts';
 import type { JobType } from './jobs/jobs.model.ts';
 import { ASSETS_BINDING, bindingName, BULK_QUEUE_BINDING, INSIGHTS_CRON, JOBS_SWEEP_CRON, INSIGHTS_DLQ_BINDING, INSIGHTS_QUEUE_BINDING, isDeadLetterQueue, RECOMMENDATIONS_CRON, REFIT_CRON, SEGMENT_CRON } from './regions/wrangler-config.ts';
 import type { Fetcher, Peers } from './residency/peers.ts';
+import { withDefer } from './shared/defer.ts';
 
 type Env = Record<string, unknown>;
 /** Outbox pages (200 events each) one scheduled drain sends at most: 10,000 events every 10 minutes. */
@@ -107,27 +108,35 @@ export default {
     }
     return isolate.app.fetch(req, env, ctx as never) as never;
   },
-  async queue(batch, env) {
-    const { deployment } = isolateFor(env);
-    const messages = batch as unknown as QueueBatch;
-    if (isDeadLetterQueue(batch.queue)) {
-      // Messages no delivery could help: their jobs are marked failed so a new refresh can be asked for.
-      for (const message of messages.messages) {
-        await deployment.deadLettered(message.body);
-        message.ack();
-      }
-      return;
-    }
-    await handleQueueBatch(messages, deployment.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
+  async queue(batch, env, ctx) {
+    return withDefer((work) => ctx.waitUntil(work), () => consume(batch, env));
   },
-  async scheduled(controller, env) {
-    const { deployment } = isolateFor(env);
-    if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON, JOBS_SWEEP_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
-    if (!deployment.region.home) return;
-    await daily(deployment, controller.cron, parseWorkerEnv(env).CADENCE_HEAVY_JOBS).catch((err: unknown) => {
-      console.error(JSON.stringify({ level: 'error', msg: 'cron failed', cron: controller.cron, error: String(err) }));
-      throw err;
-    });
+  async scheduled(controller, env, ctx) {
+    return withDefer((work) => ctx.waitUntil(work), () => scheduled(controller, env));
   },
 } satisfies ExportedHandler<Env>;
+
+async function consume(batch: MessageBatch, env: Env): Promise<void> {
+  const { deployment } = isolateFor(env);
+  const messages = batch as unknown as QueueBatch;
+  if (isDeadLetterQueue(batch.queue)) {
+    // Messages no delivery could help: their jobs are marked failed so a new refresh can be asked for.
+    for (const message of messages.messages) {
+      await deployment.deadLettered(message.body);
+      message.ack();
+    }
+    return;
+  }
+  await handleQueueBatch(messages, deployment.handlers, (body, reason) => deployment.queue.deadLetter(body, reason));
+}
+
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const { deployment } = isolateFor(env);
+  if (![REFIT_CRON, SEGMENT_CRON, RECOMMENDATIONS_CRON, INSIGHTS_CRON, JOBS_SWEEP_CRON].includes(controller.cron)) throw new Error(`no handler for cron "${controller.cron}"`);
+  if (!deployment.region.home) return;
+  await daily(deployment, controller.cron, parseWorkerEnv(env).CADENCE_HEAVY_JOBS).catch((err: unknown) => {
+    console.error(JSON.stringify({ level: 'error', msg: 'cron failed', cron: controller.cron, error: String(err) }));
+    throw err;
+  });
+}
 

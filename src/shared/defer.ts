@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Hands work that may finish after the answer to whatever keeps the request's isolate alive for it: a
  * Worker's `ctx.waitUntil`, or the Node entry's BackgroundWork. The work must catch its own failures.
@@ -38,3 +39,24 @@ export function deferOf(c: { readonly executionCtx: { waitUntil(work: Promise<un
     return undefined; // Hono throws when the request came without an execution context
   }
 }
+
+const current = new AsyncLocalStorage<Defer>();
+
+/**
+ * Runs `fn` with `defer` as the waitUntil of the request, queue batch or cron run it works for, so code
+ * that has no request context (an event listener, the producer's outbox drain) can still hand its work to it.
+ */
+export function withDefer<T>(defer: Defer, fn: () => T): T {
+  return current.run(defer, fn);
+}
+
+/** The waitUntil of the request, batch or run this code works for; undefined outside one. */
+export function currentDefer(): Defer | undefined {
+  return current.getStore();
+}
+
+/** The app's first middleware: the rest of the request runs with its waitUntil as the current one. */
+export const requestDefer = (c: Parameters<typeof deferOf>[0], next: () => Promise<void>): Promise<void> => {
+  const defer = deferOf(c);
+  return defer ? withDefer(defer, next) : next();
+};

@@ -1,4 +1,5 @@
 import { DependencyUnavailable } from '../shared/errors.ts';
+import { currentDefer } from '../shared/defer.ts';
 import { encodeEvent, type CadenceEvent } from './events.model.ts';
 import { PUT_RECORDS_LIMIT } from './kinesis.ts';
 import type { Outbox } from './outbox.repository.ts';
@@ -8,8 +9,6 @@ import type { EventStream } from './stream.ts';
 const PUT_ROUNDS = 3;
 /** Outbox entries sent per drain call (a scheduled drain calls it again while it finds more). */
 const DRAIN_PAGE = 200;
-/** A drain in flight for longer than this is not joined by the next caller (see `drain`). */
-const DRAIN_JOIN_MS = 30_000;
 
 export interface ProducerDeps {
   stream: EventStream;
@@ -30,7 +29,7 @@ const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class EventProducer {
   /** Set when this isolate queued events: the next successful publish also drains the outbox. */
   private outboxUsed = true;
-  private draining: { run: Promise<number>; since: number } | undefined;
+  private draining: Promise<number> | undefined;
 
   constructor(private readonly deps: ProducerDeps) {}
 
@@ -48,7 +47,10 @@ export class EventProducer {
       this.outboxUsed = true;
       log('warn', 'events queued in the outbox', { stream: this.deps.stream.name, queued: left.length });
     } else if (this.outboxUsed) {
-      void this.drain().catch(() => undefined);
+      // The stream is back: empty the outbox after this answer, kept alive by its waitUntil (on Workers
+      // work not handed to it stops when the answer is sent, and a drain left hanging held every later one).
+      const drained = this.drain().catch(() => undefined);
+      currentDefer()?.(drained);
     }
     return { published: events.length - left.length, queued: left.length };
   }
@@ -58,18 +60,16 @@ export class EventProducer {
    * One drain at a time per isolate; a record sent twice (the removal failed) is deduped downstream.
    */
   drain(maxPages = 10): Promise<number> {
-    const now = this.deps.now();
-    // On Workers, a drain started by a request that has answered may never settle: after a while it is not joined.
-    if (!this.draining || now - this.draining.since > DRAIN_JOIN_MS) {
+    if (!this.draining) {
       const run: Promise<number> = this.drainPages(maxPages).finally(() => {
-        if (this.draining?.run === run) this.draining = undefined;
+        if (this.draining === run) this.draining = undefined;
       });
-      this.draining = { run, since: now };
+      this.draining = run;
     }
-    return this.draining.run;
+    return this.draining;
   }
 
-  /** A drain of its own, joining none in flight (the scheduled drain: whatever an earlier request left hanging). */
+  /** A drain of its own, joining none in flight (the scheduled drain runs its pages whatever else is draining). */
   drainAlone(maxPages = 10): Promise<number> {
     return this.drainPages(maxPages);
   }

@@ -430,4 +430,19 @@ describe('the outbox drained by the Cron Trigger in workerd (kinesalite)', () =>
     const lines = (await onStream(id)).filter((e) => e.type === 'purchase.line');
     expect(lines.map((e) => e.lineId).sort()).toEqual(['milk', 'tea']); // line ids default to the product's
   }, 60_000);
+
+  it('empties the outbox after the first purchase published once Kinesis is back, within that request', async () => {
+    const id = (await post('us-east-1', '/v1/customers', { country: 'DE' })).body.id as string;
+    await kinesis.stop('eu-central-1');
+    const order = (orderId: string) => ({ orderId, customerId: id, purchasedAt: new Date().toISOString(), lines: [{ productId: 'oats', quantity: 1, unitPrice: 2, currency: 'EUR' }] });
+    expect((await post('eu-central-1', '/v1/purchases', order('DOWN1'))).status).toBe(200);
+    expect(await waiting(id)).toHaveLength(1);
+    await kinesis.start('eu-central-1');
+    // No cron: the next purchase's publish succeeds and hands the drain to its request's waitUntil.
+    expect((await post('eu-central-1', '/v1/purchases', order('UP1'))).status).toBe(200);
+    for (let i = 0; i < 50 && (await waiting(id)).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await waiting(id)).toEqual([]);
+    const orders = (await onStream(id)).filter((e) => e.type === 'purchase.line').map((e) => (e as { orderId?: string }).orderId);
+    expect(orders.sort()).toEqual(['DOWN1', 'UP1']);
+  }, 60_000);
 });
