@@ -3,10 +3,12 @@
  * own token, through the Node entry, against a bare node:http server returning the same bytes, in the same
  * run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
  * different cores (taskset) when there are two; three rounds alternating Cadence and the bare server, the
- * median reported. The same reads are then measured in workerd (the Worker bundle under Miniflare, whose
- * proxy cost is the simulator's: reported, no goal). BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3),
- * BENCH_VIEWS (a comma-separated subset, e.g. predictions,experiments/bench-banner) and BENCH_RUNTIMES
- * (default node,workerd) change the run.
+ * median reported. Two Node targets: the entry serving all four regions in one process (as `npm start`
+ * and the tests run it), and serving only eu-central-1 (`node1`: as a regional deployment runs it with
+ * CADENCE_REGIONS, one region per process, like a Worker isolate). The same reads are then measured in
+ * workerd (the Worker bundle under Miniflare, whose proxy cost is the simulator's: reported, no goal).
+ * BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_VIEWS (a comma-separated subset, e.g.
+ * predictions,experiments/bench-banner) and BENCH_RUNTIMES (default node,node1,workerd) change the run.
  */
 import { cpus } from 'node:os';
 import { generator, measure, twoCores, type Measured } from './load.ts';
@@ -47,9 +49,14 @@ for (const view of views) {
 }
 const bare = await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies) }, { pin: true });
 await quiet(stack.apiPid); // the refit's recomputes and the queued analyses are done
-const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,workerd').split(',');
+const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,node1,workerd').split(',');
 const targets: { runtime: string; url: string; pid: number }[] = [];
 if (runtimes.includes('node')) targets.push({ runtime: 'Node', url: stack.url, pid: stack.apiPid });
+if (runtimes.includes('node1')) {
+  // Its caches start cold: each target's warm-up second fills them.
+  const one = await startServer<{ url: string }>('bench/servers/cadence-node.ts', { BENCH_ENDPOINTS: JSON.stringify(stack.storesEndpoints), BENCH_JWT_SECRET: stack.jwtSecret, BENCH_REGIONS: 'eu-central-1' }, { pin: true });
+  targets.push({ runtime: 'Node, eu-central-1 only', url: one.url, pid: one.pid });
+}
 if (runtimes.includes('workerd')) {
   const worker = await startWorkerdTarget(stack, { pin: true });
   await quiet(worker.pid);

@@ -1,4 +1,8 @@
-/** Benchmark target: the Node entry serving all four regions against the stores named in BENCH_ENDPOINTS. */
+/**
+ * Benchmark target: the Node entry against the stores named in BENCH_ENDPOINTS, serving all four regions, or
+ * those named in BENCH_REGIONS (as CADENCE_REGIONS deploys one region per process).
+ */
+import { regions } from '../../regions/index.ts';
 import { edgeFastPath, edgeRouter } from '../../src/hosting/edge-router.ts';
 import { localConnection } from '../../src/local/bootstrap.ts';
 import type { StoreName } from '../../src/local/dynamo-stores.ts';
@@ -6,7 +10,9 @@ import { nodeRegions } from '../../src/hosting/node-regions.ts';
 import { serveFetch } from '../../src/node.ts';
 
 const endpoints = JSON.parse(process.env.BENCH_ENDPOINTS!) as Record<StoreName, string>;
+const wanted = process.env.BENCH_REGIONS?.split(',').filter(Boolean) ?? [];
 const apps = nodeRegions({
+  ...(wanted.length > 0 ? { regions: regions.filter((r) => wanted.includes(r.id)) } : {}),
   connections: (region) => ({
     personal: localConnection(endpoints[region.jurisdiction], region.awsRegion),
     global: localConnection(endpoints.GLOBAL, region.awsRegion),
