@@ -2,7 +2,7 @@ import type { CustomerRepository } from '../customers/customers.repository.ts';
 import { notFound, Problem } from '../http/problem.ts';
 import { jurisdictionOfCustomerId } from '../residency/jurisdiction.ts';
 import { readThrough, type CachedRead } from '../shared/read-through.ts';
-import { TtlCache } from '../shared/ttl-cache.ts';
+import { REVALIDATE_WINDOW_MS, TtlCache } from '../shared/ttl-cache.ts';
 import { runExperiment, type ExperimentSpec } from './model/assignment.ts';
 import type { Experiment, AssignmentView } from './experiments.schemas.ts';
 import type { ExperimentStore } from './experiments.repository.ts';
@@ -115,16 +115,16 @@ export class ExperimentLookup {
    * an exposure written (the full path does that and fills the memory).
    */
   warm(customerId: string, key: string | undefined, options: LookupOptions): { views: AssignmentView[]; ageSeconds: number } | undefined {
-    const cached = this.definitions.get('all');
+    const cached = this.definitions.getServable('all', REVALIDATE_WINDOW_MS);
     const defs = cached?.value;
-    const facts = this.facts.get(customerId)?.value;
+    const facts = this.facts.getServable(customerId, REVALIDATE_WINDOW_MS)?.value;
     if (!cached || !defs || !facts) return undefined;
     const chosen = key === undefined ? defs.filter((e) => e.status === 'running') : defs.filter((e) => e.key === key);
     if (key !== undefined && chosen.length === 0) return undefined;
     const views: AssignmentView[] = [];
     for (const def of chosen) {
       const t = def.targeting;
-      const segment = t?.segmentIds ? this.segments.get(customerId) : undefined;
+      const segment = t?.segmentIds ? this.segments.getServable(customerId, REVALIDATE_WINDOW_MS) : undefined;
       if (t?.segmentIds && !segment) return undefined;
       const active = !t || ((!t.jurisdictions || t.jurisdictions.includes(jurisdictionOfCustomerId(customerId)!)) && (!t.countries || (facts.country !== null && t.countries.includes(facts.country))) && (!t.segmentIds || (segment!.value !== null && t.segmentIds.includes(segment!.value))));
       const { view, exposes } = this.assign(customerId, def, options, active);
@@ -139,20 +139,24 @@ export class ExperimentLookup {
    * facts and segment are the same cache entries (any change or expiry makes new ones). Its exposures are
    * recorded (the warm lookup answers only then), so serving the bytes skips no write.
    */
-  warmAnswer(customerId: string, key: string | undefined, options: LookupOptions): { body: Uint8Array<ArrayBuffer>; ageSeconds: number } | undefined {
-    const defs = this.definitions.get('all');
-    const facts = this.facts.get(customerId);
+  warmAnswer(customerId: string, key: string | undefined, options: LookupOptions): { body: Uint8Array<ArrayBuffer>; ageSeconds: number; revalidate: boolean } | undefined {
+    const defs = this.definitions.getServable('all', REVALIDATE_WINDOW_MS);
+    const facts = this.facts.getServable(customerId, REVALIDATE_WINDOW_MS);
     if (!defs || !facts) return undefined;
-    const from = [defs, facts, this.segments.get(customerId)] as const;
+    const from = [defs, facts, this.segments.getServable(customerId, REVALIDATE_WINDOW_MS)] as const;
     const memoKey = `${customerId}\u0000${key ?? ''}\u0000${options.unit ?? ''}\u0000${options.expose !== false}`;
     const memo = this.answers.get(memoKey)?.value;
     const ageSeconds = Math.floor((this.deps.now() - defs.storedAt) / 1000);
-    if (memo && memo.from.every((entry, i) => entry === from[i])) return { body: memo.body, ageSeconds };
-    const warm = this.warm(customerId, key, options);
-    if (!warm) return undefined;
-    const body = encoder.encode(JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]));
-    this.answers.set(memoKey, { body, from });
-    return { body, ageSeconds };
+    let body = memo && memo.from.every((entry, i) => entry === from[i]) ? memo.body : undefined;
+    if (body === undefined) {
+      const warm = this.warm(customerId, key, options);
+      if (!warm) return undefined;
+      body = encoder.encode(JSON.stringify(key === undefined ? { customerId, experiments: warm.views } : warm.views[0]));
+      this.answers.set(memoKey, { body, from });
+    }
+    // Past a TTL: served as it is while this one request's lookup through the app reads them again.
+    const revalidate = this.definitions.claimRefresh('all') || this.facts.claimRefresh(customerId) || this.segments.claimRefresh(customerId);
+    return { body, ageSeconds, revalidate };
   }
 
   async evaluate(customerId: string, def: Experiment, options: LookupOptions): Promise<AssignmentView> {

@@ -1,6 +1,13 @@
 import type { CacheName } from '../ops/metrics.ts';
 
 /**
+ * How long past its TTL a busy storefront entry is still served while one request re-reads it through the
+ * app (stale-while-revalidate, decision 149): an expiry costs one store read in the background, not a wave
+ * of requests through the app; an entry nobody asked for in that window is simply a miss.
+ */
+export const REVALIDATE_WINDOW_MS = 10_000;
+
+/**
  * A small per-isolate cache with a time to live: storefront reads hit memory, not DynamoDB, and an entry
  * is fresh for at most `ttlMs` (writes in this isolate invalidate at once; other isolates and regions catch
  * up within the TTL). An expired entry is kept (until deleted or evicted, least recently used first) so
@@ -10,6 +17,8 @@ export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; storedAt: number }>();
   /** Bumped by every delete, so a read that started before a write cannot put the old value back. */
   private generation = 0;
+  /** When a caller last took on re-reading an entry past its TTL (`claimRefresh`). */
+  private readonly refreshing = new WeakMap<object, number>();
 
   constructor(
     private readonly ttlMs: number,
@@ -33,6 +42,26 @@ export class TtlCache<V> {
   getStale(key: string, maxAgeMs: number): { value: V; storedAt: number } | undefined {
     const hit = this.entries.get(key);
     return hit && this.now() - hit.storedAt <= maxAgeMs ? hit : undefined;
+  }
+
+  /**
+   * The entry while fresh and for `graceMs` past its TTL (stale-while-revalidate: the caller serves it and
+   * has the one request that `claimRefresh` picks read it again).
+   */
+  getServable(key: string, graceMs: number): { value: V; storedAt: number } | undefined {
+    const hit = this.entries.get(key);
+    return hit && this.now() - hit.storedAt <= this.ttlMs + graceMs ? hit : undefined;
+  }
+
+  /** True, once a second, for a key whose entry is past its TTL: that caller re-reads it. */
+  claimRefresh(key: string): boolean {
+    const hit = this.entries.get(key);
+    const now = this.now();
+    if (!hit || now - hit.storedAt <= this.ttlMs) return false;
+    const claimed = this.refreshing.get(hit);
+    if (claimed !== undefined && now - claimed < 1_000) return false;
+    this.refreshing.set(hit, now);
+    return true;
   }
 
   /** The current generation; pass it to `set` to store only if nothing was deleted since. */

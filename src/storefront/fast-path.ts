@@ -64,7 +64,7 @@ export const variantFor = (view: ViewName, customerToken: boolean) => (customerT
  * goes through the full app, which answers exactly as before and fills the caches.
  */
 /** Experiment lookups answered from memory as bytes (the experiments feature's warm lookup). */
-export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { body: Uint8Array<ArrayBuffer>; ageSeconds: number } | undefined;
+export type WarmExperiments = (customerId: string, key: string | undefined, options: { unit?: string; expose?: boolean }) => { body: Uint8Array<ArrayBuffer>; ageSeconds: number; revalidate?: boolean } | undefined;
 
 const DEVICE_UNIT = /^device:[\x21-\x7e]{1,128}$/;
 
@@ -103,7 +103,7 @@ export function storefrontFastPath(deps: { region: Region; views: ViewCache; cre
     if (limited) return limited;
     metrics.fastPathHit(servedBy, 'experiments');
     const headers = { 'content-type': 'application/json', 'cache-control': 'private, max-age=30, stale-if-error=600', age: String(warm.ageSeconds), 'cadence-served-by': servedBy };
-    return { status: 200, headers, principal, ...(req.method === 'GET' ? { body: warm.body } : {}) };
+    return { status: 200, headers, principal, ...(req.method === 'GET' ? { body: warm.body } : {}), ...(warm.revalidate ? { revalidate: true as const } : {}) };
   };
   /** The answer's headers for an entry at an `Age`, made once per entry and second (the fast path's own memo). */
   const wire = new WeakMap<CachedView, { age: number; ok: Record<string, string>; notModified: Record<string, string> }>();

@@ -1,4 +1,5 @@
 import { metrics } from '../ops/metrics.ts';
+import { REVALIDATE_WINDOW_MS } from '../shared/ttl-cache.ts';
 
 /** A storefront answer as it goes on the wire: serialized once, when it was computed or first read. */
 export interface CachedView {
@@ -13,12 +14,6 @@ export interface CachedView {
 
 export type ViewName = 'predictions' | 'segment' | 'insights' | 'recommendations' | 'intelligence' | 'experiments';
 
-/**
- * How long past its TTL an entry is still served while one request re-reads it through the app
- * (stale-while-revalidate): a busy entry's expiry costs one store read in the background, not a wave of
- * requests through the app; an entry nobody asked for in that window is simply a miss.
- */
-export const REVALIDATE_WINDOW_MS = 10_000;
 /** A re-read that has not replaced its entry after this long (the store is slow or down) is tried again. */
 const REVALIDATE_RETRY_MS = 1_000;
 

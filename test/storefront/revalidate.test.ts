@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setMetricsSink } from '../../src/ops/metrics.ts';
 import type { MinimalRequest } from '../../src/storefront/fast-path.ts';
-import { REVALIDATE_WINDOW_MS } from '../../src/storefront/view-cache.ts';
+import { REVALIDATE_WINDOW_MS } from '../../src/shared/ttl-cache.ts';
 import { useApi } from '../support/api.ts';
 
 /**
@@ -79,6 +79,26 @@ describe('stale-while-revalidate on the storefront fast path', () => {
     expect(reads.get('predictions miss')).toBe(1);
     expect(reads.get('predictions coalesced')).toBe(19);
     expect(reads.get('api-keys miss')).toBe(1);
+  });
+
+  it("serves experiment lookups past their definitions' TTL while one request re-reads them, then the change made elsewhere", async () => {
+    const put = (status: string, region: string) => t.api.call('PUT', '/v1/experiments/swr-banner', { key: t.admin, region, body: { name: 'SWR banner', variations: [{ key: 'control' }, { key: 'swr' }], status } });
+    expect((await put('running', 'eu-central-1')).status).toBeLessThan(300);
+    const id = await t.newCustomer({ country: 'DE' });
+    const path = `/v1/customers/${id}/experiments`;
+    const listed = () => JSON.parse(new TextDecoder().decode(eu().fastPath(get(path))!.body)).experiments.map((e: { experimentKey: string }) => e.experimentKey);
+    expect((await t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' })).status).toBe(200);
+    expect(listed()).toContain('swr-banner');
+    // Stopped through another region: this isolate's definitions are not forgotten, they age.
+    expect((await put('stopped', 'eu-west-1')).status).toBe(200);
+    clock += 31_000; // past the definitions' 30 s
+    await verifyKeyAgain(id);
+    const stale = eu().fastPath(get(path))!;
+    expect(stale.revalidate).toBe(true);
+    expect(listed()).toContain('swr-banner'); // still the old definitions, and no second re-read
+    expect(eu().fastPath(get(path))!.revalidate).toBeUndefined();
+    await eu().settled();
+    expect(listed()).not.toContain('swr-banner');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REVALIDATE_WINDOW_MS, ViewCache } from '../../src/storefront/view-cache.ts';
+import { REVALIDATE_WINDOW_MS } from '../../src/shared/ttl-cache.ts';
+import { ViewCache } from '../../src/storefront/view-cache.ts';
 
 describe('the view cache', () => {
   const bytes = new TextEncoder().encode('{}');
