@@ -15,8 +15,12 @@ export interface OddsModel {
   innerAsOfDay: number;
   innerHorizonDays: number;
   customers: number;
-  /** The check that let the stack serve: AUCs on the later of two earlier inner splits. */
-  check: { days: number; stackAuc: number; bgnbdAuc: number; gainLow: number };
+  /**
+   * The check that let the stack serve: AUCs on the later of two earlier inner splits. `sameSeason` is false
+   * when the history is shorter than a year (decision 136): then every inner window is of another part of
+   * the year than the one served, and a gain the check finds may not hold in a seasonal peak.
+   */
+  check: { days: number; stackAuc: number; bgnbdAuc: number; gainLow: number; sameSeason: boolean };
 }
 
 /** Customers the inner split uses at most (a deterministic sample): seven weights need a few thousand. */
@@ -127,5 +131,5 @@ export function learnOdds(series: readonly OddsHistory[], asOfDay: number, horiz
   // Usually the same split as the check's later one (the horizon fits three times in the history).
   const final = innerHorizonDays === checkDays ? later : innerSplit(series, innerAsOfDay, innerHorizonDays, fitBgnbd);
   const weights = final && fitLogistic(final.rows, final.bought);
-  return weights ? { horizonDays, weights, innerAsOfDay, innerHorizonDays, customers: final.rows.length, check: { days: checkDays, stackAuc, bgnbdAuc, gainLow } } : undefined;
+  return weights ? { horizonDays, weights, innerAsOfDay, innerHorizonDays, customers: final.rows.length, check: { days: checkDays, stackAuc, bgnbdAuc, gainLow, sameSeason: asOfDay - 365 >= first } } : undefined;
 }
