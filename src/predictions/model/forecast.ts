@@ -79,7 +79,7 @@ export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: 
   out.nextDay = nextDay;
   out.lowDay = dates ? dates.lowDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.1)));
   out.highDay = dates ? dates.highDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.9)));
-  out.status = statusOf(mu, sigma, e, sE, probabilityActive, nextDay - asOf);
+  out.status = statusOf(mu, sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
   out.confidence = fit.gaps >= 4 && sigma < 0.45 ? 'high' : fit.gaps >= 2 && sigma < 0.8 ? 'medium' : 'low';
   if (windowed) out.probabilityInHorizon = sE > 0 ? probabilityActive * ((sE - sHi) / sE) : 0;
   return out;

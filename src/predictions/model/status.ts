@@ -12,7 +12,8 @@ import type { CadenceStatus } from './forecast.ts';
  * - `not_due`: none of these.
  * The chance is the renewal model's: P(still going) times P(next gap ends within d | longer than e so far).
  * `due` and `due_soon` also need the date shown within their days (`aheadDays`), so a status never
- * contradicts the date beside it (the customer's date is BG/NBD's wait, not the renewal's).
+ * contradicts the date beside it (the customer's date is BG/NBD's wait, not the renewal's), and a gap of
+ * the series' own: bought once, its chance is the population's guess, not a reason to say it is due.
  */
 export const DUE_DAYS = 14;
 export const DUE_SOON_DAYS = 30;
@@ -25,9 +26,9 @@ const STOPPED = 0.2;
 export const chanceWithin = (mu: number, sigma: number, e: number, sE: number, probabilityActive: number, d: number): number =>
   sE > 0 ? (probabilityActive * (sE - survivalOf(mu, sigma, e + d))) / sE : 0;
 
-export function statusOf(mu: number, sigma: number, e: number, sE: number, probabilityActive: number, aheadDays: number): CadenceStatus {
+export function statusOf(mu: number, sigma: number, e: number, sE: number, probabilityActive: number, aheadDays: number, gaps: number): CadenceStatus {
   if (probabilityActive < STOPPED && chanceWithin(mu, sigma, e, sE, probabilityActive, LAPSE_DAYS) < LAPSED_CHANCE) return 'lapsed';
-  if (aheadDays <= DUE_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_DAYS) >= LIKELY) return 'due';
-  if (aheadDays <= DUE_SOON_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_SOON_DAYS) >= LIKELY) return 'due_soon';
+  if (gaps > 0 && aheadDays <= DUE_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_DAYS) >= LIKELY) return 'due';
+  if (gaps > 0 && aheadDays <= DUE_SOON_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_SOON_DAYS) >= LIKELY) return 'due_soon';
   return sE < 0.1 ? 'overdue' : 'not_due';
 }

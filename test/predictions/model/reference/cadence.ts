@@ -153,7 +153,7 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
   // Decision 137 redefined the statuses: the reference takes them from the same rule, so that everything
   // else is still held to the frozen implementation.
   void median;
-  const status: CadenceStatus = statusOf(g.mu, g.sigma, e, sE, probabilityActive, nextDay - asOf);
+  const status: CadenceStatus = statusOf(g.mu, g.sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
   const spread = g.sigma;
   const confidence = fit.gaps >= 4 && spread < 0.45 ? 'high' : fit.gaps >= 2 && spread < 0.8 ? 'medium' : 'low';
   const result: Forecast = {
