@@ -53,9 +53,8 @@ interface Unit {
   /** BG/NBD's own next date and count, fitted on everybody (customer level). */
   bgnbdDay?: number;
   bgnbdExpected?: number;
-  /** The served prediction's status and due window (status precision). */
+  /** The served prediction's status (status precision). */
   servedStatus: string;
-  dueWindow: number;
   /** The renewal model's date (what the customer-level date was before BG/NBD's window-conditional wait). */
   renewalDay?: number;
 }
@@ -88,7 +87,7 @@ export interface BacktestResult {
   /** Cadence's 80% range coverage on the holdout (Wilson 95% interval). */
   coverage: Interval;
   /** The same measured inside the training data only (option `inner`): a time split ending at the as-of day. */
-  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval };
+  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval; statuses: StatusPrecision[] };
 }
 
 /** Fits on the calibration period, predicts the window, and scores the model beside simple baselines. */
@@ -101,7 +100,6 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
   // The BG/NBD row is the published reference: fitted on everybody, anomalous customers included.
   const reference = level === 'customer' ? robustBgNbd(histories.map((h) => rfm(h, asOfDay)).filter((s) => s.T > 0 && s.tx <= s.T)) : population.bgnbd;
   const units: Unit[] = [];
-  const window = (gap: number) => Math.min(7, Math.max(2, gap / 5));
   for (const [customerId, h] of data.histories) {
     const p = predictCustomer(h, population, asOfDay, horizon);
     // Statuses are scored as served (no horizon): what the storefront would have shown that day.
@@ -110,7 +108,7 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
       if (h.days.length < (options.minPurchases ?? 1)) continue;
       const s = rfm(h, asOfDay);
       const bgnbdDay = Math.max(asOfDay, Math.round(asOfDay - 1 + medianTimeToNextPurchase(reference, s) * 7));
-      const status = { servedStatus: served.next.status, dueWindow: window(served.next.typicalGapDays) };
+      const status = { servedStatus: served.next.status };
       units.push({ key: unitKey(customerId), series: h.days, model: p.next, expected: expectedPurchases(population.bgnbd, s, horizon / 7), bgnbdExpected: expectedPurchases(reference, s, horizon / 7), probability: p.probabilityInHorizon ?? probabilityOfPurchase(population.bgnbd, s, horizon / 7), bgnbdDay, renewalDay: forecast(fitSeries(h.days, population.customerPrior), asOfDay, horizon).nextDay, ...status });
     } else {
       const servedProducts = new Map(served.products.map((x) => [x.productId, x]));
@@ -118,7 +116,7 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
         const series = h.products.get(product.productId)!;
         if (series.length < (options.minPurchases ?? 1)) continue;
         const sp = servedProducts.get(product.productId)!;
-        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: product.expectedInHorizon ?? 0, probability: product.probabilityInHorizonBgnbd ?? 0, servedStatus: sp.status, dueWindow: window(sp.typicalGapDays) });
+        units.push({ key: unitKey(customerId, product.productId), series, model: product, expected: product.expectedInHorizon ?? 0, probability: product.probabilityInHorizonBgnbd ?? 0, servedStatus: sp.status });
       }
     }
   }
@@ -180,7 +178,7 @@ export function backtest(transactions: readonly Transaction[], options: { asOfDa
     level === 'customer'
       ? [{ against: 'BG/NBD (median wait if alive)', result: compare(ours, scores(bgProbability, units.map((u) => u.bgnbdDay))) }]
       : [{ against: 'median gap rolled forward past the cutoff', result: compare(ours, scores(grid.map((g) => (g.count > 0 ? 1 : 0)), grid.map((g) => g.rolled))) }];
-  const statuses = statusPrecision(units.map((u) => u.servedStatus), units.map((u) => u.dueWindow), asOfDay, actualDays.map((d) => d[0]));
+  const statuses = statusPrecision(units.map((u) => u.servedStatus), asOfDay, actualDays.map((d) => d[0]));
   return { level, units: units.length, buyers: bought.filter(Boolean).length, horizonDays: horizon, population, methods, comparisons, statuses, coverage: covered.interval, ...(options.inner ? { innerCoverage: innerCoverage(transactions, options) } : {}) };
 }
 
@@ -193,7 +191,7 @@ function innerCoverage(transactions: readonly Transaction[], options: { asOfDay:
   const first = before.reduce((m, t) => Math.min(m, t.day), Number.POSITIVE_INFINITY);
   const h = Math.min(options.endDay - options.asOfDay + 1, Math.floor((options.asOfDay - first) / 2));
   const inner = backtest(before, { asOfDay: options.asOfDay - h, endDay: options.asOfDay - 1, level: options.level, ...(options.minPurchases ? { minPurchases: options.minPurchases } : {}) });
-  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage };
+  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage, statuses: inner.statuses };
 }
 
 function gaps(series: readonly PurchaseDay[]): number[] {

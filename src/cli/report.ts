@@ -16,5 +16,9 @@ export function printBacktest(title: string, r: BacktestResult): void {
     console.log(`Cadence − ${c.against}, paired bootstrap 95%: next-date MAE ${ci(c.result.dateMae, 2)} days; ≥3 purchases ${ci(c.result.dateMae3, 2)}; AUC ${ci(c.result.auc, 4)}`);
   }
   console.log(`80% range coverage on the holdout: ${ci(r.coverage, 3)} (Wilson 95%)${r.innerCoverage ? `; inside the training data (last ${r.innerCoverage.horizonDays} days before the as-of day): ${ci(r.innerCoverage.coverage, 3)}` : ''}`);
-  console.log(`status precision (as served): ${r.statuses.map((s) => `${s.status} ${f(s.precision, 2)} [${f(s.interval.low, 2)}, ${f(s.interval.high, 2)}] of ${s.units} (${s.says}; base rate ${f(s.baseRate, 2)})`).join('; ')}`);
+  const odds = r.population.odds.find((o) => o.horizonDays === r.horizonDays);
+  if (r.level === 'customer') console.log(odds ? `stacked odds serve: inner check over ${odds.check.days} days, stack AUC ${f(odds.check.stackAuc, 4)} vs BG/NBD ${f(odds.check.bgnbdAuc, 4)}, gain's 5th percentile ${f(odds.check.gainLow, 4)}${odds.check.sameSeason ? '' : ' (history under a year: the check is of another season than the window)'}` : 'stacked odds refused by the inner check (or not learnable): BG/NBD serves');
+  const statuses = (list: BacktestResult['statuses']) => list.map((s) => `${s.status} ${f(s.precision, 2)} [${f(s.interval.low, 2)}, ${f(s.interval.high, 2)}] of ${s.units} (${s.says}; base rate ${f(s.baseRate, 2)})`).join('; ');
+  console.log(`status precision (as served, Wilson 95%): ${statuses(r.statuses)}`);
+  if (r.innerCoverage) console.log(`status precision inside the training data (last ${r.innerCoverage.horizonDays} days before the as-of day): ${statuses(r.innerCoverage.statuses)}`);
 }

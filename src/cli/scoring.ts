@@ -1,5 +1,6 @@
 import { prng } from '../shared/random.ts';
 import { auc } from './metrics.ts';
+import { DUE_DAYS, DUE_SOON_DAYS, LAPSE_DAYS } from '../predictions/model/status.ts';
 
 /** What one method said about each unit, and what the unit did. */
 export interface UnitScores {
@@ -98,16 +99,17 @@ export interface StatusPrecision {
 }
 
 /**
- * What a status promises, checked: `due_soon` says the next purchase comes within twice the due window
- * (at most 14 days), `due` within the window (at most 7), `overdue` that the wait is longer than usual
- * but the customer still buys (within the backtest window), `lapsed` that they do not.
+ * What a status promises (decision 137), checked against the first purchase after the as-of day: `due`
+ * buys within 14 days, `due_soon` within 30, `overdue` (a churn reading) and `lapsed` do not buy within 90.
+ * The window must be at least 90 days long for the last two to be measured.
  */
-export function statusPrecision(statuses: readonly string[], windows: readonly number[], asOfDay: number, actual: readonly (number | undefined)[]): StatusPrecision[] {
+export function statusPrecision(statuses: readonly string[], asOfDay: number, actual: readonly (number | undefined)[]): StatusPrecision[] {
+  const within = (i: number, days: number) => actual[i] !== undefined && actual[i]! - asOfDay < days;
   const promises: Record<string, { says: string; kept: (i: number) => boolean }> = {
-    due_soon: { says: 'buys within 2× the due window', kept: (i) => actual[i] !== undefined && actual[i]! - asOfDay < 2 * windows[i]! },
-    due: { says: 'buys within the due window', kept: (i) => actual[i] !== undefined && actual[i]! - asOfDay < windows[i]! },
-    overdue: { says: 'still buys in the window', kept: (i) => actual[i] !== undefined },
-    lapsed: { says: 'does not buy in the window', kept: (i) => actual[i] === undefined },
+    due: { says: `buys within ${DUE_DAYS} days`, kept: (i) => within(i, DUE_DAYS) },
+    due_soon: { says: `buys within ${DUE_SOON_DAYS} days`, kept: (i) => within(i, DUE_SOON_DAYS) },
+    overdue: { says: `churn warning: no purchase within ${LAPSE_DAYS} days`, kept: (i) => !within(i, LAPSE_DAYS) },
+    lapsed: { says: `no purchase within ${LAPSE_DAYS} days`, kept: (i) => !within(i, LAPSE_DAYS) },
   };
   return Object.entries(promises).map(([status, { says, kept }]) => {
     const idx = statuses.map((s, i) => (s === status ? i : -1)).filter((i) => i >= 0);

@@ -20,7 +20,7 @@ export function statisticalAnalysis(input: PseudonymousInput, prediction: Predic
       products: [productName(p.productId)],
       confidence: p.confidence === 'high' ? 0.8 : p.confidence === 'medium' ? 0.6 : 0.3,
     })),
-    predictedNeeds: soon.map((p) => ({ need: productName(p.productId), timing: p.status === 'overdue' ? 'overdue' : p.status === 'due' ? 'now' : 'within a week', confidence: 0.6 })),
+    predictedNeeds: soon.map((p) => ({ need: productName(p.productId), timing: p.status === 'overdue' ? 'overdue' : p.status === 'due' ? 'within two weeks' : 'within a month', confidence: 0.6 })),
     household:
       declared !== undefined
         ? { reading: `Household of ${declared} (declared)`, evidence: ['declared by the customer or the shop'], confidence: 0.9 }

@@ -45,9 +45,9 @@ describe('live figures: customers who became due today (kinesalite)', () => {
   it("counts each customer whose predicted next purchase entered the due window today once, per jurisdiction, under duplicate publishes and redelivery; the count starts again tomorrow", async () => {
     const [soon, due, later] = [await t.newCustomer({ country: 'DE' }), await t.newCustomer({ country: 'FR' }), await t.newCustomer({ country: 'AT' })];
     const rowDue = await t.newCustomer({ country: 'US' });
-    // Under the default population model: every 3 days, last 2 days ago → due_soon; every 2 days, last yesterday → due;
-    // monthly, last yesterday → not due.
-    const orders = [...history(soon, 3, 16, 2), ...history(due, 2, 16, 1), ...history(later, 30, 3, 1), ...history(rowDue, 2, 16, 1)];
+    // Under the default population model (decision 137): every 24 days, last 2 days ago → due_soon (likely within
+    // 30 days, not 14); every 2 days, last yesterday → due; monthly, three orders, last yesterday → not due.
+    const orders = [...history(soon, 24, 16, 2), ...history(due, 2, 16, 1), ...history(later, 30, 3, 1), ...history(rowDue, 2, 16, 1)];
     expect((await t.api.call('POST', '/v1/purchases', { key: t.admin, body: { orders } })).status).toBe(200);
     await drainAndPoll();
 

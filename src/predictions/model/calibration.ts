@@ -5,6 +5,7 @@ import { survival } from './lognormal.ts';
 import { prng } from '../../shared/random.ts';
 import { auc, resampledAuc } from './auc.ts';
 import { fitLogistic, oddsFeatures, type OddsInputs } from './odds.ts';
+import { gapVariation, productsBefore } from './regularity.ts';
 
 /** Stacked purchase odds for one horizon, learned by an inner time split inside the training window. */
 export interface OddsModel {
@@ -14,8 +15,12 @@ export interface OddsModel {
   innerAsOfDay: number;
   innerHorizonDays: number;
   customers: number;
-  /** The check that let the stack serve: AUCs on the later of two earlier inner splits. */
-  check: { days: number; stackAuc: number; bgnbdAuc: number; gainLow: number };
+  /**
+   * The check that let the stack serve: AUCs on the later of two earlier inner splits. `sameSeason` is false
+   * when the history is shorter than a year (decision 136): then every inner window is of another part of
+   * the year than the one served, and a gain the check finds may not hold in a seasonal peak.
+   */
+  check: { days: number; stackAuc: number; bgnbdAuc: number; gainLow: number; sameSeason: boolean };
 }
 
 /** Customers the inner split uses at most (a deterministic sample): seven weights need a few thousand. */
@@ -28,7 +33,7 @@ export function renewalProbability(fit: SeriesFit, asOfDay: number, horizonDays:
   return sE > 0 ? (probabilityActive * (sE - survival(fit.next, e + horizonDays))) / sE : 0;
 }
 
-export function oddsInputs(fit: SeriesFit, s: RfmSummary, bgnbd: BgNbdParams, asOfDay: number, horizonDays: number, pAlive = probabilityAlive(bgnbd, s)): OddsInputs {
+export function oddsInputs(fit: SeriesFit, s: RfmSummary, bgnbd: BgNbdParams, asOfDay: number, horizonDays: number, pAlive = probabilityAlive(bgnbd, s), products = 0, variation = Number.NaN): OddsInputs {
   return {
     bgnbd: probabilityOfPurchase(bgnbd, s, horizonDays / 7),
     renewal: renewalProbability(fit, asOfDay, horizonDays, pAlive),
@@ -36,6 +41,8 @@ export function oddsInputs(fit: SeriesFit, s: RfmSummary, bgnbd: BgNbdParams, as
     elapsedDays: asOfDay - fit.lastDay,
     typicalGapDays: Math.exp(fit.theta),
     ageWeeks: s.T,
+    products,
+    gapVariation: variation,
   };
 }
 
@@ -46,16 +53,24 @@ interface InnerSplit {
   bgnbd: number[];
 }
 
+/** What the inner splits see of each customer: purchase days, and each product's first purchase day (none without products). */
+export interface OddsHistory {
+  days: readonly PurchaseDay[];
+  productFirstDays: readonly number[];
+}
+
 /** The sampled histories cut at `cutDay`, their features for `horizonDays`, and who bought in [cut, cut + h). */
-function innerSplit(series: readonly (readonly PurchaseDay[])[], cutDay: number, horizonDays: number, fitBgnbd: (s: RfmSummary[]) => BgNbdParams): InnerSplit | undefined {
+function innerSplit(series: readonly OddsHistory[], cutDay: number, horizonDays: number, fitBgnbd: (s: RfmSummary[]) => BgNbdParams): InnerSplit | undefined {
   const stride = Math.max(1, Math.ceil(series.length / INNER_SAMPLE));
   const cut: PurchaseDay[][] = [];
+  const products: number[] = [];
   const bought: boolean[] = [];
   for (let i = 0; i < series.length; i += stride) {
-    const days = series[i]!;
+    const days = series[i]!.days;
     const before = days.filter((d) => d.day < cutDay);
     if (before.length === 0) continue;
     cut.push(before);
+    products.push(productsBefore(series[i]!.productFirstDays, cutDay));
     bought.push(days.some((d) => d.day >= cutDay && d.day < cutDay + horizonDays));
   }
   if (cut.length < 50) return undefined;
@@ -63,7 +78,7 @@ function innerSplit(series: readonly (readonly PurchaseDay[])[], cutDay: number,
   if (!summaries.some((s) => s.x > 0)) return undefined;
   const bgnbd = fitBgnbd(summaries);
   const prior: GapPrior = estimatePrior(cut);
-  const inputs = cut.map((days, i) => oddsInputs(fitSeries(days, prior), summaries[i]!, bgnbd, cutDay, horizonDays));
+  const inputs = cut.map((days, i) => oddsInputs(fitSeries(days, prior), summaries[i]!, bgnbd, cutDay, horizonDays, undefined, products[i], gapVariation(days)));
   return { rows: inputs.map((x) => oddsFeatures(x)), bought, bgnbd: inputs.map((x) => x.bgnbd) };
 }
 
@@ -97,9 +112,9 @@ const dot = (w: readonly number[], x: readonly number[]) => 1 / (1 + Math.exp(-w
  * there does the stack serve, with weights refitted on the latest split (cut at asOf - h', h' = the
  * horizon or half the history). The outer holdout is never seen; undefined means BG/NBD serves.
  */
-export function learnOdds(series: readonly (readonly PurchaseDay[])[], asOfDay: number, horizonDays: number, fitBgnbd: (s: RfmSummary[]) => BgNbdParams): OddsModel | undefined {
+export function learnOdds(series: readonly OddsHistory[], asOfDay: number, horizonDays: number, fitBgnbd: (s: RfmSummary[]) => BgNbdParams): OddsModel | undefined {
   let first = Infinity;
-  for (const days of series) first = Math.min(first, days[0]!.day);
+  for (const { days } of series) first = Math.min(first, days[0]!.day);
   const innerHorizonDays = Math.min(horizonDays, Math.floor((asOfDay - first) / 2));
   const checkDays = Math.min(horizonDays, Math.floor((asOfDay - first) / 3));
   if (!(checkDays >= 7)) return undefined;
@@ -116,5 +131,5 @@ export function learnOdds(series: readonly (readonly PurchaseDay[])[], asOfDay: 
   // Usually the same split as the check's later one (the horizon fits three times in the history).
   const final = innerHorizonDays === checkDays ? later : innerSplit(series, innerAsOfDay, innerHorizonDays, fitBgnbd);
   const weights = final && fitLogistic(final.rows, final.bought);
-  return weights ? { horizonDays, weights, innerAsOfDay, innerHorizonDays, customers: final.rows.length, check: { days: checkDays, stackAuc, bgnbdAuc, gainLow } } : undefined;
+  return weights ? { horizonDays, weights, innerAsOfDay, innerHorizonDays, customers: final.rows.length, check: { days: checkDays, stackAuc, bgnbdAuc, gainLow, sameSeason: asOfDay - 365 >= first } } : undefined;
 }

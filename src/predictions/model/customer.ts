@@ -9,6 +9,7 @@ import { anomalous, customerFlags } from './quality.ts';
 import { predictCategories, predictProducts } from './products.ts';
 import type { ChurnRisk, CustomerPrediction, SeriesPrediction } from './prediction.ts';
 import { windowDatesInto } from './timing.ts';
+import { gapVariation } from './regularity.ts';
 
 /** The customer's next purchase date is the one to expect if they buy within this many days. */
 export const DATE_HORIZON_DAYS = 90;
@@ -27,10 +28,10 @@ function oddsFor(model: PopulationModel, h: number) {
 }
 
 /** The probability of a purchase within h days: the stacked odds learned for h, else BG/NBD's. */
-function purchaseOdds(model: PopulationModel, fit: SeriesFit, x: number, T: number, asOfDay: number, h: number, pAlive: number, dead: number): number {
+function purchaseOdds(model: PopulationModel, fit: SeriesFit, x: number, T: number, asOfDay: number, h: number, pAlive: number, dead: number, products: number, variation: number): number {
   const odds = oddsFor(model, h);
   const bgnbd = probabilityOfPurchaseOf(model.bgnbd, x, T, h / 7, dead);
-  return odds ? stackedProbabilityOf(odds.weights, bgnbd, renewalProbability(fit, asOfDay, h, pAlive), x, asOfDay - fit.lastDay, Math.exp(fit.theta), T) : bgnbd;
+  return odds ? stackedProbabilityOf(odds.weights, bgnbd, renewalProbability(fit, asOfDay, h, pAlive), x, asOfDay - fit.lastDay, Math.exp(fit.theta), T, products, variation) : bgnbd;
 }
 
 /** Days are converted to BG/NBD's weeks here and nowhere else. */
@@ -63,6 +64,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   const dates = windowDatesInto(windowScratch, bg, x, T, asOfDay, horizonDays ?? DATE_HORIZON_DAYS, anomalous(flags) ? 0.05 : 0.1);
   const next = seriesOf(writeForecast(horizonDays === undefined ? forecastScratch : ({} as Forecast), fit, asOfDay, horizonDays, pAlive, undefined, dates), fit, horizonDays === undefined);
   const { risk, evidence } = churn(pAlive, next, x);
+  const variation = model.odds.length > 0 ? gapVariation(h.days) : Number.NaN;
   const out = {
     asOfDay,
     purchases: h.days.length,
@@ -74,11 +76,11 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     probabilityAlive: pAlive,
     expectedPurchases30: expectedPurchasesOf(bg, x, T, 30 / 7, dead),
     expectedPurchases90: e90,
-    probabilityOfPurchase30: purchaseOdds(model, fit, x, T, asOfDay, 30, pAlive, dead),
-    probabilityOfPurchase90: purchaseOdds(model, fit, x, T, asOfDay, 90, pAlive, dead),
+    probabilityOfPurchase30: purchaseOdds(model, fit, x, T, asOfDay, 30, pAlive, dead, h.products.size, variation),
+    probabilityOfPurchase90: purchaseOdds(model, fit, x, T, asOfDay, 90, pAlive, dead, h.products.size, variation),
   } as CustomerPrediction;
   // Optional fields in the order the answer has always had them.
-  if (horizonDays !== undefined) out.probabilityInHorizon = purchaseOdds(model, fit, x, T, asOfDay, horizonDays, pAlive, dead);
+  if (horizonDays !== undefined) out.probabilityInHorizon = purchaseOdds(model, fit, x, T, asOfDay, horizonDays, pAlive, dead, h.products.size, variation);
   out.next = next;
   if (spend !== undefined) {
     out.expectedSpendPerPurchase = spend;

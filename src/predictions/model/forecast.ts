@@ -1,5 +1,6 @@
 import { inverseCdfOf, survivalOf } from './lognormal.ts';
 import type { SeriesFit } from './cadence.ts';
+import { statusOf } from './status.ts';
 
 /** Where a series stands at a date: the forecast half of the cadence model (cadence.ts fits it). */
 export type CadenceStatus = 'not_due' | 'due_soon' | 'due' | 'overdue' | 'lapsed';
@@ -22,9 +23,6 @@ export interface Forecast {
   status: CadenceStatus;
   confidence: 'low' | 'medium' | 'high';
 }
-
-/** How near the next purchase must be to be "due": a fifth of the gap, at least two days, at most a week. */
-const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
 
 /**
  * Where the series stands at `asOf`. Dates are the median and 10th/90th percentiles of the next gap given
@@ -70,11 +68,10 @@ export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: 
   const fHi = 1 - sHi;
   const lastDay = fit.lastDay;
   const nextDay = dates ? dates.nextDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.5)));
-  // The status says what the shown date says: due when the next purchase is expected within the window,
-  // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
-  // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
-  // eight days ahead.)
-  const window = dueSoonWindow(Math.exp(mu));
+  // The status is a promise a backtest checks (status.ts, decision 137): due / due soon when a purchase
+  // within 14 / 30 days is more likely than not (and the date shown is within them); overdue, a churn
+  // reading, when the wait is longer than nine in ten of the series' gaps; lapsed when it has probably
+  // stopped and a purchase within 90 days is unlikely.
   out.elapsedDays = e;
   out.typicalGapDays = Math.exp(fit.theta);
   out.irregularity = Math.sqrt(Math.exp(fit.sigma ** 2) - 1);
@@ -82,7 +79,7 @@ export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: 
   out.nextDay = nextDay;
   out.lowDay = dates ? dates.lowDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.1)));
   out.highDay = dates ? dates.highDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.9)));
-  out.status = probabilityActive < 0.2 ? 'lapsed' : sE < 0.1 ? 'overdue' : nextDay - asOf <= window ? 'due' : nextDay - asOf <= 2 * window ? 'due_soon' : 'not_due';
+  out.status = statusOf(mu, sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
   out.confidence = fit.gaps >= 4 && sigma < 0.45 ? 'high' : fit.gaps >= 2 && sigma < 0.8 ? 'medium' : 'low';
   if (windowed) out.probabilityInHorizon = sE > 0 ? probabilityActive * ((sE - sHi) / sE) : 0;
   return out;

@@ -16,9 +16,17 @@ export interface OddsInputs {
   typicalGapDays: number;
   /** Weeks from the first purchase to the as-of day (BG/NBD's T). */
   ageWeeks: number;
+  /** Distinct products bought (0 where the data has none), and the gaps' coefficient of variation (NaN under two gaps). */
+  products: number;
+  gapVariation: number;
 }
 
-export const ODDS_FEATURES = 7;
+/**
+ * Intercept, BG/NBD, renewal, frequency, quiet time against the gap, rate, quiet time, then (decision 136)
+ * breadth, breadth per purchase day, timing regularity and whether it is known. A stored model with the
+ * first seven weights only (before decision 136) reads the later ones as 0.
+ */
+export const ODDS_FEATURES = 11;
 
 const logit = (p: number) => {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
@@ -27,10 +35,10 @@ const logit = (p: number) => {
 
 /** The feature vector, intercept first; the same function serves learning and prediction. */
 export function oddsFeatures(i: OddsInputs, out: number[] = new Array<number>(ODDS_FEATURES)): number[] {
-  return featuresOf(out, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks);
+  return featuresOf(out, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks, i.products, i.gapVariation);
 }
 
-function featuresOf(out: number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number): number[] {
+function featuresOf(out: number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number, products: number, gapVariation: number): number[] {
   out[0] = 1;
   out[1] = logit(bgnbd);
   out[2] = logit(renewal);
@@ -38,25 +46,31 @@ function featuresOf(out: number[], bgnbd: number, renewal: number, repeats: numb
   out[4] = Math.log1p(elapsedDays / Math.max(1, typicalGapDays));
   out[5] = Math.log((repeats + 1) / (ageWeeks + 1));
   out[6] = Math.log1p(elapsedDays);
+  out[7] = Math.log1p(products);
+  out[8] = Math.log1p(products / (repeats + 1));
+  const regular = Number.isFinite(gapVariation);
+  out[9] = regular ? gapVariation : 0;
+  out[10] = regular ? 1 : 0;
   return out;
 }
 
 const scratch = new Array<number>(ODDS_FEATURES).fill(0);
 
 export function stackedProbability(weights: readonly number[], i: OddsInputs): number {
-  return stackedProbabilityOf(weights, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks);
+  return stackedProbabilityOf(weights, i.bgnbd, i.renewal, i.repeats, i.elapsedDays, i.typicalGapDays, i.ageWeeks, i.products, i.gapVariation);
 }
 
 /** stackedProbability with the inputs as numbers (the per-customer path builds no OddsInputs). */
-export function stackedProbabilityOf(weights: readonly number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number): number {
-  const x = featuresOf(scratch, bgnbd, renewal, repeats, elapsedDays, typicalGapDays, ageWeeks);
+export function stackedProbabilityOf(weights: readonly number[], bgnbd: number, renewal: number, repeats: number, elapsedDays: number, typicalGapDays: number, ageWeeks: number, products: number, gapVariation: number): number {
+  const x = featuresOf(scratch, bgnbd, renewal, repeats, elapsedDays, typicalGapDays, ageWeeks, products, gapVariation);
+  const n = Math.min(ODDS_FEATURES, weights.length);
   let z = 0;
-  for (let k = 0; k < ODDS_FEATURES; k++) z += weights[k]! * x[k]!;
+  for (let k = 0; k < n; k++) z += weights[k]! * x[k]!;
   return 1 / (1 + Math.exp(-z));
 }
 
 /**
- * Ridge-penalised logistic regression by Newton's method (7 weights: a few iterations). The penalty
+ * Ridge-penalised logistic regression by Newton's method (11 weights: a few iterations). The penalty
  * (not on the intercept) keeps the weights finite when a feature separates the classes.
  */
 export function fitLogistic(rows: readonly number[][], outcome: readonly boolean[], ridge = 1): number[] | undefined {

@@ -80,7 +80,7 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
     if (prior.series >= MIN_SERIES) productPriors[id] = prior;
   }
   const horizons = [...new Set([...SERVED_HORIZONS, ...(options.horizons ?? [])])];
-  const days = histories.map((h) => h.days);
+  const days = histories.map((h) => ({ days: h.days, productFirstDays: [...h.products.values()].map((d) => d[0]!.day) }));
   const odds = horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
   return {
     version: MODEL_VERSION,

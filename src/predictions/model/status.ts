@@ -1,0 +1,34 @@
+import { survivalOf } from './lognormal.ts';
+import type { CadenceStatus } from './forecast.ts';
+
+/**
+ * What each status promises (decision 137), as a probability of the next purchase within a number of days
+ * from the forecast date, so that a backtest can check it:
+ * - `due`: more likely than not to buy within DUE_DAYS;
+ * - `due_soon`: more likely than not to buy within DUE_SOON_DAYS (and not due);
+ * - `overdue`: quieter than nine in ten of the series' own gaps. A churn reading: such a series is less
+ *   likely than the average to buy within LAPSE_DAYS, not "about to buy";
+ * - `lapsed`: has probably stopped and is unlikely (under LAPSED_CHANCE) to buy within LAPSE_DAYS;
+ * - `not_due`: none of these.
+ * The chance is the renewal model's: P(still going) times P(next gap ends within d | longer than e so far).
+ * `due` and `due_soon` also need the date shown within their days (`aheadDays`), so a status never
+ * contradicts the date beside it (the customer's date is BG/NBD's wait, not the renewal's), and a gap of
+ * the series' own: bought once, its chance is the population's guess, not a reason to say it is due.
+ */
+export const DUE_DAYS = 14;
+export const DUE_SOON_DAYS = 30;
+export const LAPSE_DAYS = 90;
+const LIKELY = 0.5;
+const LAPSED_CHANCE = 0.1;
+const STOPPED = 0.2;
+
+/** P(a purchase within d days) for a series quiet for e days whose next gap is log-normal (mu, sigma) and survives e with sE. */
+export const chanceWithin = (mu: number, sigma: number, e: number, sE: number, probabilityActive: number, d: number): number =>
+  sE > 0 ? (probabilityActive * (sE - survivalOf(mu, sigma, e + d))) / sE : 0;
+
+export function statusOf(mu: number, sigma: number, e: number, sE: number, probabilityActive: number, aheadDays: number, gaps: number): CadenceStatus {
+  if (probabilityActive < STOPPED && chanceWithin(mu, sigma, e, sE, probabilityActive, LAPSE_DAYS) < LAPSED_CHANCE) return 'lapsed';
+  if (gaps > 0 && aheadDays <= DUE_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_DAYS) >= LIKELY) return 'due';
+  if (gaps > 0 && aheadDays <= DUE_SOON_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_SOON_DAYS) >= LIKELY) return 'due_soon';
+  return sE < 0.1 ? 'overdue' : 'not_due';
+}
