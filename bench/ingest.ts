@@ -10,7 +10,7 @@ import { mapLimit } from '../src/shared/map-limit.ts';
 import { batchWriteAll } from '../src/storage/batch.ts';
 import { documentClient } from '../src/storage/client.ts';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { quiet, startBenchStack, stopServers } from './support.ts';
+import { cpuMs, quiet, startBenchStack, stopServers } from './support.ts';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 20_000);
 const perRequest = Number(process.env.BENCH_BATCH ?? 1_000);
@@ -47,14 +47,24 @@ const rawItems = requests('raw').flatMap((b) =>
 );
 const chunks: Record<string, unknown>[][] = [];
 for (let i = 0; i < rawItems.length; i += perRequest) chunks.push(rawItems.slice(i, i + perRequest));
+/** CPU ms of the API, the stores and this process (the raw client) over a phase. */
+const cpuNow = () => ({ api: cpuMs(stack.apiPid), stores: cpuMs(stack.storesPid), client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000 });
+const cpuSince = (before: ReturnType<typeof cpuNow>) => {
+  const after = cpuNow();
+  return { api: after.api - before.api, stores: after.stores - before.stores, client: after.client - before.client };
+};
+const rawCpu0 = cpuNow();
 const t1 = performance.now();
 await mapLimit(chunks, inFlight, (chunk) => batchWriteAll(doc, homeRegion('EU').tables.purchases, chunk));
 const rawSeconds = (performance.now() - t1) / 1000;
+const rawCpu = cpuSince(rawCpu0);
 
 const headers = { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' };
 const api = requests('api');
 let queued = 0;
 let updated = 0;
+const apiCpu0 = cpuNow();
+const apiMark0 = process.hrtime.bigint() / 1000n;
 const t0 = performance.now();
 await mapLimit(api, inFlight, async (body) => {
   const res = await fetch(`${stack.url}/v1/purchases`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -64,11 +74,15 @@ await mapLimit(api, inFlight, async (body) => {
   queued += json.predictionsQueued ?? 0;
 });
 const apiSeconds = (performance.now() - t0) / 1000;
+// The request phase on the system's monotonic clock (µs), as a --cpu-prof profile's timestamps are: its window.
+if (process.env.BENCH_NODE_ARGS?.includes('--cpu-prof')) console.log(`profile window of the requests (monotonic µs): ${apiMark0} ${process.hrtime.bigint() / 1000n}`);
+const apiCpu = cpuSince(apiCpu0);
 
 // The queued recomputes: how long until every customer's predictions include what was ingested.
 const t2 = performance.now();
 await quiet(stack.apiPid);
 const catchUpSeconds = (performance.now() - t2) / 1000;
+const catchUpCpu = cpuSince(apiCpu0);
 
 const apiRate = totalLines / apiSeconds;
 const rawRate = totalLines / rawSeconds;
@@ -77,6 +91,13 @@ console.log('| path | lines/s | seconds |');
 console.log('|---|---:|---:|');
 console.log(`| POST /v1/purchases (validated, checked, batched writes read back, predictions queued) | ${Math.round(apiRate)} | ${apiSeconds.toFixed(1)} |`);
 console.log(`| raw BatchWriteItem of the same items, same store | ${Math.round(rawRate)} | ${rawSeconds.toFixed(1)} |`);
+const perLine = (ms: number) => ((ms * 1000) / totalLines).toFixed(0);
+console.log('\nCPU µs per line, by process (API, stores, bench client):\n');
+console.log('| phase | API | stores | client | wall s |');
+console.log('|---|---:|---:|---:|---:|');
+console.log(`| raw BatchWriteItem | ${perLine(rawCpu.api)} | ${perLine(rawCpu.stores)} | ${perLine(rawCpu.client)} | ${rawSeconds.toFixed(1)} |`);
+console.log(`| POST /v1/purchases, until the last answer | ${perLine(apiCpu.api)} | ${perLine(apiCpu.stores)} | ${perLine(apiCpu.client)} | ${apiSeconds.toFixed(1)} |`);
+console.log(`| POST /v1/purchases, until the queue is quiet | ${perLine(catchUpCpu.api)} | ${perLine(catchUpCpu.stores)} | ${perLine(catchUpCpu.client)} | ${(apiSeconds + catchUpSeconds).toFixed(1)} |`);
 console.log(`\nratio Cadence / raw: ${(apiRate / rawRate).toFixed(2)}; customers recomputed in the request: ${updated}, queued for recompute: ${queued}; the queue brought their predictions up to date ${catchUpSeconds.toFixed(1)} s after the last request answered`);
 
 // Checkouts: one two-line order at a time (what the orders service sends as a customer pays), answered
