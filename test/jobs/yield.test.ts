@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessQueue } from '../../src/jobs/queue.ts';
 import { serveFetch, type RunningServer } from '../../src/node.ts';
-import { requestActivity } from '../../src/shared/activity.ts';
+import { QUIET_MS, RequestActivity, requestActivity } from '../../src/shared/activity.ts';
 
 const id = (n: number) => `cus_eu_${String(n).padStart(20, '0')}`;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,6 +63,18 @@ describe('the in-process queue yields to the requests of its process (decision 1
     await expect.poll(() => requestActivity.busy, { timeout: 10_000 }).toBe(false);
   });
 
+  it('counts the process busy for a moment after its last request, so a stream of requests holds the queue back', () => {
+    let now = 1_000_000;
+    const activity = new RequestActivity(() => now);
+    const end = activity.begin();
+    now += 5_000;
+    end();
+    now += QUIET_MS - 1;
+    expect(activity.busy).toBe(true);
+    now += 1;
+    expect(activity.busy).toBe(false);
+  });
+
   it('a streamed answer (the live view) is not counted while its body is sent', async () => {
     let push!: ReadableStreamDefaultController<Uint8Array>;
     server = await serveFetch(async () => new Response(new ReadableStream<Uint8Array>({ start: (c) => void (push = c) })), 0);
@@ -70,7 +82,9 @@ describe('the in-process queue yields to the requests of its process (decision 1
     const reader = res.body!.getReader();
     push.enqueue(new TextEncoder().encode('first'));
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('first');
-    expect(requestActivity.busy).toBe(false);
+    await expect.poll(() => requestActivity.busy, { timeout: 10_000 }).toBe(false); // the body still open
+    push.enqueue(new TextEncoder().encode('second'));
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('second');
     push.close();
   });
 });
