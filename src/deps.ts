@@ -16,6 +16,7 @@ import { DynamoLedgerRepository } from './insights/ledger.repository.ts';
 import { DynamoJobRepository as DynamoJobStore } from './jobs/jobs.repository.ts';
 import { deploymentJobs } from './deps-jobs.ts';
 import { InProcessQueue } from './jobs/queue.ts';
+import { requestActivity } from './shared/activity.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
 import { testAccountRule } from './predictions/test-accounts.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
@@ -60,9 +61,10 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const now = config.now ?? Date.now;
 
   const { customers, purchaseStore, predictionStore, assignments, catalog, recommendationStore, models, analysisStore, costStore, exposures, privacyStore, outbox } = repositoriesOf(region, personal, global, now);
-  const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5 });
+  // In process (the Node entry): deliveries yield to the process's requests for at most 30 s (decision 144).
+  const queue = config.queue ?? new InProcessQueue(`insights-${region.id}`, { auto: true, maxRetries: 5, yieldTo: requestActivity });
   // Bulk pages (jobs, the daily batch's analyses) have a queue of their own: on-demand work never waits behind them.
-  const bulkQueue = config.bulkQueue ?? new InProcessQueue(`insights-${region.id}-bulk`, { auto: true, maxRetries: 5 });
+  const bulkQueue = config.bulkQueue ?? new InProcessQueue(`insights-${region.id}-bulk`, { auto: true, maxRetries: 5, yieldTo: requestActivity });
 
   // Serialized storefront answers and verified credentials: what the fast path answers from.
   const views = new ViewCache(60_000, 50_000, now);

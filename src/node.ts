@@ -10,6 +10,7 @@ import { setMetricsSink } from './ops/metrics.ts';
 import { PrometheusSink } from './ops/prometheus.ts';
 import type { FastPath, MinimalRequest } from './storefront/fast-path.ts';
 import type { Region } from './regions/region.schema.ts';
+import { requestActivity } from './shared/activity.ts';
 
 export interface RunningServer {
   url: string;
@@ -52,7 +53,16 @@ export function serveFetch(
   return new Promise((resolve) => {
     const requestTimeout = timeouts.requestMs ?? REQUEST_TIMEOUT_MS;
     const serverOptions = { requestTimeout, headersTimeout: Math.min(requestTimeout, timeouts.headersMs ?? HEADERS_TIMEOUT_MS), connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
-    const app = getRequestListener(fetch);
+    // A request is counted until the app has made its answer (a stream's body, such as the live view's,
+    // is not): the in-process queue yields to the requests counted (decision 144).
+    const app = getRequestListener(async (request: Request) => {
+      const done = requestActivity.begin();
+      try {
+        return await fetch(request);
+      } finally {
+        done();
+      }
+    });
     const server = createServer(serverOptions, (req, res) => {
       const hit = fast?.(new NodeRequestView(req));
       if (!hit) return void app(req, res);

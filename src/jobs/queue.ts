@@ -39,7 +39,16 @@ export interface InProcessQueueOptions {
   /** Scales retry delays (the Node server keeps real seconds; 0 ignores them). */
   delayScale?: number;
   batchSize?: number;
+  /**
+   * Requests of the same process (the Node entry's): while it is busy, a delivery waits, at most `yieldMs`
+   * after its oldest ready message became due (default 30,000 ms).
+   */
+  yieldTo?: { readonly busy: boolean };
+  yieldMs?: number;
 }
+
+/** How often a held-back delivery looks again whether the requests are done. */
+const POLL_MS = 50;
 
 interface Pending {
   id: string;
@@ -99,12 +108,22 @@ export class InProcessQueue implements JobQueue {
     if (!this.options.auto || this.timer || this.running) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.yielding()) return this.schedule();
       this.running = this.deliverReady().then(() => {}).finally(() => {
         this.running = undefined;
         if (this.pending.length > 0) this.schedule();
       });
-    }, 50);
+    }, POLL_MS);
     (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Requests are in flight and the oldest due message has not waited its bound yet. */
+  private yielding(): boolean {
+    if (!this.options.yieldTo?.busy) return false;
+    const now = Date.now();
+    let oldestDue = Infinity;
+    for (const p of this.pending) if (p.notBefore <= now && p.notBefore < oldestDue) oldestDue = p.notBefore;
+    return oldestDue !== Infinity && now - oldestDue < (this.options.yieldMs ?? 30_000);
   }
 
   /** One batch of the messages that are due (all of them when `ignoreDelays`). Returns how many were delivered. */
