@@ -2,6 +2,7 @@ import { regions } from '../regions/index.ts';
 import { repositoriesOf } from './deployment.ts';
 import { DynamoAccuracyStore } from './accuracy/accuracy.repository.ts';
 import { AccuracyService } from './accuracy/accuracy.service.ts';
+import { AccuracyPersonalData } from './accuracy/accuracy.personal-data.ts';
 import { DynamoApiKeyRepository } from './auth/api-keys.ts';
 import { CustomerService } from './customers/customers.service.ts';
 import { DynamoIdempotencyRegistry } from './customers/idempotency.repository.ts';
@@ -20,6 +21,7 @@ import { requestActivity } from './shared/activity.ts';
 import { PredictionService } from './predictions/predictions.service.ts';
 import { testAccountRule } from './predictions/test-accounts.ts';
 import { KeyedHasher } from './privacy/keyed-hash.ts';
+import { jointOwner } from './privacy/personal-data.ts';
 import { consentFanOut } from './privacy/objection.ts';
 import { PrivacyService } from './privacy/privacy.service.ts';
 import { Suppression } from './privacy/suppression.ts';
@@ -138,11 +140,14 @@ export function deploymentDeps(config: DeploymentConfig): Deployment {
   const hasher = new KeyedHasher(config.privacyKey);
   const suppression = new Suppression(privacyStore, hasher);
   // The profile's owner last: an erasure that stops half-way still finds the customer to resume with.
-  const personalData = [purchaseStore, predictionStore, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, outbox, customers];
+  const accuracyStore = new DynamoAccuracyStore(personal, region.tables.predictions, now);
+  const accuracyHash = (id: string) => hasher.hash('customer', `accuracy\u0000${id}`);
+  const predictionsOwner = jointOwner('predictions', [predictionStore, new AccuracyPersonalData({ store: accuracyStore, hash: accuracyHash, now })]);
+  const personalData = [purchaseStore, predictionsOwner, assignments, new InsightsPersonalData(personal, tables.insights), recommendationStore, exposures, outbox, customers];
   const forget = (id: string) => [views, experiments, predictions, segments, insights.reads, recommendations].forEach((cache) => cache.forget(id));
   const customerService = new CustomerService({ region, customers, idempotency: new DynamoIdempotencyRegistry(global, tables.models), erased: suppression, consent: consentFanOut([insights.consent, predictions, segments, recommendations, { profilingWithdrawn: async (id) => views.forget(id), profilingGranted: async (id) => views.forget(id) }]), onChanged: (id) => [views, experiments].forEach((cache) => cache.forget(id)), now });
   const privacy = new PrivacyService({ region, owners: personalData, customers, privacy: privacyStore, suppression, hasher, queue, forget, now });
-  const accuracy = accuracyOf(region, personal, predictions, hasher, now);
+  const accuracy = accuracyOf(region, accuracyStore, accuracyHash, predictions, now);
   const purchases = new PurchaseService({
     purchases: purchaseStore,
     customers,
@@ -230,8 +235,8 @@ function operatorDashboard(
 }
 
 /** Snapshots of what the refit predicted, scored as purchases come (decision 67). */
-function accuracyOf(region: DeploymentConfig['region'], personal: ReturnType<typeof documentClient>, predictions: PredictionService, hasher: KeyedHasher, now: () => number) {
-  const accuracy = new AccuracyService({ region, store: new DynamoAccuracyStore(personal, region.tables.predictions, now), hash: (id) => hasher.hash('customer', `accuracy\u0000${id}`), now });
+function accuracyOf(region: DeploymentConfig['region'], store: DynamoAccuracyStore, hash: (id: string) => Promise<string>, predictions: PredictionService, now: () => number) {
+  const accuracy = new AccuracyService({ region, store, hash, now });
   predictions.onRefitted((outcome) => accuracy.afterRefit(outcome));
   return accuracy;
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { batchDeleteAll, batchGetAll, batchWriteAll } from '../storage/batch.ts';
+import { putIf } from '../storage/conditional.ts';
 import { accuracyKeys, expired, expiresAt, TTL_ATTRIBUTE } from '../storage/keys.ts';
 import { DATE_HORIZON_DAYS, type SnapshotRow, type Tally } from './model/score.ts';
 
@@ -36,7 +37,14 @@ export interface AccuracyStore {
   deleteSnapshot(day: string): Promise<void>;
   putTallies(t: readonly StoredTally[]): Promise<void>;
   tallies(days: readonly string[]): Promise<StoredTally[]>;
+  /** What the kept snapshots of these days, and the purchase days kept for their scoring, hold under one reference. */
+  heldFor(ref: string, days: readonly string[]): AsyncIterable<HeldRow>;
+  /** Removes the reference's rows and purchase days from the items of these days; how many it removed. */
+  eraseRef(ref: string, days: readonly string[]): Promise<number>;
 }
+
+/** One thing a snapshot day holds under a customer's reference: a snapshot row, or purchase days kept for a scoring. */
+export type HeldRow = { kind: 'snapshotRow'; day: string; modelVersion: string; row: SnapshotRow } | { kind: 'purchaseDays'; day: string; days: number[] };
 
 const PageItem = z.object({ day: z.string(), modelVersion: z.string(), page: z.number().int(), pages: z.number().int(), rows: z.string() });
 const TallyItem = z.object({ day: z.string(), modelVersion: z.string(), tally: z.string(), settled: z.boolean() });
@@ -99,6 +107,49 @@ export class DynamoAccuracyStore implements AccuracyStore {
 
   async putTallies(tallies: readonly StoredTally[]) {
     await batchWriteAll(this.doc, this.tableName, tallies.map((t) => ({ ...accuracyKeys.tally(t.day), day: t.day, modelVersion: t.modelVersion, tally: JSON.stringify(t.tally), settled: t.settled })));
+  }
+
+  /**
+   * Every item of the days that may hold the reference, one at a time (a snapshot page holds up to
+   * ROWS_PER_PAGE customers and the reference does not say which page: each is read), with what it holds.
+   */
+  private async *itemsOf(days: readonly string[]) {
+    for (const day of days) {
+      const first = (await batchGetAll(this.doc, this.tableName, [accuracyKeys.snapshotPage(day, 0)], undefined, true))[0];
+      const pages = first && !expired(first, this.now()) ? PageItem.parse(first).pages : 0;
+      for (let page = 0; page < pages; page++) {
+        const item = page === 0 ? first! : (await batchGetAll(this.doc, this.tableName, [accuracyKeys.snapshotPage(day, page)], undefined, true))[0];
+        if (item) yield { day, item, rows: Rows.parse(JSON.parse(PageItem.parse(item).rows)) };
+      }
+      // The purchase days a refit's pages keep for its scoring (minutes; at most two days by TTL).
+      for (let page = 0; ; page++) {
+        const item = (await batchGetAll(this.doc, this.tableName, [accuracyKeys.days(day, page)], undefined, true))[0];
+        if (!item) break;
+        yield { day, item, days: DaysItem.parse(JSON.parse(String(item.days))) };
+      }
+    }
+  }
+
+  async *heldFor(ref: string, days: readonly string[]): AsyncIterable<HeldRow> {
+    for await (const found of this.itemsOf(days)) {
+      if (found.rows) for (const row of found.rows) if (row.ref === ref) yield { kind: 'snapshotRow', day: found.day, modelVersion: String(found.item.modelVersion), row };
+      if (found.days && Object.hasOwn(found.days, ref)) yield { kind: 'purchaseDays', day: found.day, days: found.days[ref]! };
+    }
+  }
+
+  async eraseRef(ref: string, days: readonly string[]): Promise<number> {
+    let erased = 0;
+    for await (const found of this.itemsOf(days)) {
+      const rows = found.rows?.filter((r) => r.ref !== ref);
+      const kept = found.days && Object.hasOwn(found.days, ref) ? Object.fromEntries(Object.entries(found.days).filter(([r]) => r !== ref)) : undefined;
+      if (rows && rows.length < found.rows!.length) {
+        // Only rewritten while it is still there: a scoring that deleted the page meanwhile is not undone.
+        if (await putIf(this.doc, { TableName: this.tableName, Item: { ...found.item, rows: JSON.stringify(rows) }, ConditionExpression: 'attribute_exists(customerId)' })) erased += found.rows!.length - rows.length;
+      } else if (kept) {
+        if (await putIf(this.doc, { TableName: this.tableName, Item: { ...found.item, days: JSON.stringify(kept) }, ConditionExpression: 'attribute_exists(customerId)' })) erased++;
+      }
+    }
+    return erased;
   }
 
   async tallies(days: readonly string[]) {

@@ -34,6 +34,8 @@ export interface AccuracyServiceDeps {
 
 /** A reference long enough never to collide in a jurisdiction (64 bits), too short to be an id. */
 const REF_CHARS = 16;
+/** A customer's reference in the snapshots: the start of the deployment's keyed hash of the id. */
+export const referenceOf = async (hash: (customerId: string) => Promise<string>, customerId: string) => (await hash(customerId)).slice(0, REF_CHARS);
 /** The widest `from..to` an answer covers. */
 export const MAX_RANGE_DAYS = 366;
 
@@ -59,7 +61,7 @@ export class AccuracyService {
     const rows: SnapshotRow[] = [];
     const days: Record<string, number[]> = {};
     for (const c of o.customers) {
-      const ref = (await this.deps.hash(c.customerId)).slice(0, REF_CHARS);
+      const ref = await referenceOf(this.deps.hash, c.customerId);
       days[ref] = c.purchaseDays.filter((d) => d >= oldest);
       const { next, probabilityOfPurchase30, expectedPurchases30 } = c.prediction;
       rows.push({ ref, next: next.nextDay, low: next.lowDay, high: next.highDay, p30: round(probabilityOfPurchase30), e30: round(expectedPurchases30) });
@@ -130,3 +132,5 @@ export class AccuracyService {
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 /** Earlier snapshots a refit scores: those whose 90-day horizon may still be open, and a little more. */
 const OPEN_DAYS = DATE_HORIZON_DAYS + 10;
+/** The days whose snapshot (or purchase days for a scoring) may still be kept on a given day, newest first. */
+export const keptDays = (today: number): string[] => Array.from({ length: OPEN_DAYS + 3 }, (_, i) => formatDay(today - i));

@@ -20,3 +20,22 @@ export function uncoveredTables(owners: readonly PersonalData[]): TableKind[] {
   const covered = new Set(owners.map((o) => o.table));
   return PERSONAL_TABLE_KINDS.filter((t) => !covered.has(t));
 }
+
+/**
+ * Owners of one table as one (one page of an erasure job, one export section): their records in turn,
+ * their erased counts added. The predictions table holds the served predictions and the accuracy
+ * snapshots' rows (decision 141).
+ */
+export function jointOwner(table: TableKind, owners: readonly PersonalData[]): PersonalData {
+  return {
+    table,
+    async *exportOf(customerId) {
+      for (const owner of owners) yield* owner.exportOf(customerId);
+    },
+    async eraseOf(customerId) {
+      let erased = 0;
+      for (const owner of owners) erased += await owner.eraseOf(customerId);
+      return erased;
+    },
+  };
+}

@@ -82,6 +82,10 @@ describe('infrastructure (CDK, synthesized offline)', () => {
       const resources = Object.values(templates[j]);
       const fn = resources.find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `cadence-${j.toLowerCase()}-heavy-jobs`)!;
       expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 900, Environment: { Variables: { CADENCE_REGION: home } } });
+      // Its heap is capped below the memory (decision 143): V8 collects instead of growing to the Lambda's limit.
+      const cap = /^--max-old-space-size=(\d+)$/.exec(fn.Properties.Environment.Variables.NODE_OPTIONS)?.[1];
+      expect(Number(cap)).toBe(2256);
+      expect(Number(cap)).toBeLessThan(fn.Properties.MemorySize);
       const rules = resources.filter((r) => r.Type === 'AWS::Events::Rule');
       expect(rules.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input).type]).sort()).toEqual([
         ['cron(17 3 * * ? *)', 'predictions.refit'],

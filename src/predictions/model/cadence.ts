@@ -85,16 +85,24 @@ export function assertIncreasing(days: readonly PurchaseDay[]): void {
   for (let i = 1; i < days.length; i++) if (!(days[i]!.day > days[i - 1]!.day)) throw new Error('purchase days must be distinct and increasing (use toPurchaseDays)');
 }
 
+/** Math.log of the integers below 4096, computed once: gaps in days and quantities are mostly small integers. */
+const LOGS = new Float64Array(4096).map((_, i) => Math.log(i));
+/** Math.log(v), from the table when v is one of its integers (the same value, a load instead of a call). */
+const logOf = (v: number): number => (v < 4096 && v > 0 && (v | 0) === v ? LOGS[v]! : Math.log(v));
+
 /**
  * Writes the series' log gaps adjusted for quantity, log(gap) - beta log(quantity before it), to
  * `into` from `offset` (room for days.length - 1), and returns their sum.
  */
 export function adjustGaps(days: readonly PurchaseDay[], beta: number, into: Float64Array, offset: number): number {
   let sum = 0;
+  let before = days[0]!;
   for (let i = 1; i < days.length; i++) {
-    const v = Math.log(days[i]!.day - days[i - 1]!.day) - beta * Math.log(Math.max(days[i - 1]!.quantity, 1e-9));
+    const d = days[i]!;
+    const v = logOf(d.day - before.day) - beta * logOf(Math.max(before.quantity, 1e-9));
     into[offset + i - 1] = v;
     sum += v;
+    before = d;
   }
   return sum;
 }
@@ -118,7 +126,7 @@ export function fitAdjusted(out: SeriesFit, days: readonly PurchaseDay[], gaps: 
   out.thetaSd = Math.sqrt(1 / precision);
   out.sigma = Math.sqrt(sigma2);
   out.beta = beta;
-  out.next.mu = theta + beta * Math.log(Math.max(last.quantity, 1e-9));
+  out.next.mu = theta + beta * logOf(Math.max(last.quantity, 1e-9));
   out.next.sigma = Math.sqrt(sigma2 + 1 / precision);
   return out;
 }

@@ -101,9 +101,13 @@ function seriesOf(f: Forecast, fit: SeriesFit, scratch: boolean): SeriesPredicti
   return { elapsedDays, typicalGapDays, irregularity, probabilityActive, nextDay, lowDay, highDay, status, confidence, purchases: fit.purchases, lastDay: fit.lastDay, flags: [] };
 }
 
+/** The first line of the churn evidence for each whole percentage, made once (toFixed(0) rounds as Math.round here). */
+const ALIVE_EVIDENCE = Array.from({ length: 101 }, (_, k) => `probability still a customer ${k}% (BG/NBD)`);
+const aliveEvidence = (percent: number) => (percent >= 0 && percent <= 100 ? ALIVE_EVIDENCE[Math.round(percent)]! : `probability still a customer ${percent.toFixed(0)}% (BG/NBD)`);
+
 function churn(pAlive: number, next: SeriesPrediction, repeats: number): { risk: ChurnRisk; evidence: string[] } {
   const evidence = [
-    `probability still a customer ${(pAlive * 100).toFixed(0)}% (BG/NBD)`,
+    aliveEvidence(pAlive * 100),
     `${next.elapsedDays} days since the last purchase; typical gap ${Math.round(next.typicalGapDays)} days`,
   ];
   if (repeats === 0) evidence.push('one purchase so far: little evidence either way');

@@ -15,6 +15,13 @@ export const survivalOf = (mu: number, sigma: number, x: number): number => (x <
 export const survival = (d: LogNormal, x: number): number => survivalOf(d.mu, d.sigma, x);
 export const quantile = (d: LogNormal, p: number): number => Math.exp(d.mu + d.sigma * normalQuantile(p));
 
+/** p is clamped to [LOWEST, HIGHEST]; their quantiles are computed once (a far-overdue series asks for them often). */
+const LOWEST = 1e-12;
+const HIGHEST = 1 - 1e-12;
+const Q_LOWEST = normalQuantile(LOWEST);
+const Q_HIGHEST = normalQuantile(HIGHEST);
+
 /** The value x at which the CDF equals p (clamped to (0, 1)). */
-export const inverseCdfOf = (mu: number, sigma: number, p: number): number => Math.exp(mu + sigma * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, p))));
+export const inverseCdfOf = (mu: number, sigma: number, p: number): number =>
+  Math.exp(mu + sigma * (p >= HIGHEST ? Q_HIGHEST : p <= LOWEST ? Q_LOWEST : normalQuantile(p)));
 export const inverseCdf = (d: LogNormal, p: number): number => inverseCdfOf(d.mu, d.sigma, p);

@@ -23,7 +23,7 @@ const forecastScratch = {} as Forecast;
 /** Pseudo-products of "average pace" that a customer's own pace is shrunk toward. */
 const PACE_SHRINK = 5;
 /** Each product's prior, adjusted log gaps (at gaps[offsets[k]...]) and their sum, k in h.products order. */
-const scratch = { priors: [] as GapPrior[], offsets: new Int32Array(64), sums: new Float64Array(64), gaps: new Float64Array(1024) };
+const scratch = { ids: [] as string[], series: [] as PurchaseDay[][], categories: [] as (string | undefined)[], priors: [] as GapPrior[], offsets: new Int32Array(64), sums: new Float64Array(64), gaps: new Float64Array(1024) };
 
 /**
  * Fills `scratch` for the customer's products (the fits read the adjusted gaps from there) and returns how
@@ -42,13 +42,17 @@ function adjustProducts(h: CustomerHistory, model: PopulationModel): number {
   let k = 0;
   let offset = 0;
   for (const [productId, days] of h.products) {
-    const prior = priorFor(model, productId, h.productCategory.get(productId));
+    const category = h.productCategory.get(productId);
+    const prior = priorFor(model, productId, category);
     if (scratch.gaps.length < offset + days.length) {
       const grown = new Float64Array(2 * (offset + days.length));
       grown.set(scratch.gaps.subarray(0, offset));
       scratch.gaps = grown;
     }
     const s = adjustGaps(days, prior.beta, scratch.gaps, offset);
+    scratch.ids[k] = productId;
+    scratch.series[k] = days;
+    scratch.categories[k] = category;
     scratch.priors[k] = prior;
     scratch.offsets[k] = offset;
     scratch.sums[k] = s;
@@ -80,12 +84,12 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
   if (h.products.size === 0) return products;
   const pace = adjustProducts(h, model);
   const pb: BgNbdParams = model.productBgnbd;
-  let k = -1;
-  for (const [productId, days] of h.products) {
-    k++;
-    if (h.durables.has(productId)) continue; // not replenished: nothing to predict
+  for (let k = 0; k < h.products.size; k++) {
+    const productId = scratch.ids[k]!;
+    if (h.durables.size > 0 && h.durables.has(productId)) continue; // not replenished: nothing to predict
     if (products.length === 0) assertParams(pb);
-    const category = h.productCategory.get(productId);
+    const days = scratch.series[k]!;
+    const category = scratch.categories[k];
     const prior = scratch.priors[k]!;
     const n = days.length;
     const first = days[0]!.day;
@@ -95,13 +99,13 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
     assertSummaryOf(x, tx, T);
     assertIncreasing(days);
     const dead = deadOddsOf(pb, x, tx, T);
-    const flags = seriesFlags(days, model.quality, productId, h.productDuplicates.get(productId));
+    const flags = seriesFlags(days, model.quality, productId, h.productDuplicates.size > 0 ? h.productDuplicates.get(productId) : undefined);
     const fit = fitAdjusted(seriesFit, days, scratch.gaps, scratch.offsets[k]!, scratch.sums[k]!, prior.mu + pace, prior.tau, prior.sigma, prior.beta);
     // BG/NBD calls a pair with no repeat purchase alive for sure; there the cadence model's own stopping
     // chance is the better guess, so it is left to it (undefined).
     const active = x > 0 ? 1 / (1 + dead) : undefined;
     const widen = anomalous(flags) ? FLAG_WIDENING : undefined;
-    const inCatalog = !h.uncatalogued.has(productId);
+    const inCatalog = h.uncatalogued.size === 0 || !h.uncatalogued.has(productId);
     const e30 = expectedPurchasesOf(pb, x, T, 30 / 7, dead);
     const e90 = expectedPurchasesOf(pb, x, T, 90 / 7, dead);
     if (horizonDays === undefined) {
@@ -123,7 +127,19 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
     }
     if (category && n < RARE && !rare.includes(category)) rare.push(category);
   }
-  return products.sort(byUrgency);
+  return sortByUrgency(products);
+}
+
+/** byUrgency's order, in place (stable, as Array.prototype.sort): an insertion sort for a customer's few products. */
+function sortByUrgency<T extends Forecast>(list: T[]): T[] {
+  if (list.length > 16) return list.sort(byUrgency);
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i]!;
+    let j = i;
+    for (; j > 0 && byUrgency(list[j - 1]!, item) > 0; j--) list[j] = list[j - 1]!;
+    list[j] = item;
+  }
+  return list;
 }
 
 /** The categories where some product is bought too rarely to model alone, with two or more purchase days. */

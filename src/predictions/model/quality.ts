@@ -76,10 +76,13 @@ function sortQuantities(days: readonly PurchaseDay[]): Float64Array {
 export function seriesFlags(days: readonly PurchaseDay[], norms: QualityNorms, productId: string, duplicates = 0): QualityFlag[] {
   const flags: QualityFlag[] = [];
   const p99 = Object.hasOwn(norms.productDayQuantityP99, productId) ? norms.productDayQuantityP99[productId]! : norms.dayQuantityP99;
-  const quantities = sortQuantities(days);
-  const usual = quantities[days.length >> 1]!;
-  const most = quantities[days.length - 1]!;
-  if (most > p99 && (days.length === 1 || most >= 10 * usual || usual > p99)) flags.push('bulk');
+  // Bulk needs the largest quantity above the 99th percentile: only then is the median (a sort) needed.
+  let most = -Infinity;
+  for (let i = 0; i < days.length; i++) if (days[i]!.quantity > most) most = days[i]!.quantity;
+  if (most > p99) {
+    const usual = sortQuantities(days)[days.length >> 1]!;
+    if (days.length === 1 || most >= 10 * usual || usual > p99) flags.push('bulk');
+  }
   if (isBurst(days)) flags.push('burst');
   if (days.length < 3) flags.push('short_history');
   if (duplicates >= 3 && duplicates * 5 >= days.length) flags.push('irregular_data');
