@@ -3,6 +3,7 @@ import { setMetricsSink, type MetricsSink } from '../../src/ops/metrics.ts';
 import { LogLinesSink } from '../../src/ops/log-sink.ts';
 import { PrometheusSink } from '../../src/ops/prometheus.ts';
 import { useApi } from '../support/api.ts';
+import { coffeeOrder, drainQueues } from '../support/queues.ts';
 
 /**
  * A workload through the four region apps on real dynalite stores — customers with emails, purchases,
@@ -27,15 +28,8 @@ describe('metrics and logs of a workload', () => {
     vi.restoreAllMocks();
     setMetricsSink(undefined);
   });
-  const drain = async () => {
-    for (const q of new Set(t.api.queues.values())) await q.drain();
-  };
-  const order = (customerId: string, orderId: string, day: number) => ({
-    orderId,
-    customerId,
-    purchasedAt: new Date(Date.now() - day * 86_400_000).toISOString(),
-    lines: [{ productId: 'coffee', quantity: 1, unitPrice: 9.5, currency: 'EUR' }],
-  });
+  const drain = () => drainQueues(t.api.queues);
+  const order = coffeeOrder;
 
   it('names no customer id and no email in any log line or metric, and labels routes by pattern', async () => {
     const people = [

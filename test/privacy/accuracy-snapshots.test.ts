@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useApi } from '../support/api.ts';
+import { coffeeOrder, drainQueues } from '../support/queues.ts';
 
 /** Decision 141, through the API: the refit's accuracy snapshot rows are exported and erased with the customer, in the EU store. */
 describe("a customer's rows in the production-accuracy snapshots", () => {
   const t = useApi();
-  const drain = async () => {
-    for (const q of new Set(t.api.queues.values())) await q.drain();
-  };
-  const order = (customerId: string, orderId: string, day: number) => ({
-    orderId,
-    customerId,
-    purchasedAt: new Date(Date.now() - day * 86_400_000).toISOString(),
-    lines: [{ productId: 'coffee', quantity: 1, unitPrice: 9.5, currency: 'EUR' }],
-  });
+  const drain = () => drainQueues(t.api.queues);
+  const order = coffeeOrder;
   const snapshotRows = async (store: 'EU' | 'ROW') =>
     (await t.stores.scanAll(store)).filter((i) => String(i.customerId).startsWith('accuracy#snapshot#')).flatMap((i) => JSON.parse(String(i.rows)) as { ref: string }[]);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useApi } from '../support/api.ts';
+import { coffeeOrder, drainQueues } from '../support/queues.ts';
 
 /**
  * Export, erasure with suppression and objection, through the API as a shop would use them, checked by
@@ -7,15 +8,8 @@ import { useApi } from '../support/api.ts';
  */
 describe('privacy requests', () => {
   const t = useApi();
-  const drain = async () => {
-    for (const q of new Set(t.api.queues.values())) await q.drain();
-  };
-  const order = (customerId: string, orderId: string, day: number) => ({
-    orderId,
-    customerId,
-    purchasedAt: new Date(Date.now() - day * 86_400_000).toISOString(),
-    lines: [{ productId: 'coffee', quantity: 1, unitPrice: 9.5, currency: 'EUR' }],
-  });
+  const drain = () => drainQueues(t.api.queues);
+  const order = coffeeOrder;
   const workload = async (email: string) => {
     const id = await t.newCustomer({ country: 'DE', displayName: 'Anna', contact: { email }, consents: { profiling: true } });
     await t.api.call('POST', '/v1/purchases', { key: t.admin, body: { orders: [order(id, 'o1', 40), order(id, 'o2', 26), order(id, 'o3', 12)] } });
