@@ -7,6 +7,18 @@ import type { CacheName } from '../ops/metrics.ts';
  */
 export const REVALIDATE_WINDOW_MS = 10_000;
 
+/** Who re-reads an entry served past its TTL: one caller, and another after a second if it is still not replaced. */
+export class RefreshClaims {
+  private readonly claimed = new WeakMap<object, number>();
+
+  claim(entry: object, now: number): boolean {
+    const at = this.claimed.get(entry);
+    if (at !== undefined && now - at < 1_000) return false;
+    this.claimed.set(entry, now);
+    return true;
+  }
+}
+
 /**
  * A small per-isolate cache with a time to live: storefront reads hit memory, not DynamoDB, and an entry
  * is fresh for at most `ttlMs` (writes in this isolate invalidate at once; other isolates and regions catch
@@ -17,8 +29,7 @@ export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; storedAt: number }>();
   /** Bumped by every delete, so a read that started before a write cannot put the old value back. */
   private generation = 0;
-  /** When a caller last took on re-reading an entry past its TTL (`claimRefresh`). */
-  private readonly refreshing = new WeakMap<object, number>();
+  private readonly refreshing = new RefreshClaims();
 
   constructor(
     private readonly ttlMs: number,
@@ -57,11 +68,7 @@ export class TtlCache<V> {
   claimRefresh(key: string): boolean {
     const hit = this.entries.get(key);
     const now = this.now();
-    if (!hit || now - hit.storedAt <= this.ttlMs) return false;
-    const claimed = this.refreshing.get(hit);
-    if (claimed !== undefined && now - claimed < 1_000) return false;
-    this.refreshing.set(hit, now);
-    return true;
+    return hit !== undefined && now - hit.storedAt > this.ttlMs && this.refreshing.claim(hit, now);
   }
 
   /** The current generation; pass it to `set` to store only if nothing was deleted since. */

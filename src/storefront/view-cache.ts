@@ -1,5 +1,5 @@
 import { metrics } from '../ops/metrics.ts';
-import { REVALIDATE_WINDOW_MS } from '../shared/ttl-cache.ts';
+import { REVALIDATE_WINDOW_MS, RefreshClaims } from '../shared/ttl-cache.ts';
 
 /** A storefront answer as it goes on the wire: serialized once, when it was computed or first read. */
 export interface CachedView {
@@ -13,9 +13,6 @@ export interface CachedView {
 }
 
 export type ViewName = 'predictions' | 'segment' | 'insights' | 'recommendations' | 'intelligence' | 'experiments';
-
-/** A re-read that has not replaced its entry after this long (the store is slow or down) is tried again. */
-const REVALIDATE_RETRY_MS = 1_000;
 
 const key = (customerId: string, view: ViewName, variant: string) => `${customerId}\u0000${view}\u0000${variant}`;
 
@@ -31,8 +28,7 @@ export class ViewCache {
   private readonly entries = new Map<string, CachedView>();
   private readonly byCustomer = new Map<string, Set<string>>();
   private generation = 0;
-  /** When a request last took on re-reading an entry served past its TTL. */
-  private readonly revalidating = new WeakMap<CachedView, number>();
+  private readonly revalidating = new RefreshClaims();
 
   constructor(
     readonly ttlMs: number,
@@ -59,16 +55,12 @@ export class ViewCache {
 
   /**
    * True for the one request that should re-read an entry served past its TTL (its host runs the same
-   * request through the app, in the background, which puts the entry back fresh); again after
-   * REVALIDATE_RETRY_MS if the entry is still not replaced.
+   * request through the app, in the background, which puts the entry back fresh); again a second later
+   * if the entry is still not replaced.
    */
   claimRevalidation(entry: CachedView): boolean {
     const now = this.now();
-    if (now - (entry.readAt ?? entry.storedAt) <= this.ttlMs) return false;
-    const claimed = this.revalidating.get(entry);
-    if (claimed !== undefined && now - claimed < REVALIDATE_RETRY_MS) return false;
-    this.revalidating.set(entry, now);
-    return true;
+    return now - (entry.readAt ?? entry.storedAt) > this.ttlMs && this.revalidating.claim(entry, now);
   }
 
   /** The generation to pass to `put`: an entry read before a `forget` is not put back after it. */
