@@ -32,8 +32,11 @@ export interface AccuracyStore {
   /** Every page's purchase days of the day, merged; undefined when a page's are missing. */
   days(day: string, pages: number): Promise<Map<string, number[]> | undefined>;
   deleteDays(day: string, pages: number): Promise<void>;
-  /** The snapshots of these days that are still kept. */
-  snapshots(days: readonly string[]): Promise<Snapshot[]>;
+  /**
+   * The snapshots of these days that are still kept, one at a time: their first pages are read together
+   * (a day's first page holds at most ROWS_PER_PAGE rows), the rest of each when it comes.
+   */
+  snapshots(days: readonly string[]): AsyncIterable<Snapshot>;
   deleteSnapshot(day: string): Promise<void>;
   putTallies(t: readonly StoredTally[]): Promise<void>;
   tallies(days: readonly string[]): Promise<StoredTally[]>;
@@ -86,17 +89,15 @@ export class DynamoAccuracyStore implements AccuracyStore {
     await batchDeleteAll(this.doc, this.tableName, Array.from({ length: pages }, (_, page) => accuracyKeys.days(day, page)));
   }
 
-  async snapshots(days: readonly string[]) {
+  async *snapshots(days: readonly string[]) {
     const firsts = (await batchGetAll(this.doc, this.tableName, days.map((d) => accuracyKeys.snapshotPage(d, 0)))).filter((i) => !expired(i, this.now())).map((i) => PageItem.parse(i));
-    const out: Snapshot[] = [];
     for (const first of firsts) {
       const rest = first.pages > 1 ? await batchGetAll(this.doc, this.tableName, Array.from({ length: first.pages - 1 }, (_, i) => accuracyKeys.snapshotPage(first.day, i + 1)), undefined, true) : [];
       const pages = [first, ...rest.map((i) => PageItem.parse(i))];
       // A snapshot missing a page (a write cut short) is incomplete: it is not scored.
       if (pages.length !== first.pages) continue;
-      out.push({ day: first.day, modelVersion: first.modelVersion, rows: pages.flatMap((p) => Rows.parse(JSON.parse(p.rows))) });
+      yield { day: first.day, modelVersion: first.modelVersion, rows: pages.flatMap((p) => Rows.parse(JSON.parse(p.rows))) };
     }
-    return out;
   }
 
   async deleteSnapshot(day: string) {

@@ -82,10 +82,8 @@ export class AccuracyService {
     const open = Array.from({ length: OPEN_DAYS }, (_, i) => formatDay(today - 2 - i));
     const tallies: StoredTally[] = [];
     const settledDays: string[] = [];
-    // One day at a time: memory holds one snapshot's rows, not a hundred.
-    for (const d of open) {
-      const s = (await this.deps.store.snapshots([d]))[0];
-      if (!s) continue;
+    // One day at a time: memory holds one snapshot's rows (and the first pages), not a hundred snapshots.
+    for await (const s of this.deps.store.snapshots(open)) {
       const asOf = dayOf(`${s.day}T00:00:00Z`) + 1;
       const tally = emptyTally();
       // A row whose customer has no history any more (erased, objected) is dropped with it.
