@@ -87,7 +87,9 @@ describe('streaming: purchases through Kinesis (kinesalite) to the live figures'
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(expected(orders).lines);
     expect(Date.now() - started).toBeLessThan(5000);
-    const waiting = (await t.stores.scanAll('EU')).filter((i) => i.kind === 'outbox');
+    // The purchases' lines wait there (a customer these orders made due may add its `customer.due` fact:
+    // whether one does depends on the day the test runs, so only the lines are counted).
+    const waiting = (await t.stores.scanAll('EU')).filter((i) => i.kind === 'outbox' && JSON.parse(String(i.event)).type === 'purchase.line');
     expect(waiting.length).toBe(expected(orders).lines);
     sent.push(...orders);
 
