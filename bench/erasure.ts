@@ -22,7 +22,7 @@ const now = () => TODAY * 86_400_000;
 const hash = async (id: string) => Buffer.from(id).toString('hex').padEnd(16, '0');
 const row = (ref: string) => ({ ref, next: TODAY + 5, low: TODAY + 2, high: TODAY + 8, p30: 0.5, e30: 1 });
 
-const results: { pages: number; days: number; through: string; calls: number; keys: number; ms: number }[] = [];
+const results: { pages: number; days: number; through: string; calls: number; keys: number; writes: number; ms: number }[] = [];
 for (const pages of PAGES) {
   const stores = await startDynaliteStores();
   try {
