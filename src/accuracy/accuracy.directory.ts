@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { BATCH_WRITE_LIMIT, batchDeleteAll, batchGetAll, batchWriteAll } from '../storage/batch.ts';
 import { updateIf } from '../storage/conditional.ts';
 import { accuracyKeys, expired, TTL_ATTRIBUTE } from '../storage/keys.ts';
-import { bucketCount, bucketOf, bucketsOf, type DirectoryHead } from './model/directory.ts';
+import { bucketCount, bucketOf, bucketsOf, bucketsWritten, type DirectoryHead } from './model/directory.ts';
 
-const HeadItem = z.object({ day: z.string(), generation: z.number().int().optional(), indexed: z.number().int().optional(), pages: z.number().int().optional(), buckets: z.number().int().optional() });
+const HeadItem = z.object({ day: z.string(), generation: z.number().int().optional(), indexed: z.number().int().optional(), pages: z.number().int().optional(), buckets: z.number().int().optional(), written: z.number().int().optional() });
 const BucketItem = z.object({ day: z.string(), refs: z.record(z.string(), z.number().int()) });
 
 /** Where a day's directory puts a reference: its bucket, and the page that holds it (none: not in that day's snapshot). */
@@ -50,6 +50,15 @@ export class SnapshotDirectory {
    */
   async put(day: string, refsByPage: readonly (readonly string[])[], seen: DirectoryHead | undefined, ttl: number): Promise<boolean> {
     const buckets = bucketCount(refsByPage.reduce((n, refs) => n + refs.length, 0));
+    // The head learns first how many buckets may exist, so that no bucket is ever out of a deletion's reach.
+    await updateIf(this.doc, {
+      TableName: this.tableName,
+      Key: accuracyKeys.directory(day),
+      UpdateExpression: 'SET #day = :day, #ttl = :ttl, #written = :buckets',
+      ConditionExpression: 'attribute_not_exists(#written) OR #written < :buckets',
+      ExpressionAttributeNames: { '#day': 'day', '#ttl': TTL_ATTRIBUTE, '#written': 'written' },
+      ExpressionAttributeValues: { ':day': day, ':ttl': ttl, ':buckets': buckets },
+    });
     // Written as they are made, a batch at a time: the buckets are never all in memory as items.
     let batch: Record<string, unknown>[] = [];
     let b = 0;
@@ -61,7 +70,7 @@ export class SnapshotDirectory {
       }
     }
     await batchWriteAll(this.doc, this.tableName, batch);
-    await this.deleteBuckets(day, buckets, seen?.buckets ?? 0);
+    await this.deleteBuckets(day, buckets, bucketsWritten(seen));
     const generation = seen?.generation;
     const done = await updateIf(this.doc, {
       TableName: this.tableName,
@@ -100,10 +109,8 @@ export class SnapshotDirectory {
    */
   async drop(day: string, deletePages: () => Promise<void>): Promise<void> {
     const head = (await this.heads([day])).get(day);
-    if (head?.buckets !== undefined) {
-      await updateIf(this.doc, { TableName: this.tableName, Key: accuracyKeys.directory(day), UpdateExpression: 'REMOVE #idx', ConditionExpression: 'attribute_exists(customerId)', ExpressionAttributeNames: { '#idx': 'indexed' } });
-      await this.deleteBuckets(day, 0, head.buckets);
-    }
+    if (head?.indexed !== undefined) await updateIf(this.doc, { TableName: this.tableName, Key: accuracyKeys.directory(day), UpdateExpression: 'REMOVE #idx', ConditionExpression: 'attribute_exists(customerId)', ExpressionAttributeNames: { '#idx': 'indexed' } });
+    await this.deleteBuckets(day, 0, bucketsWritten(head));
     await deletePages();
     await batchDeleteAll(this.doc, this.tableName, [accuracyKeys.directory(day)]);
   }

@@ -54,7 +54,12 @@ export interface DirectoryHead {
   /** The snapshot's pages and the directory's buckets, as last indexed. */
   pages?: number;
   buckets?: number;
+  /** The most buckets ever written for the day, recorded before they are (what a deletion must cover). */
+  written?: number;
 }
+
+/** How many buckets of the day may exist. */
+export const bucketsWritten = (h: DirectoryHead | undefined) => Math.max(h?.buckets ?? 0, h?.written ?? 0);
 
 export const vouches = (h: DirectoryHead | undefined): h is DirectoryHead & { buckets: number } =>
   h !== undefined && h.buckets !== undefined && h.indexed !== undefined && h.indexed === (h.generation ?? 0);
