@@ -2,6 +2,7 @@ import { Problem } from '../http/problem.ts';
 import type { Region } from '../regions/region.schema.ts';
 import { dayOf, formatDay } from '../shared/days.ts';
 import type { AccuracyStore, StoredTally } from './accuracy.repository.ts';
+import { vouches } from './model/directory.ts';
 import { addTallies, DATE_HORIZON_DAYS, emptyTally, figuresOf, isoWeekOf, scoreRow, settled, type SnapshotRow, type Tally } from './model/score.ts';
 
 /**
@@ -66,20 +67,31 @@ export class AccuracyService {
       const { next, probabilityOfPurchase30, expectedPurchases30 } = c.prediction;
       rows.push({ ref, next: next.nextDay, low: next.lowDay, high: next.highDay, p30: round(probabilityOfPurchase30), e30: round(expectedPurchases30) });
     }
+    // The day's directory stops vouching before the page writes and again after (decision 151): one built
+    // meanwhile from what it read before this page's writes does not vouch for them.
+    await this.deps.store.touchDirectory(day);
     await this.deps.store.putDays(day, o.page, days);
     await this.deps.store.putSnapshotPart({ day, modelVersion: o.modelVersion, rows }, o.page, o.pages);
+    await this.deps.store.touchDirectory(day);
     return { snapshot: day, scored: 0 };
   }
 
-  /** Once every page has snapshotted: every kept earlier snapshot is scored against the days the pages stored. */
+  /**
+   * Once every page has snapshotted: every kept earlier snapshot is scored against the days the pages stored.
+   * Then the day's directory is written from them (decision 151), and any kept snapshot still without one
+   * gets it from the rows just read (a snapshot from before directories, or whose refit was cut short).
+   */
   private async score(today: number, modelVersion: string, pages: number) {
     const day = formatDay(today - 1);
-    const daysByRef = await this.deps.store.days(day, pages);
-    // A page that stored nothing (cut short) would look like its customers were erased: nothing is scored.
-    if (!daysByRef) throw new Error(`accuracy: a refit page of ${day} stored no snapshot; not scored`);
     // Every earlier snapshot still kept is scored again from the histories as they stand now (a recount,
     // never an increment: a run repeated or cut short cannot count a purchase twice).
     const open = Array.from({ length: OPEN_DAYS }, (_, i) => formatDay(today - 2 - i));
+    // Read before what the directories are built from: a page that writes after cannot be vouched for.
+    const heads = await this.deps.store.directories([day, ...open]);
+    const stored = await this.deps.store.days(day, pages);
+    // A page that stored nothing (cut short) would look like its customers were erased: nothing is scored.
+    if (!stored) throw new Error(`accuracy: a refit page of ${day} stored no snapshot; not scored`);
+    const daysByRef = stored.byRef;
     const tallies: StoredTally[] = [];
     const settledDays: string[] = [];
     // One day at a time: memory holds one snapshot's rows (and the first pages), not a hundred snapshots.
@@ -94,6 +106,11 @@ export class AccuracyService {
       const done = settled(asOf, today);
       tallies.push({ day: s.day, modelVersion: s.modelVersion, tally, settled: done });
       if (done) settledDays.push(s.day);
+      else if (!vouches(heads.get(s.day))) {
+        // Purchase days a late page left serve no scoring now; they go before the directory vouches (it does not name them).
+        await this.deps.store.deleteDays(s.day, s.refsByPage.length);
+        await this.deps.store.putDirectory(s.day, s.refsByPage, heads.get(s.day));
+      }
     }
     const fresh = emptyTally();
     fresh.customers = daysByRef.size;
@@ -101,6 +118,8 @@ export class AccuracyService {
     await this.deps.store.putTallies([...tallies, { day, modelVersion, tally: fresh, settled: false }]);
     for (const d of settledDays) await this.deps.store.deleteSnapshot(d);
     await this.deps.store.deleteDays(day, pages);
+    // Last: a directory vouches only once the purchase days it does not name are gone.
+    await this.deps.store.putDirectory(day, stored.refsByPage, heads.get(day));
     return { snapshot: day, scored: tallies.length };
   }
 

@@ -87,13 +87,17 @@ export const modelKeys = {
 
 /**
  * Production accuracy in the jurisdiction's predictions table, under partitions that name no customer:
- * a day's snapshot in pages (keyed references, not ids) and the day's tally (aggregates only).
+ * a day's snapshot in pages (keyed references, not ids), the directory saying which page holds a reference,
+ * and the day's tally (aggregates only).
  */
 export const accuracyKeys = {
   snapshotPage: (day: string, page: number) => ({ customerId: `accuracy#snapshot#${day}#${page}` }),
   tally: (day: string) => ({ customerId: `accuracy#tally#${day}` }),
   /** A refit page's customers' purchase days by reference, until the refit's scoring has read them. */
   days: (day: string, page: number) => ({ customerId: `accuracy#days#${day}#${page}` }),
+  /** The day's directory from reference to snapshot page (decision 151): its head, then its buckets. */
+  directory: (day: string) => ({ customerId: `accuracy#dir#${day}` }),
+  directoryBucket: (day: string, bucket: number) => ({ customerId: `accuracy#dir#${day}#${bucket}` }),
 } as const;
 
 /** The TTL attribute of every table that expires items (epoch seconds, as DynamoDB TTL wants). */

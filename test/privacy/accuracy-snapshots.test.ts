@@ -9,6 +9,8 @@ describe("a customer's rows in the production-accuracy snapshots", () => {
   const order = coffeeOrder;
   const snapshotRows = async (store: 'EU' | 'ROW') =>
     (await t.stores.scanAll(store)).filter((i) => String(i.customerId).startsWith('accuracy#snapshot#')).flatMap((i) => JSON.parse(String(i.rows)) as { ref: string }[]);
+  // The day's directory (decision 151): which page holds each reference.
+  const directoryRefs = async () => (await t.stores.scanAll('EU')).filter((i) => i.refs !== undefined && String(i.customerId).startsWith('accuracy#dir#')).flatMap((i) => Object.keys(i.refs as object));
 
   it('are in the export, and gone from every kept snapshot after the erasure', async () => {
     const ids: string[] = [];
@@ -26,6 +28,7 @@ describe("a customer's rows in the production-accuracy snapshots", () => {
     expect(held).toHaveLength(1);
     const ref = held[0]!.row!.ref;
     expect((await snapshotRows('EU')).map((r) => r.ref)).toContain(ref);
+    expect(await directoryRefs()).toContain(ref);
     // EU data stays in the EU store.
     expect(await snapshotRows('ROW')).not.toContainEqual(expect.objectContaining({ ref }));
 
@@ -36,6 +39,7 @@ describe("a customer's rows in the production-accuracy snapshots", () => {
     expect(done.body).toMatchObject({ status: 'completed', remaining: { predictions: 0 } });
     const rows = await snapshotRows('EU');
     expect(rows.map((r) => r.ref)).not.toContain(ref);
+    expect(await directoryRefs()).not.toContain(ref);
     // The other customer's row stays.
     expect(rows.length).toBeGreaterThan(0);
   });
