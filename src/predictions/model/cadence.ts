@@ -76,7 +76,6 @@ export function fitSeries(days: readonly PurchaseDay[], prior: GapPrior): Series
 /** fitSeries with the prior as numbers, written into `out` (which it returns). */
 export function fitSeriesInto(out: SeriesFit, days: readonly PurchaseDay[], mu: number, tau: number, priorSigma: number, beta: number): SeriesFit {
   if (days.length === 0) throw new Error('a series needs at least one purchase');
-  assertIncreasing(days);
   if (adjusted.length < days.length) adjusted = new Float64Array(2 * days.length);
   return fitAdjusted(out, days, adjusted, 0, adjustGaps(days, beta, adjusted, 0), mu, tau, priorSigma, beta);
 }
@@ -92,14 +91,18 @@ const logOf = (v: number): number => (v < 4096 && v > 0 && (v | 0) === v ? LOGS[
 
 /**
  * Writes the series' log gaps adjusted for quantity, log(gap) - beta log(quantity before it), to
- * `into` from `offset` (room for days.length - 1), and returns their sum.
+ * `into` from `offset` (room for days.length - 1), and returns their sum. Throws as assertIncreasing does
+ * on days that are not distinct and increasing.
  */
 export function adjustGaps(days: readonly PurchaseDay[], beta: number, into: Float64Array, offset: number): number {
   let sum = 0;
   let before = days[0]!;
   for (let i = 1; i < days.length; i++) {
     const d = days[i]!;
-    const v = logOf(d.day - before.day) - beta * logOf(Math.max(before.quantity, 1e-9));
+    const gap = d.day - before.day;
+    // assertIncreasing's check, on the gap this loop needs anyway.
+    if (!(gap > 0)) throw new Error('purchase days must be distinct and increasing (use toPurchaseDays)');
+    const v = logOf(gap) - beta * logOf(Math.max(before.quantity, 1e-9));
     into[offset + i - 1] = v;
     sum += v;
     before = d;

@@ -1,5 +1,5 @@
 import { assertParams, assertSummaryOf, deadOddsOf, expectedPurchasesOf, probabilityOfPurchaseOf, type BgNbdParams } from './bgnbd.ts';
-import { adjustGaps, assertIncreasing, emptyFit, fitAdjusted, fitSeriesInto, writeForecast, type CadenceStatus, type Forecast, type GapPrior, type PurchaseDay, type SeriesFit } from './cadence.ts';
+import { adjustGaps, emptyFit, fitAdjusted, fitSeriesInto, writeForecast, type CadenceStatus, type Forecast, type GapPrior, type PurchaseDay, type SeriesFit } from './cadence.ts';
 import type { CustomerHistory } from './history.ts';
 import { own, priorFor, type PopulationModel } from './population.ts';
 import type { CategoryPrediction, ProductPrediction } from './prediction.ts';
@@ -12,11 +12,11 @@ import { anomalous, FLAG_WIDENING, seriesFlags, type QualityFlag } from './quali
  * summary as numbers with its dead-odds term computed once per series.
  */
 /** Likeliest to be bought soon first (decision 137): overdue is a churn reading, after due and due soon. */
-const URGENCY: Record<CadenceStatus, number> = { due: 0, due_soon: 1, overdue: 2, not_due: 3, lapsed: 4 };
+const urgency = (s: CadenceStatus): number => (s === 'due' ? 0 : s === 'due_soon' ? 1 : s === 'overdue' ? 2 : s === 'not_due' ? 3 : 4);
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
 /** Most urgent first: due, due soon, overdue, then the rest, then by next purchase date. */
-export const byUrgency = (a: Forecast, b: Forecast) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay;
+export const byUrgency = (a: Forecast, b: Forecast) => urgency(a.status) - urgency(b.status) || a.nextDay - b.nextDay;
 
 const seriesFit = emptyFit();
 const forecastScratch = {} as Forecast;
@@ -96,8 +96,7 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
     const x = n - 1;
     const tx = (days[x]!.day - first) / 7;
     const T = (asOfDay - 1 - first) / 7;
-    assertSummaryOf(x, tx, T);
-    assertIncreasing(days);
+    assertSummaryOf(x, tx, T); // adjustProducts checked that the days increase
     const dead = deadOddsOf(pb, x, tx, T);
     const flags = seriesFlags(days, model.quality, productId, h.productDuplicates.size > 0 ? h.productDuplicates.get(productId) : undefined);
     const fit = fitAdjusted(seriesFit, days, scratch.gaps, scratch.offsets[k]!, scratch.sums[k]!, prior.mu + pace, prior.tau, prior.sigma, prior.beta);

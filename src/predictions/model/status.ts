@@ -26,9 +26,17 @@ const STOPPED = 0.2;
 export const chanceWithin = (mu: number, sigma: number, e: number, sE: number, probabilityActive: number, d: number): number =>
   sE > 0 ? (probabilityActive * (sE - survivalOf(mu, sigma, e + d))) / sE : 0;
 
+/**
+ * A chance within d days is probabilityActive times a conditional probability, so never above
+ * probabilityActive (to rounding: the margin covers two roundings). Below `bound` it is below `bound`
+ * without its survival (an erfc): the status is decided as the full computation would decide it.
+ */
+const below = (probabilityActive: number, bound: number) => probabilityActive < bound * (1 - 1e-9);
+
 export function statusOf(mu: number, sigma: number, e: number, sE: number, probabilityActive: number, aheadDays: number, gaps: number): CadenceStatus {
-  if (probabilityActive < STOPPED && chanceWithin(mu, sigma, e, sE, probabilityActive, LAPSE_DAYS) < LAPSED_CHANCE) return 'lapsed';
-  if (gaps > 0 && aheadDays <= DUE_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_DAYS) >= LIKELY) return 'due';
-  if (gaps > 0 && aheadDays <= DUE_SOON_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_SOON_DAYS) >= LIKELY) return 'due_soon';
+  if (probabilityActive < STOPPED && (below(probabilityActive, LAPSED_CHANCE) || chanceWithin(mu, sigma, e, sE, probabilityActive, LAPSE_DAYS) < LAPSED_CHANCE)) return 'lapsed';
+  const likely = !below(probabilityActive, LIKELY);
+  if (likely && gaps > 0 && aheadDays <= DUE_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_DAYS) >= LIKELY) return 'due';
+  if (likely && gaps > 0 && aheadDays <= DUE_SOON_DAYS && chanceWithin(mu, sigma, e, sE, probabilityActive, DUE_SOON_DAYS) >= LIKELY) return 'due_soon';
   return sE < 0.1 ? 'overdue' : 'not_due';
 }
