@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backtest, type BacktestResult } from '../../src/cli/backtest.ts';
-import { cdnowToCsv, onlineRetailToCsv } from '../../src/cli/datasets.ts';
+import { cdnowToCsv } from '../../src/cli/datasets.ts';
 import { writePredictions } from '../../src/cli/predict.ts';
 import { InputError, parseDay, readTransactions, type Transaction } from '../../src/cli/transactions.ts';
+import { onlineRetailCsv } from '../support/datasets.ts';
 
 const shared = new URL('../../../shared/data/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cadence-cli-'));
@@ -50,8 +51,7 @@ describe('backtest on CDNOW with the paper protocol', () => {
 
 describe('backtest on Online Retail, per product', () => {
   it('dates the next purchase of a product better than the median gap rolled forward past the cutoff', async () => {
-    await onlineRetailToCsv(join(shared, 'online-retail/online_retail_dev.csv.gz'), join(dir, 'or.csv'));
-    const t = await readTransactions(join(dir, 'or.csv'));
+    const t = await readTransactions(await onlineRetailCsv());
     const r = backtest(t, { asOfDay: parseDay('2011-09-01')!, endDay: parseDay('2011-12-09')!, level: 'product', minPurchases: 4 });
     const rolled = method(r, 'median gap rolled').dateMae;
     expect(rolled).toBeGreaterThan(23); // the protocol's baseline, about 24 days on the whole data set

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCatalog } from '../../src/cli/catalog.ts';
-import { onlineRetailToCsv } from '../../src/cli/datasets.ts';
 import { evaluateRecs, type RecsEvaluation } from '../../src/cli/evaluate-recs.ts';
 import { algorithmOrFail, fitOnTransactions, writeRecommendations } from '../../src/cli/recommend.ts';
 import { groceryToCsv } from '../../src/cli/shop-datasets.ts';
 import { parseDay, readTransactions, type Transaction } from '../../src/cli/transactions.ts';
+import { onlineRetailCsv } from '../support/datasets.ts';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cadence-recs-'));
 const root = new URL('../../', import.meta.url).pathname;
 const cadence = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cadence.ts', ...args], { cwd: root, encoding: 'utf8' });
@@ -29,8 +28,7 @@ const row = (r: RecsEvaluation, name: string) => r.lists.find((l) => l.name.star
 describe('evaluate-recs on the shared Online Retail half (a fixed half of its customers)', () => {
   let result: RecsEvaluation;
   beforeAll(async () => {
-    await onlineRetailToCsv(join(shared, 'online-retail/online_retail_dev.csv.gz'), join(dir, 'or.csv'));
-    const rows = half(await readTransactions(join(dir, 'or.csv')));
+    const rows = half(await readTransactions(await onlineRetailCsv()));
     result = evaluateRecs(rows, { asOfDay: parseDay('2011-09-01')!, endDay: parseDay('2011-09-30')!, k: 10 });
     // About 50 s alone on one core; the full suite on two shared cores has taken over 60 s.
   }, 180_000);

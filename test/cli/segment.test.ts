@@ -2,16 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { onlineRetailToCsv } from '../../src/cli/datasets.ts';
 import { printSegments, segmentFile } from '../../src/cli/segment.ts';
 import { parseDay, readTransactions } from '../../src/cli/transactions.ts';
-
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+import { onlineRetailCsv } from '../support/datasets.ts';
 
 it('segments the Online Retail customers into sensible groups: wholesalers apart from occasional buyers', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cadence-seg-'));
-  await onlineRetailToCsv(join(shared, 'online-retail/online_retail_dev.csv.gz'), join(dir, 'or.csv'));
-  const t = await readTransactions(join(dir, 'or.csv'));
+  const t = await readTransactions(await onlineRetailCsv());
   const out = join(dir, 'segments.csv');
   const r = await segmentFile(t, parseDay('2011-12-10')!, out);
   printSegments(r);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { split } from '../../../src/cli/backtest.ts';
-import { cdnowToCsv, onlineRetailToCsv } from '../../../src/cli/datasets.ts';
+import { cdnowToCsv } from '../../../src/cli/datasets.ts';
 import { parseDay, readTransactions } from '../../../src/cli/transactions.ts';
 import { generateDemoData } from '../../../src/local/demo-data.ts';
 import { eventsOf, type CatalogFacts } from '../../../src/predictions/history-source.ts';
@@ -18,6 +18,7 @@ import { oddsInputs } from '../../../src/predictions/model/calibration.ts';
 import { rfm } from '../../../src/predictions/model/history.ts';
 import { stackedProbability } from '../../../src/predictions/model/odds.ts';
 import { gapVariation } from '../../../src/predictions/model/regularity.ts';
+import { onlineRetailCsv } from '../../support/datasets.ts';
 
 /**
  * The per-customer path was rewritten for speed (decision 128): one pass, no intermediate objects. These
@@ -84,9 +85,8 @@ describe('the fast per-customer path gives the outputs of the implementation it 
     const asOf = parseDay('1997-10-01')!;
     const c = [...split(await readTransactions(join(dir, 'cdnow.csv')), asOf).histories.values()];
     cdnow = { histories: c, model: fitPopulation(c, asOf, { horizons: [273] }), asOfDay: asOf };
-    await onlineRetailToCsv(join(shared, 'online-retail/online_retail_dev.csv.gz'), join(dir, 'retail.csv'));
     const asOfRetail = parseDay('2011-09-01')!;
-    const r = [...split(await readTransactions(join(dir, 'retail.csv')), asOfRetail).histories.values()];
+    const r = [...split(await readTransactions(await onlineRetailCsv()), asOfRetail).histories.values()];
     retail = { histories: r, model: fitPopulation(r, asOfRetail, { horizons: [100] }), asOfDay: asOfRetail };
   }, 120_000);
 
