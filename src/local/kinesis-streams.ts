@@ -24,7 +24,7 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
-export const localKinesisOptions = () => ({ requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 3000 }) });
+export const localKinesisOptions = () => ({ requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 3000, throwOnRequestTimeout: true }) });
 
 /**
  * Kinesis-compatible kinesalite servers, one per stream region as production has one stream per

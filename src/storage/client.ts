@@ -16,12 +16,23 @@ export interface DynamoConnection {
  * connections. What still fails after its retries leaves the client as StoreUnavailable (the SDK's
  * error is its `cause`): the translation sits outermost in the middleware stack, above the retries.
  */
+/**
+ * Bounds on one attempt (decision 156). Without them a store that accepts connections and never answers (a
+ * hung process, a black-holed route) holds every request that reaches it for as long as the socket lives.
+ * DynamoDB answers in milliseconds; three seconds is far beyond a healthy call, even a 1 MB page. A timed-out
+ * attempt is retried like a refused one (the SDK's retry quota stops retrying once an outage is plain), then
+ * leaves as StoreUnavailable: a 503. The shorthand gives the runtime's own handler these options (Node's
+ * http handler, the fetch handler in Workers); without `throwOnRequestTimeout` Node's only logs a warning.
+ */
+export const STORE_ATTEMPT_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
+
 export function dynamoClient(conn: DynamoConnection): DynamoDBClient {
   const client = new DynamoDBClient({
     region: conn.region,
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
     maxAttempts: 5,
+    requestHandler: STORE_ATTEMPT_TIMEOUTS,
     ...conn.clientOptions,
   });
   client.middlewareStack.add(

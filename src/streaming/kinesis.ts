@@ -33,6 +33,9 @@ const translate = (err: unknown): unknown => {
   return err;
 };
 
+/** Bounds on one PutRecords attempt (decision 156): two attempts wait at most about 4 s in all. */
+export const STREAM_ATTEMPT_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true } as const;
+
 /** The Kinesis Data Streams adapter of the EventStream port (the only module that imports the SDK's client). */
 export class KinesisEventStream implements EventStream {
   private readonly client: KinesisClient;
@@ -42,8 +45,10 @@ export class KinesisEventStream implements EventStream {
       region: conn.region,
       ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
       ...(conn.credentials ? { credentials: conn.credentials } : {}),
-      // A purchase waits for this call: few retries; what is left goes to the outbox.
+      // A purchase waits for this call: few retries, each bounded (a stream that never answers must not hold
+      // the checkout); what is left goes to the outbox.
       maxAttempts: 2,
+      requestHandler: STREAM_ATTEMPT_TIMEOUTS,
       ...conn.clientOptions,
     });
   }

@@ -14,6 +14,9 @@ export interface StoreProcess {
   endpoint: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections are still accepted by the kernel, nothing is answered. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function startStoreProcess(): Promise<StoreProcess> {
@@ -35,5 +38,5 @@ export async function startStoreProcess(): Promise<StoreProcess> {
     await exited;
   };
   await start();
-  return { endpoint, start, stop };
+  return { endpoint, start, stop, pause: () => child?.kill('SIGSTOP'), resume: () => child?.kill('SIGCONT') };
 }
