@@ -87,7 +87,7 @@ export interface BacktestResult {
   /** Cadence's 80% range coverage on the holdout (Wilson 95% interval). */
   coverage: Interval;
   /** The same measured inside the training data only (option `inner`): a time split ending at the as-of day. */
-  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval; statuses: StatusPrecision[] };
+  innerCoverage?: { asOfDay: number; horizonDays: number; coverage: Interval; statuses: StatusPrecision[]; statusCalibration?: PopulationModel['statusCalibration'] };
 }
 
 /** Fits on the calibration period, predicts the window, and scores the model beside simple baselines. */
@@ -191,7 +191,7 @@ function innerCoverage(transactions: readonly Transaction[], options: { asOfDay:
   const first = before.reduce((m, t) => Math.min(m, t.day), Number.POSITIVE_INFINITY);
   const h = Math.min(options.endDay - options.asOfDay + 1, Math.floor((options.asOfDay - first) / 2));
   const inner = backtest(before, { asOfDay: options.asOfDay - h, endDay: options.asOfDay - 1, level: options.level, ...(options.minPurchases ? { minPurchases: options.minPurchases } : {}) });
-  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage, statuses: inner.statuses };
+  return { asOfDay: options.asOfDay - h, horizonDays: h, coverage: inner.coverage, statuses: inner.statuses, statusCalibration: inner.population.statusCalibration };
 }
 
 function gaps(series: readonly PurchaseDay[]): number[] {

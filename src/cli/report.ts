@@ -19,6 +19,14 @@ export function printBacktest(title: string, r: BacktestResult): void {
   const odds = r.population.odds.find((o) => o.horizonDays === r.horizonDays);
   if (r.level === 'customer') console.log(odds ? `stacked odds serve: inner check over ${odds.check.days} days, stack AUC ${f(odds.check.stackAuc, 4)} vs BG/NBD ${f(odds.check.bgnbdAuc, 4)}, gain's 5th percentile ${f(odds.check.gainLow, 4)}${odds.check.sameSeason ? '' : ' (history under a year: the check is of another season than the window)'}` : 'stacked odds refused by the inner check (or not learnable): BG/NBD serves');
   const statuses = (list: BacktestResult['statuses']) => list.map((s) => `${s.status} ${f(s.precision, 2)} [${f(s.interval.low, 2)}, ${f(s.interval.high, 2)}] of ${s.units} (${s.says}; base rate ${f(s.baseRate, 2)})`).join('; ');
+  const thresholds = (sc: BacktestResult['population']['statusCalibration']) => {
+    const level = r.level === 'customer' ? sc?.customer : sc?.product;
+    return sc && level ? `inner split cut ${sc.innerAsOfDay}: ${level.fits.map((t) => `${t.days} days ${f(t.threshold, 3)}${t.fallback ? ` (fallback: ${t.fallback})` : ` (Platt a ${f(t.a, 3)}, b ${f(t.b, 3)})`} from ${t.units} series, ${t.buyers} buying`).join('; ')}` : 'none (0.5)';
+  };
+  console.log(`status thresholds on the raw chance (decision 154), ${thresholds(r.population.statusCalibration)}`);
   console.log(`status precision (as served, Wilson 95%): ${statuses(r.statuses)}`);
-  if (r.innerCoverage) console.log(`status precision inside the training data (last ${r.innerCoverage.horizonDays} days before the as-of day): ${statuses(r.innerCoverage.statuses)}`);
+  if (r.innerCoverage) {
+    console.log(`status thresholds inside the training data, ${thresholds(r.innerCoverage.statusCalibration)}`);
+    console.log(`status precision inside the training data (last ${r.innerCoverage.horizonDays} days before the as-of day): ${statuses(r.innerCoverage.statuses)}`);
+  }
 }

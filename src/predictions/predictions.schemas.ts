@@ -4,7 +4,7 @@ const Day = z.string().openapi({ example: '2026-12-01', description: 'A calendar
 const Range = z.object({ from: Day, to: Day }).openapi({ description: '80% range: 1 in 10 purchases come earlier, 1 in 10 later.' });
 const Status = z.enum(['not_due', 'due_soon', 'due', 'overdue', 'lapsed']).openapi({
   description:
-    'What the cadence says, each a promise the backtests measure (docs/predictions.md): due — a purchase within 14 days is more likely than not (and the next date is within them); due_soon — the same within 30 days; overdue — a churn warning: quieter than 9 in 10 of the usual intervals, less likely than the average to buy within 90 days (not "about to buy"); lapsed — has probably stopped, a purchase within 90 days is unlikely; not_due — none of these.',
+    'What the cadence says, each a promise the backtests measure (docs/predictions.md): due — a purchase within 14 days is more likely than not, by the chance of the model calibrated on the recent history of the shop (and the next date is within them); due_soon — the same within 30 days; overdue — a churn warning: quieter than 9 in 10 of the usual intervals, less likely than the average to buy within 90 days (not "about to buy"); lapsed — has probably stopped, a purchase within 90 days is unlikely; not_due — none of these.',
 });
 const Confidence = z.enum(['low', 'medium', 'high']);
 const Flags = z

@@ -10,6 +10,7 @@ import { predictCategories, predictProducts } from './products.ts';
 import type { ChurnRisk, CustomerPrediction, SeriesPrediction } from './prediction.ts';
 import { windowDatesInto } from './timing.ts';
 import { gapVariation } from './regularity.ts';
+import { UNCALIBRATED } from './status.ts';
 
 /** The customer's next purchase date is the one to expect if they buy within this many days. */
 export const DATE_HORIZON_DAYS = 90;
@@ -62,7 +63,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   const cp = model.customerPrior;
   const fit = fitSeriesInto(customerFit, h.days, cp.mu, cp.tau, cp.sigma, cp.beta);
   const dates = windowDatesInto(windowScratch, bg, x, T, asOfDay, horizonDays ?? DATE_HORIZON_DAYS, anomalous(flags) ? 0.05 : 0.1);
-  const next = seriesOf(writeForecast(horizonDays === undefined ? forecastScratch : ({} as Forecast), fit, asOfDay, horizonDays, pAlive, undefined, dates), fit, horizonDays === undefined);
+  const next = seriesOf(writeForecast(horizonDays === undefined ? forecastScratch : ({} as Forecast), fit, asOfDay, horizonDays, pAlive, undefined, dates, model.statusCalibration?.customer ?? UNCALIBRATED), fit, horizonDays === undefined);
   const { risk, evidence } = churn(pAlive, next, x);
   const variation = model.odds.length > 0 ? gapVariation(h.days) : Number.NaN;
   const out = {

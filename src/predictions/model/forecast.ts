@@ -1,6 +1,6 @@
 import { inverseCdfOf, survivalOf } from './lognormal.ts';
 import type { SeriesFit } from './cadence.ts';
-import { statusOf } from './status.ts';
+import { statusOf, UNCALIBRATED, type StatusThresholds } from './status.ts';
 
 /** Where a series stands at a date: the forecast half of the cadence model (cadence.ts fits it). */
 export type CadenceStatus = 'not_due' | 'due_soon' | 'due' | 'overdue' | 'lapsed';
@@ -37,10 +37,12 @@ export interface ForecastOptions {
   widen?: number;
   /** Dates from another model of the wait (days since epoch); the status then follows them. */
   dates?: { nextDay: number; lowDay: number; highDay: number };
+  /** The raw chances at which due and due soon start (the population's, decision 154); 0.5 without. */
+  thresholds?: StatusThresholds;
 }
 
 export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: ForecastOptions = {}): Forecast {
-  return writeForecast({} as Forecast, fit, asOf, horizonDays, options.probabilityActive, options.widen, options.dates);
+  return writeForecast({} as Forecast, fit, asOf, horizonDays, options.probabilityActive, options.widen, options.dates, options.thresholds);
 }
 
 /** The gap (days) at which the predictive CDF reaches p, within [e, e + h) when windowed, else beyond e. */
@@ -51,7 +53,7 @@ const gapAt = (mu: number, sigma: number, windowed: boolean, sE: number, fLo: nu
  * forecast, written field by field into `out` (a product's or a category's prediction, so that the
  * per-customer path builds each answer once instead of spreading intermediate objects); returns `out`.
  */
-export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: number, horizonDays: number | undefined, knownActive: number | undefined, widen: number | undefined, dates: ForecastOptions['dates']): T {
+export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: number, horizonDays: number | undefined, knownActive: number | undefined, widen: number | undefined, dates: ForecastOptions['dates'], thresholds: StatusThresholds = UNCALIBRATED): T {
   const e = Math.max(0, asOf - fit.lastDay);
   const mu = fit.next.mu;
   const sigma = widen && widen !== 1 ? fit.next.sigma * widen : fit.next.sigma;
@@ -69,7 +71,8 @@ export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: 
   const lastDay = fit.lastDay;
   const nextDay = dates ? dates.nextDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.5)));
   // The status is a promise a backtest checks (status.ts, decision 137): due / due soon when a purchase
-  // within 14 / 30 days is more likely than not (and the date shown is within them); overdue, a churn
+  // within 14 / 30 days is more likely than not (and the date shown is within them), the chance calibrated
+  // by the population's learned thresholds (decision 154); overdue, a churn
   // reading, when the wait is longer than nine in ten of the series' gaps; lapsed when it has probably
   // stopped and a purchase within 90 days is unlikely.
   out.elapsedDays = e;
@@ -79,7 +82,7 @@ export function writeForecast<T extends Forecast>(out: T, fit: SeriesFit, asOf: 
   out.nextDay = nextDay;
   out.lowDay = dates ? dates.lowDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.1)));
   out.highDay = dates ? dates.highDay : Math.max(asOf, Math.round(lastDay + gapAt(mu, sigma, windowed, sE, fLo, fHi, 0.9)));
-  out.status = statusOf(mu, sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
+  out.status = statusOf(mu, sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps, thresholds);
   out.confidence = fit.gaps >= 4 && sigma < 0.45 ? 'high' : fit.gaps >= 2 && sigma < 0.8 ? 'medium' : 'low';
   if (windowed) out.probabilityInHorizon = sE > 0 ? probabilityActive * ((sE - sHi) / sE) : 0;
   return out;

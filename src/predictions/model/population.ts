@@ -3,6 +3,7 @@ import { DEFAULT_PRIOR, estimatePrior, type GapPrior, type PurchaseDay } from '.
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
 import { learnOdds, type OddsModel } from './calibration.ts';
 import { repeatSpend, rfm, seriesRfm, type CustomerHistory } from './history.ts';
+import { learnStatusThresholds, type StatusCalibration } from './thresholds.ts';
 import { anomalous, customerFlags, DEFAULT_NORMS, qualityNorms, seriesFlags, type QualityNorms } from './quality.ts';
 
 /**
@@ -32,6 +33,11 @@ export interface PopulationModel {
   quality: QualityNorms;
   /** Stacked purchase odds per horizon (30 and 90 days, and a backtest's window). */
   odds: OddsModel[];
+  /**
+   * Where due / due soon start on the raw renewal chance, per level, learned by an inner time split (decision
+   * 154). Absent (a model stored before, the default model, an inner fit): 0.5, the words' own threshold.
+   */
+  statusCalibration?: StatusCalibration;
   /** Customers left out of the fits as anomalous (wholesale, bursts, test accounts, irregular data). */
   excluded: number;
   /** Set when the fit was on a sample of the jurisdiction (decision 129): the customers in it; `customers` is then everybody. */
@@ -46,7 +52,7 @@ const MIN_SERIES = 8;
 /** Fallback BG/NBD parameters when a population is too small to fit (CDNOW's, a typical retail shape). */
 const FALLBACK_BGNBD: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 
-export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, options: { horizons?: readonly number[] } = {}): PopulationModel {
+export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, options: { horizons?: readonly number[]; inner?: boolean } = {}): PopulationModel {
   if (all.length === 0) throw new Error('cannot fit a population model without customers');
   // Anomalous customers are predicted but do not teach the population (unless nobody else is left).
   const quality = qualityNorms(all);
@@ -81,7 +87,9 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
   }
   const horizons = [...new Set([...SERVED_HORIZONS, ...(options.horizons ?? [])])];
   const days = histories.map((h) => ({ days: h.days, productFirstDays: [...h.products.values()].map((d) => d[0]!.day) }));
-  const odds = horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
+  // An inner fit (the thresholds' own split) needs neither the stacked odds nor thresholds of its own.
+  const odds = options.inner ? [] : horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
+  const statusCalibration = options.inner ? undefined : learnStatusThresholds(all, asOfDay, (cut, day) => fitPopulation(cut, day, { inner: true }));
   return {
     version: MODEL_VERSION,
     asOfDay,
@@ -95,6 +103,7 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
     productPriors,
     quality,
     odds,
+    ...(statusCalibration ? { statusCalibration } : {}),
     excluded: all.length - histories.length,
   };
 }

@@ -4,6 +4,7 @@ import type { CustomerHistory } from './history.ts';
 import { own, priorFor, type PopulationModel } from './population.ts';
 import type { CategoryPrediction, ProductPrediction } from './prediction.ts';
 import { anomalous, FLAG_WIDENING, seriesFlags, type QualityFlag } from './quality.ts';
+import { UNCALIBRATED } from './status.ts';
 
 /**
  * The product and category half of a customer's predictions. Like the rest of the per-customer path
@@ -84,6 +85,7 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
   if (h.products.size === 0) return products;
   const pace = adjustProducts(h, model);
   const pb: BgNbdParams = model.productBgnbd;
+  const thresholds = model.statusCalibration?.product ?? UNCALIBRATED;
   for (let k = 0; k < h.products.size; k++) {
     const productId = scratch.ids[k]!;
     if (h.durables.size > 0 && h.durables.has(productId)) continue; // not replenished: nothing to predict
@@ -108,13 +110,13 @@ export function predictProducts(h: CustomerHistory, model: PopulationModel, asOf
     const e30 = expectedPurchasesOf(pb, x, T, 30 / 7, dead);
     const e90 = expectedPurchasesOf(pb, x, T, 90 / 7, dead);
     if (horizonDays === undefined) {
-      products.push(productOf(productId, category, inCatalog, writeForecast(forecastScratch, fit, asOfDay, undefined, active, widen, undefined), fit, flags, e30, e90));
+      products.push(productOf(productId, category, inCatalog, writeForecast(forecastScratch, fit, asOfDay, undefined, active, widen, undefined, thresholds), fit, flags, e30, e90));
     } else {
       // With a horizon (backtests, the CLI) the optional fields go in between: built field by field.
       const p = { productId } as ProductPrediction;
       if (category) p.category = category;
       p.inCatalog = inCatalog;
-      writeForecast(p, fit, asOfDay, horizonDays, active, widen, undefined);
+      writeForecast(p, fit, asOfDay, horizonDays, active, widen, undefined, thresholds);
       p.purchases = fit.purchases;
       p.lastDay = fit.lastDay;
       p.flags = flags;

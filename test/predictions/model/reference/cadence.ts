@@ -1,4 +1,4 @@
-import { statusOf } from '../../../../src/predictions/model/status.ts';
+import { statusOf, type StatusThresholds } from '../../../../src/predictions/model/status.ts';
 import { inverseCdf, survival, type LogNormal } from '../../../../src/predictions/model/lognormal.ts';
 
 /**
@@ -126,6 +126,8 @@ export interface ForecastOptions {
   widen?: number;
   /** Dates from another model of the wait (days since epoch); the status then follows them. */
   dates?: { nextDay: number; lowDay: number; highDay: number };
+  /** Decision 154: where due and due soon start on the raw chance (0.5 without). */
+  thresholds?: StatusThresholds;
 }
 
 export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, options: ForecastOptions = {}): Forecast {
@@ -150,10 +152,10 @@ export function forecast(fit: SeriesFit, asOf: number, horizonDays?: number, opt
   // due soon within two; overdue when it is later than nine in ten of the series' gaps; lapsed when the
   // series has probably stopped. (Statuses from elapsed time alone called a product "due" with its date
   // eight days ahead.)
-  // Decision 137 redefined the statuses: the reference takes them from the same rule, so that everything
-  // else is still held to the frozen implementation.
+  // Decision 137 redefined the statuses, decision 154 calibrated their thresholds: the reference takes them
+  // from the same rule, so that everything else is still held to the frozen implementation.
   void median;
-  const status: CadenceStatus = statusOf(g.mu, g.sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps);
+  const status: CadenceStatus = statusOf(g.mu, g.sigma, e, sE, probabilityActive, nextDay - asOf, fit.gaps, options.thresholds);
   const spread = g.sigma;
   const confidence = fit.gaps >= 4 && spread < 0.45 ? 'high' : fit.gaps >= 2 && spread < 0.8 ? 'medium' : 'low';
   const result: Forecast = {

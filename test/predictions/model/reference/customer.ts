@@ -7,6 +7,7 @@ import { stackedProbability } from './odds.ts';
 import { own, priorFor, type PopulationModel } from '../../../../src/predictions/model/population.ts';
 import { anomalous, customerFlags, FLAG_WIDENING, seriesFlags, type QualityFlag } from './quality.ts';
 import { windowDates } from './timing.ts';
+import type { StatusThresholds } from '../../../../src/predictions/model/status.ts';
 
 /** The customer's next purchase date is the one to expect if they buy within this many days. */
 export const DATE_HORIZON_DAYS = 90;
@@ -74,9 +75,9 @@ const URGENCY: Record<CadenceStatus, number> = { due: 0, due_soon: 1, overdue: 2
 /** A product needs this many purchase days for its own prediction to carry weight; rarer ones show up in their category. */
 const RARE = 3;
 
-const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number, probabilityActive?: number, flags: QualityFlag[] = []): SeriesPrediction => {
+const series = (days: CustomerHistory['days'], prior: Parameters<typeof fitSeries>[1], asOfDay: number, horizon?: number, probabilityActive?: number, flags: QualityFlag[] = [], thresholds?: StatusThresholds): SeriesPrediction => {
   const fit = fitSeries(days, prior);
-  const options = { ...(probabilityActive !== undefined ? { probabilityActive } : {}), ...(anomalous(flags) ? { widen: FLAG_WIDENING } : {}) };
+  const options = { ...(probabilityActive !== undefined ? { probabilityActive } : {}), ...(anomalous(flags) ? { widen: FLAG_WIDENING } : {}), ...(thresholds ? { thresholds } : {}) };
   return { ...forecast(fit, asOfDay, horizon, options), purchases: fit.purchases, lastDay: fit.lastDay, flags };
 };
 
@@ -120,7 +121,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
     const prior = priorFor(model, productId, category);
     const { probabilityActive, ...outlook } = productOutlook(model, days, asOfDay, horizonDays);
     const flags = seriesFlags(days, model.quality, productId, h.productDuplicates.get(productId));
-    products.push({ productId, ...(category ? { category } : {}), inCatalog: !h.uncatalogued.has(productId), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive, flags), ...outlook });
+    products.push({ productId, ...(category ? { category } : {}), inCatalog: !h.uncatalogued.has(productId), ...series(days, { ...prior, mu: prior.mu + pace }, asOfDay, horizonDays, probabilityActive, flags, model.statusCalibration?.product), ...outlook });
     if (category && days.length < RARE) rareCategories.add(category);
   }
   products.sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || a.nextDay - b.nextDay);
@@ -139,7 +140,7 @@ export function predictCustomer(h: CustomerHistory, model: PopulationModel, asOf
   const flags = customerFlags(h, model.quality, options.testAccount);
   const fit = fitSeries(h.days, model.customerPrior);
   const dates = windowDates(model.bgnbd, s, asOfDay, horizonDays ?? DATE_HORIZON_DAYS, anomalous(flags) ? 0.05 : 0.1);
-  const next: SeriesPrediction = { ...forecast(fit, asOfDay, horizonDays, { probabilityActive: pAlive, dates }), purchases: fit.purchases, lastDay: fit.lastDay, flags: [] };
+  const next: SeriesPrediction = { ...forecast(fit, asOfDay, horizonDays, { probabilityActive: pAlive, dates, ...(model.statusCalibration ? { thresholds: model.statusCalibration.customer } : {}) }), purchases: fit.purchases, lastDay: fit.lastDay, flags: [] };
   const { risk, evidence } = churn(pAlive, next, s.x);
   return {
     asOfDay,
