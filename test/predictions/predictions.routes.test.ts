@@ -113,6 +113,13 @@ describe('population refit', () => {
     const global = JSON.stringify(await t.stores.scanAll('GLOBAL'));
     expect(global).toContain('EU#population');
     expect(global).not.toMatch(/cus_eu_/);
+    // The stored model carries its status thresholds (decision 154): a handful of customers is too few to
+    // learn them, so the words' own 0.5 serves, and says why.
+    const stored = (await t.stores.scanAll('GLOBAL')).find((i) => typeof i.model === 'string' && String(i.model).includes('"statusCalibration"'));
+    const model = JSON.parse(String(stored?.model));
+    const calibration = model.statusCalibration;
+    expect(calibration).toMatchObject({ innerAsOfDay: model.asOfDay - 30, customer: { due: 0.5, dueSoon: 0.5 }, product: { due: 0.5, dueSoon: 0.5 } });
+    expect(calibration.customer.fits.map((f: { fallback?: string }) => f.fallback)).toEqual(['few-units', 'few-units']);
   });
 });
 
