@@ -446,3 +446,34 @@ describe('the outbox drained by the Cron Trigger in workerd (kinesalite)', () =>
     expect(orders.sort()).toEqual(['DOWN1', 'UP1']);
   }, 60_000);
 });
+
+describe('a home store that accepts connections and never answers, in workerd', () => {
+  let hung: Miniflare;
+  let entry: URL;
+  let blackHole: import('node:net').Server;
+  const sockets: import('node:net').Socket[] = [];
+  beforeAll(async () => {
+    const { createServer } = await import('node:net');
+    blackHole = createServer((socket) => void sockets.push(socket)); // reads nothing, answers nothing
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const address = blackHole.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    // eu-central-1's own store is the black hole; eu-west-1 keeps the EU store (the bundle as built above).
+    const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, personalEndpoints: { 'eu-central-1': `http://127.0.0.1:${port}` }, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, defaultRegion: 'us-east-1', bundlePath });
+    [hung, entry] = [stack.mf, stack.url];
+  }, 180_000);
+  afterAll(async () => {
+    await hung?.dispose();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => blackHole?.close(r));
+  });
+
+  it("gives up on the hung store within its attempts' deadlines (decision 156) and the EU customer is served by eu-west-1", async () => {
+    const id = (await call('us-east-1', 'POST', '/v1/customers', { country: 'DE' })).body.id as string;
+    const res = await fetch(new URL(`/v1/customers/${id}`, entry), { headers: { [EDGE_REGION_HEADER]: 'us-east-1', authorization: `Bearer ${stores.adminKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cadence-served-by')).toBe('eu-west-1');
+    expect(((await res.json()) as { id: string }).id).toBe(id);
+    expect(sockets.length).toBeGreaterThan(0); // the home region did try its store: what ended the wait was the deadline
+  }, 90_000);
+});
