@@ -12,6 +12,7 @@ import { startLocalKinesis, localKinesisOptions, type LocalKinesis } from '../..
 import { KinesisEventStream } from '../../src/streaming/kinesis.ts';
 import { LOCAL_CREDENTIALS } from '../../src/local/bootstrap.ts';
 import { JOBS_SWEEP_CRON } from '../../src/regions/wrangler-config.ts';
+import { startBlackHole, type BlackHole } from '../support/black-hole.ts';
 
 /** The Worker bundle, as wrangler builds it, in workerd: one Worker per region with service bindings. */
 const LOW_API_LIMIT = 5;
@@ -450,22 +451,16 @@ describe('the outbox drained by the Cron Trigger in workerd (kinesalite)', () =>
 describe('a home store that accepts connections and never answers, in workerd', () => {
   let hung: Miniflare;
   let entry: URL;
-  let blackHole: import('node:net').Server;
-  const sockets: import('node:net').Socket[] = [];
+  let hole: BlackHole;
   beforeAll(async () => {
-    const { createServer } = await import('node:net');
-    blackHole = createServer((socket) => void sockets.push(socket)); // reads nothing, answers nothing
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const address = blackHole.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    hole = await startBlackHole();
     // eu-central-1's own store is the black hole; eu-west-1 keeps the EU store (the bundle as built above).
-    const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, personalEndpoints: { 'eu-central-1': `http://127.0.0.1:${port}` }, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, defaultRegion: 'us-east-1', bundlePath });
+    const stack = await startWorkerdStack({ port: 0, endpoints: stores.endpoints, personalEndpoints: { 'eu-central-1': hole.endpoint }, jwtSecret: JWT_SECRET, privacyKey: PRIVACY_KEY, defaultRegion: 'us-east-1', bundlePath });
     [hung, entry] = [stack.mf, stack.url];
   }, 180_000);
   afterAll(async () => {
     await hung?.dispose();
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => blackHole?.close(r));
+    await hole?.close();
   });
 
   it("gives up on the hung store within its attempts' deadlines (decision 156) and the EU customer is served by eu-west-1", async () => {
@@ -474,6 +469,6 @@ describe('a home store that accepts connections and never answers, in workerd', 
     expect(res.status).toBe(200);
     expect(res.headers.get('cadence-served-by')).toBe('eu-west-1');
     expect(((await res.json()) as { id: string }).id).toBe(id);
-    expect(sockets.length).toBeGreaterThan(0); // the home region did try its store: what ended the wait was the deadline
+    expect(hole.connections()).toBeGreaterThan(0); // the home region did try its store: what ended the wait was the deadline
   }, 90_000);
 });
