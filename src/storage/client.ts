@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateStoreError } from './errors.ts';
+import { StoreRetryStrategy } from './retry.ts';
 
 export interface DynamoConnection {
   region: string;
@@ -31,7 +32,8 @@ export function dynamoClient(conn: DynamoConnection): DynamoDBClient {
     region: conn.region,
     ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     ...(conn.credentials ? { credentials: conn.credentials } : {}),
-    maxAttempts: 5,
+    // Throttling up to five attempts, anything else (a deadline, a refused connection, a 5xx) two (decision 157).
+    retryStrategy: new StoreRetryStrategy(5),
     requestHandler: STORE_ATTEMPT_TIMEOUTS,
     ...conn.clientOptions,
   });
