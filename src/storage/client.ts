@@ -13,20 +13,21 @@ export interface DynamoConnection {
 }
 
 /**
- * The SDK signs, retries throttled calls and refused connections with backoff and jitter, and pools
- * connections. What still fails after its retries leaves the client as StoreUnavailable (the SDK's
- * error is its `cause`): the translation sits outermost in the middleware stack, above the retries.
- */
-/**
  * Bounds on one attempt (decision 156). Without them a store that accepts connections and never answers (a
  * hung process, a black-holed route) holds every request that reaches it for as long as the socket lives.
  * DynamoDB answers in milliseconds; three seconds is far beyond a healthy call, even a 1 MB page. A timed-out
- * attempt is retried like a refused one (the SDK's retry quota stops retrying once an outage is plain), then
+ * attempt is retried once, like a refused one (and not at all once the SDK's retry quota is spent), then
  * leaves as StoreUnavailable: a 503. The shorthand gives the runtime's own handler these options (Node's
  * http handler, the fetch handler in Workers); without `throwOnRequestTimeout` Node's only logs a warning.
  */
 export const STORE_ATTEMPT_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
 
+/**
+ * The SDK signs, retries (backoff with jitter: throttling up to five attempts, any other failure once,
+ * decision 157) and pools connections. What still fails after its retries leaves the client as
+ * StoreUnavailable (the SDK's error is its `cause`): the translation sits outermost in the middleware
+ * stack, above the retries.
+ */
 export function dynamoClient(conn: DynamoConnection): DynamoDBClient {
   const client = new DynamoDBClient({
     region: conn.region,
