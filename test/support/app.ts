@@ -45,8 +45,6 @@ export interface ClientOptions {
   streaming?: NodeRegionsOptions['streaming'];
   /** Rate limits of every region app (the customer tokens' limit, the limiter's clock). */
   rateLimits?: NodeRegionsOptions['rateLimits'];
-  /** Extra DynamoDB client options of every store connection (an outage test's shorter retries). */
-  storeClientOptions?: Record<string, unknown>;
 }
 
 export function client(stores: TestStores, options: ClientOptions = {}): Client {
@@ -54,8 +52,8 @@ export function client(stores: TestStores, options: ClientOptions = {}): Client 
   const bulkQueues = new Map<string, InProcessQueue>();
   const regions = nodeRegions({
     connections: (region) => ({
-      personal: { ...localConnection(stores.endpoints[region.jurisdiction], region.awsRegion), ...(options.storeClientOptions ? { clientOptions: options.storeClientOptions } : {}) },
-      global: { ...localConnection(stores.endpoints.GLOBAL, region.awsRegion), ...(options.storeClientOptions ? { clientOptions: options.storeClientOptions } : {}) },
+      personal: localConnection(stores.endpoints[region.jurisdiction], region.awsRegion),
+      global: localConnection(stores.endpoints.GLOBAL, region.awsRegion),
     }),
     jwtSecret: JWT_SECRET,
     privacyKey: PRIVACY_KEY,
