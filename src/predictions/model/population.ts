@@ -89,7 +89,7 @@ export function fitPopulation(all: readonly CustomerHistory[], asOfDay: number, 
   const days = histories.map((h) => ({ days: h.days, productFirstDays: [...h.products.values()].map((d) => d[0]!.day) }));
   // An inner fit (the thresholds' own split) needs neither the stacked odds nor thresholds of its own.
   const odds = options.inner ? [] : horizons.flatMap((h) => learnOdds(days, asOfDay, h, innerBgNbdFitter(fitted.penalised)) ?? []);
-  const statusCalibration = options.inner ? undefined : learnStatusThresholds(all, asOfDay, (cut, day) => fitPopulation(cut, day, { inner: true }));
+  const statusCalibration = options.inner ? undefined : learnStatusThresholds(histories, asOfDay, (cut, day) => fitPopulation(cut, day, { inner: true }));
   return {
     version: MODEL_VERSION,
     asOfDay,
