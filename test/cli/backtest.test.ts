@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backtest, type BacktestResult } from '../../src/cli/backtest.ts';
-import { cdnowToCsv } from '../../src/cli/datasets.ts';
 import { writePredictions } from '../../src/cli/predict.ts';
 import { InputError, parseDay, readTransactions, type Transaction } from '../../src/cli/transactions.ts';
-import { onlineRetailCsv } from '../support/datasets.ts';
+import { cdnowCsv, onlineRetailCsv } from '../support/datasets.ts';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cadence-cli-'));
 const method = (r: BacktestResult, name: string) => r.methods.find((m) => m.method.startsWith(name))!;
 
@@ -17,8 +15,7 @@ describe('backtest on CDNOW with the paper protocol', () => {
   let cdnow: Transaction[];
   let r: BacktestResult;
   beforeAll(async () => {
-    await cdnowToCsv(join(shared, 'cdnow/CDNOW_sample.txt'), join(dir, 'cdnow.csv'));
-    cdnow = await readTransactions(join(dir, 'cdnow.csv'));
+    cdnow = await readTransactions(await cdnowCsv());
     r = backtest(cdnow, { asOfDay: parseDay('1997-10-01')!, endDay: parseDay('1998-06-30')!, level: 'customer' });
   });
 

@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onlineRetailToCsv } from '../../src/cli/datasets.ts';
+import { cdnowToCsv, onlineRetailToCsv } from '../../src/cli/datasets.ts';
 
 const shared = new URL('../../../shared/data/', import.meta.url).pathname;
 let onlineRetail: Promise<string> | undefined;
+let cdnow: Promise<string> | undefined;
 
 /**
  * The shared Online Retail half as the CLI's CSV (`onlineRetailToCsv`), converted once per test worker:
@@ -18,4 +19,14 @@ export function onlineRetailCsv(): Promise<string> {
     return path;
   })();
   return onlineRetail;
+}
+
+/** The shared CDNOW sample as the CLI's CSV, converted once per test worker (read-only, as above). */
+export function cdnowCsv(): Promise<string> {
+  cdnow ??= (async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cadence-cdnow-')), 'cdnow.csv');
+    await cdnowToCsv(join(shared, 'cdnow/CDNOW_sample.txt'), path);
+    return path;
+  })();
+  return cdnow;
 }

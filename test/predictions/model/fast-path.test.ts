@@ -1,9 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { split } from '../../../src/cli/backtest.ts';
-import { cdnowToCsv } from '../../../src/cli/datasets.ts';
 import { parseDay, readTransactions } from '../../../src/cli/transactions.ts';
 import { generateDemoData } from '../../../src/local/demo-data.ts';
 import { eventsOf, type CatalogFacts } from '../../../src/predictions/history-source.ts';
@@ -18,15 +14,13 @@ import { oddsInputs } from '../../../src/predictions/model/calibration.ts';
 import { rfm } from '../../../src/predictions/model/history.ts';
 import { stackedProbability } from '../../../src/predictions/model/odds.ts';
 import { gapVariation } from '../../../src/predictions/model/regularity.ts';
-import { onlineRetailCsv } from '../../support/datasets.ts';
+import { cdnowCsv, onlineRetailCsv } from '../../support/datasets.ts';
 
 /**
  * The per-customer path was rewritten for speed (decision 128): one pass, no intermediate objects. These
  * tests hold it to the implementation it replaced (frozen in ./reference) on the shared research data
  * and on the demo shop (categories, durables, uncatalogued products), field by field and in key order.
  */
-const shared = new URL('../../../../shared/data/', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'cadence-fast-path-'));
 
 /** Every difference between two predictions: keys (in order), strings, and numbers beyond 1e-9 (relative above 1). */
 function differences(a: unknown, b: unknown, path = '', out: string[] = []): string[] {
@@ -81,9 +75,8 @@ describe('the fast per-customer path gives the outputs of the implementation it 
   let retail: { histories: CustomerHistory[]; model: PopulationModel; asOfDay: number };
 
   beforeAll(async () => {
-    await cdnowToCsv(join(shared, 'cdnow/CDNOW_sample.txt'), join(dir, 'cdnow.csv'));
     const asOf = parseDay('1997-10-01')!;
-    const c = [...split(await readTransactions(join(dir, 'cdnow.csv')), asOf).histories.values()];
+    const c = [...split(await readTransactions(await cdnowCsv()), asOf).histories.values()];
     cdnow = { histories: c, model: fitPopulation(c, asOf, { horizons: [273] }), asOfDay: asOf };
     const asOfRetail = parseDay('2011-09-01')!;
     const r = [...split(await readTransactions(await onlineRetailCsv()), asOfRetail).histories.values()];

@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { split } from '../../../src/cli/backtest.ts';
-import { cdnowToCsv } from '../../../src/cli/datasets.ts';
+import { cdnowCsv } from '../../support/datasets.ts';
 import { parseDay, readTransactions } from '../../../src/cli/transactions.ts';
 import { buildHistory, type CustomerHistory } from '../../../src/predictions/model/history.ts';
 import { defaultPopulationModel, fitPopulation, type PopulationModel } from '../../../src/predictions/model/population.ts';
@@ -91,10 +88,8 @@ describe('status thresholds learned on an inner time split (decision 154)', () =
   describe('on CDNOW (over-confident inside its training data)', () => {
     let model: PopulationModel;
     beforeAll(async () => {
-      const csv = join(mkdtempSync(join(tmpdir(), 'cadence-thr-')), 'cdnow.csv');
-      await cdnowToCsv(new URL('../../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url).pathname, csv);
       const asOf = parseDay('1997-10-01')!;
-      model = fitPopulation([...split(await readTransactions(csv), asOf).histories.values()], asOf);
+      model = fitPopulation([...split(await readTransactions(await cdnowCsv()), asOf).histories.values()], asOf);
     });
     it('learns a due-soon threshold above 0.5 for customers and falls back for products (CDNOW has none)', () => {
       const c = model.statusCalibration!;
