@@ -1,5 +1,5 @@
 import { emfDocument, EMF_MAX_VALUES } from './emf.ts';
-import type { MetricDef, MetricsSink } from './metrics.ts';
+import { seriesKey, type MetricDef, type MetricsSink } from './metrics.ts';
 
 /** How many observations of one histogram series are kept between flushes (a uniform sample beyond). */
 export const MAX_SAMPLES = 1_000;
@@ -36,8 +36,7 @@ export class LogLinesSink implements MetricsSink {
   }
 
   record(metric: MetricDef, labels: Record<string, string>, value: number): void {
-    let key = metric.name;
-    for (const name of metric.labels) key += `\u0000${labels[name]}`;
+    const key = seriesKey(metric, labels);
     let s = this.series.get(key);
     if (!s) {
       s = { metric, labels: { ...labels }, total: 0, samples: [], seen: 0 };

@@ -65,6 +65,22 @@ export interface MetricsSink {
 }
 
 const noop: MetricsSink = { record: () => {} };
+
+/** The key of a metric's series (its name and label values), remembered for frozen label objects. */
+const frozenKeys = new WeakMap<Record<string, string>, Map<string, string>>();
+export function seriesKey(metric: MetricDef, labels: Record<string, string>): string {
+  const frozen = Object.isFrozen(labels);
+  let byMetric = frozen ? frozenKeys.get(labels) : undefined;
+  let key = byMetric?.get(metric.name);
+  if (key !== undefined) return key;
+  key = metric.name;
+  for (const name of metric.labels) key += `\u0000${labels[name]}`;
+  if (frozen) {
+    if (byMetric === undefined) frozenKeys.set(labels, (byMetric = new Map()));
+    byMetric.set(metric.name, key);
+  }
+  return key;
+}
 /**
  * The label objects of the per-request metrics, made once per value pair: a warm storefront read records
  * three metrics, and allocating their labels each time was a measurable part of its cost. Sinks copy them.
@@ -76,7 +92,7 @@ function pairOf(memo: Map<string, Map<string, Record<string, string>>>, k1: stri
   let inner = memo.get(v1);
   if (inner === undefined) memo.set(v1, (inner = new Map()));
   let labels = inner.get(v2);
-  if (labels === undefined) inner.set(v2, (labels = { [k1]: v1, [k2]: v2 }));
+  if (labels === undefined) inner.set(v2, (labels = Object.freeze({ [k1]: v1, [k2]: v2 })));
   return labels;
 }
 
@@ -107,7 +123,7 @@ export const metrics = {
     sink.record(METRICS.cacheReads, pairOf(cacheReadLabels, 'cache', cache, 'outcome', outcome), 1);
     if (ageSeconds === undefined) return;
     let labels = cacheAgeLabels.get(cache);
-    if (labels === undefined) cacheAgeLabels.set(cache, (labels = { cache }));
+    if (labels === undefined) cacheAgeLabels.set(cache, (labels = Object.freeze({ cache })));
     sink.record(METRICS.cacheAge, labels, ageSeconds);
   },
   fastPathHit(region: string, view: string): void {
