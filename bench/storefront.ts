@@ -1,7 +1,7 @@
 /**
  * npm run bench:storefront — every storefront read on a warm path, with an API key and with the customer's
- * own token, through the Node entry, against a bare node:http server returning the same bytes, in the same
- * run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
+ * own token, through the Node entry, against a bare node:http server returning the same bytes to the same
+ * request (path and credential), in the same run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
  * different cores (taskset) when there are two; three rounds alternating Cadence and the bare server, the
  * median reported. Two Node targets: the entry serving all four regions in one process (as `npm start`
  * and the tests run it), and serving only eu-central-1 (`node1`: as a regional deployment runs it with
@@ -38,16 +38,23 @@ if (!defined.ok) throw new Error(`experiment: ${defined.status} ${await defined.
 const allViews = ['predictions', 'segment', 'insights', 'intelligence', 'experiments/bench-banner', 'experiments'];
 const views = process.env.BENCH_VIEWS ? allViews.filter((v) => process.env.BENCH_VIEWS!.split(',').includes(v)) : allViews;
 const credentials = { 'API key': admin, 'customer token': { authorization: `Bearer ${token}` } };
-const bodies: Record<string, string> = {};
+type Kind = keyof typeof credentials;
+const pathOf = (view: string) => `/v1/customers/${customerId}/${view}`;
+// The bare server gets the very request Cadence gets (path and credential), so each credential kind has
+// one of its own, answering each path with the bytes Cadence answered it with.
+const bodies: Record<Kind, Record<string, string>> = { 'API key': {}, 'customer token': {} };
 for (const view of views) {
-  for (const [kind, headers] of Object.entries(credentials)) {
-    const res = await fetch(`${stack.url}/v1/customers/${customerId}/${view}`, { headers });
+  for (const [kind, headers] of Object.entries(credentials) as [Kind, Record<string, string>][]) {
+    const res = await fetch(`${stack.url}${pathOf(view)}`, { headers });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${view} (${kind}): ${res.status} ${text.slice(0, 200)}`);
-    bodies[`/${view.replace('/', '-')}/${kind === 'API key' ? 'key' : 'token'}`] = text;
+    bodies[kind][pathOf(view)] = text;
   }
 }
-const bare = await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies) }, { pin: true });
+const bareFor: Record<Kind, { url: string; pid: number }> = {
+  'API key': await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies['API key']) }, { pin: true }),
+  'customer token': await startServer<{ url: string }>('bench/servers/bare-node.ts', { BENCH_BODIES: JSON.stringify(bodies['customer token']) }, { pin: true }),
+};
 await quiet(stack.apiPid); // the refit's recomputes and the queued analyses are done
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'node,node1,workerd').split(',');
 const targets: { runtime: string; url: string; pid: number }[] = [];
@@ -78,9 +85,9 @@ const results: { target: (typeof targets)[number]; view: string; kind: string; c
 for (const target of targets) for (const view of views) for (const kind of Object.keys(credentials)) results.push({ target, view, kind, cadence: [], bare: [] });
 for (let round = 0; round < rounds; round++) {
   for (const r of results) {
-    const path = `/${r.view.replace('/', '-')}/${r.kind === 'API key' ? 'key' : 'token'}`;
-    r.bare.push(await run(`${bare.url}${path}`, {}, bare.pid));
-    r.cadence.push(await run(`${r.target.url}/v1/customers/${customerId}/${r.view}`, credentials[r.kind as keyof typeof credentials], r.target.pid));
+    const kind = r.kind as Kind;
+    r.bare.push(await run(`${bareFor[kind].url}${pathOf(r.view)}`, credentials[kind], bareFor[kind].pid));
+    r.cadence.push(await run(`${r.target.url}${pathOf(r.view)}`, credentials[kind], r.target.pid));
   }
 }
 
@@ -90,7 +97,7 @@ console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|---:|');
 for (const r of results) {
   const c = (k: keyof Row) => median(r.cadence, k);
   const b = (k: keyof Row) => median(r.bare, k);
-  const bytes = bodies[`/${r.view.replace('/', '-')}/${r.kind === 'API key' ? 'key' : 'token'}`]!.length;
+  const bytes = bodies[r.kind as Kind][pathOf(r.view)]!.length;
   console.log(`| ${r.target.runtime} | GET /v1/customers/:id/${r.view.replace('bench-banner', ':key')} | ${r.kind} | ${bytes} | ${Math.round(c('requestsPerSecond'))} | ${Math.round(b('requestsPerSecond'))} | ${(c('requestsPerSecond') / b('requestsPerSecond')).toFixed(2)} | ${c('p50Ms').toFixed(2)} / ${c('p99Ms').toFixed(2)} | ${b('p50Ms').toFixed(2)} / ${b('p99Ms').toFixed(2)} | ${(c('p99Ms') / b('p99Ms')).toFixed(2)} | ${c('cpuUs').toFixed(1)} / ${b('cpuUs').toFixed(1)} | ${r.cadence.reduce((s, x) => s + x.non2xx, 0)} |`);
 }
 stopServers();

@@ -1,6 +1,7 @@
 /**
  * Baseline: a bare node:http server answering each path with the same bytes (and the same kind of headers)
- * Cadence answers it with, from memory. What writing the bytes costs on this machine, nothing more.
+ * Cadence answers it with, from memory. The bench sends it the very requests it sends Cadence (one server
+ * per credential kind, which it ignores). What writing the bytes costs on this machine, nothing more.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -8,6 +8,11 @@ import { localConnection } from '../../src/local/bootstrap.ts';
 import type { StoreName } from '../../src/local/dynamo-stores.ts';
 import { nodeRegions } from '../../src/hosting/node-regions.ts';
 import { serveFetch } from '../../src/node.ts';
+import { setMetricsSink } from '../../src/ops/metrics.ts';
+import { PrometheusSink } from '../../src/ops/prometheus.ts';
+
+// Metrics recorded as the Node entry records them (its `main`): their cost is in the figures.
+setMetricsSink(new PrometheusSink());
 
 const endpoints = JSON.parse(process.env.BENCH_ENDPOINTS!) as Record<StoreName, string>;
 const wanted = process.env.BENCH_REGIONS?.split(',').filter(Boolean) ?? [];
