@@ -1,14 +1,16 @@
 /**
  * npm run bench:storefront — every storefront read on a warm path, with an API key and with the customer's
  * own token, through the Node entry, against a bare node:http server returning the same bytes to the same
- * request (path and credential), in the same run: requests/s, p50/p99 and CPU per request for both, and the ratio. Server and load generator on
- * different cores (taskset) when there are two; three rounds alternating Cadence and the bare server, the
- * median reported. Two Node targets: the entry serving all four regions in one process (as `npm start`
- * and the tests run it), and serving only eu-central-1 (`node1`: as a regional deployment runs it with
- * CADENCE_REGIONS, one region per process, like a Worker isolate). The same reads are then measured in
- * workerd (the Worker bundle under Miniflare, whose proxy cost is the simulator's: reported, no goal).
- * BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3), BENCH_VIEWS (a comma-separated subset, e.g.
- * predictions,experiments/bench-banner) and BENCH_RUNTIMES (default node,node1,workerd) change the run.
+ * request (path and credential), in the same run: requests/s, p50/p99 and CPU per request for both, and
+ * the ratios. Server and load generator on different cores (taskset) when there are two. BENCH_ROUNDS
+ * rounds (default 3), each measuring Cadence and the bare server back to back (in turns first): figures
+ * are the rounds' medians, a ratio the median of the rounds' paired ratios with their range. Two Node
+ * targets: the entry serving all four regions in one process (as `npm start` and the tests run it), and
+ * serving only eu-central-1 (`node1`: as a regional deployment runs it with CADENCE_REGIONS, one region
+ * per process, like a Worker isolate). The same reads are then measured in workerd (the Worker bundle
+ * under Miniflare, whose proxy cost is the simulator's: reported, no goal). BENCH_SECONDS (default 5),
+ * BENCH_VIEWS (a comma-separated subset, e.g. predictions,experiments/bench-banner) and BENCH_RUNTIMES
+ * (default node,node1,workerd) change the run.
  */
 import { cpus } from 'node:os';
 import { generator, measure, twoCores, type Measured } from './load.ts';
@@ -79,25 +81,59 @@ async function run(url: string, headers: Record<string, string>, pid: number): P
   const m = await measure(url, headers, seconds);
   return { ...m, cpuUs: ((treeCpuMs(pid) - before) * 1000) / Math.max(1, m.requestsPerSecond * seconds) };
 }
-const median = (rows: Row[], k: keyof Row) => [...rows.map((r) => r[k] as number)].sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
+const middle = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+};
+const median = (rows: Row[], k: keyof Row) => middle(rows.map((r) => r[k] as number));
 
 const results: { target: (typeof targets)[number]; view: string; kind: string; cadence: Row[]; bare: Row[] }[] = [];
 for (const target of targets) for (const view of views) for (const kind of Object.keys(credentials)) results.push({ target, view, kind, cadence: [], bare: [] });
 for (let round = 0; round < rounds; round++) {
   for (const r of results) {
     const kind = r.kind as Kind;
-    r.bare.push(await run(`${bareFor[kind].url}${pathOf(r.view)}`, credentials[kind], bareFor[kind].pid));
-    r.cadence.push(await run(`${r.target.url}${pathOf(r.view)}`, credentials[kind], r.target.pid));
+    const bareRun = () => run(`${bareFor[kind].url}${pathOf(r.view)}`, credentials[kind], bareFor[kind].pid);
+    const cadenceRun = () => run(`${r.target.url}${pathOf(r.view)}`, credentials[kind], r.target.pid);
+    // A pair measured back to back, in turns first and second: the machine's speed drifts (decision 159).
+    if (round % 2 === 0) {
+      r.bare.push(await bareRun());
+      r.cadence.push(await cadenceRun());
+    } else {
+      r.cadence.push(await cadenceRun());
+      r.bare.push(await bareRun());
+    }
   }
 }
 
-console.log(`\nbench:storefront — ${generator}, 50 connections, ${seconds} s per target, ${rounds} rounds alternating (medians), ${twoCores ? 'server on core 0, load on core 1' : 'not pinned'}, Node ${process.version}, ${cpus().length} cores\n`);
+/** The median of a round's Cadence figure over the same round's bare one, and their range over the rounds. */
+const paired = (r: (typeof results)[number], k: keyof Row) => {
+  const ratios = r.cadence.map((c, i) => (c[k] as number) / (r.bare[i]![k] as number));
+  return { median: middle(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
+};
+const shown = (x: { median: number; low: number; high: number }) => `${x.median.toFixed(2)} (${x.low.toFixed(2)}–${x.high.toFixed(2)})`;
+
+console.log(`\nbench:storefront — ${generator}, 50 connections, ${seconds} s per target, ${rounds} rounds of back-to-back pairs (medians; ratios: median of the rounds' paired ratios, range in brackets), ${twoCores ? 'server on core 0, load on core 1' : 'not pinned'}, Node ${process.version}, ${cpus().length} cores\n`);
 console.log('| runtime | endpoint | credential | bytes | Cadence req/s | bare req/s | ratio | Cadence p50 / p99 ms | bare p50 / p99 ms | p99 ratio | CPU µs/req Cadence / bare | non-2xx |');
 console.log('|---|---|---|---:|---:|---:|---:|---|---|---:|---|---:|');
+const met = new Map<string, { both: number; throughput: number; p99: number; rows: number }>();
 for (const r of results) {
   const c = (k: keyof Row) => median(r.cadence, k);
   const b = (k: keyof Row) => median(r.bare, k);
   const bytes = bodies[r.kind as Kind][pathOf(r.view)]!.length;
-  console.log(`| ${r.target.runtime} | GET /v1/customers/:id/${r.view.replace('bench-banner', ':key')} | ${r.kind} | ${bytes} | ${Math.round(c('requestsPerSecond'))} | ${Math.round(b('requestsPerSecond'))} | ${(c('requestsPerSecond') / b('requestsPerSecond')).toFixed(2)} | ${c('p50Ms').toFixed(2)} / ${c('p99Ms').toFixed(2)} | ${b('p50Ms').toFixed(2)} / ${b('p99Ms').toFixed(2)} | ${(c('p99Ms') / b('p99Ms')).toFixed(2)} | ${c('cpuUs').toFixed(1)} / ${b('cpuUs').toFixed(1)} | ${r.cadence.reduce((s, x) => s + x.non2xx, 0)} |`);
+  const rps = paired(r, 'requestsPerSecond');
+  const p99 = paired(r, 'p99Ms');
+  const m = met.get(r.target.runtime) ?? { both: 0, throughput: 0, p99: 0, rows: 0 };
+  m.rows++;
+  m.throughput += rps.median >= 0.85 ? 1 : 0;
+  m.p99 += p99.median <= 1.5 ? 1 : 0;
+  m.both += rps.median >= 0.85 && p99.median <= 1.5 ? 1 : 0;
+  met.set(r.target.runtime, m);
+  console.log(`| ${r.target.runtime} | GET /v1/customers/:id/${r.view.replace('bench-banner', ':key')} | ${r.kind} | ${bytes} | ${Math.round(c('requestsPerSecond'))} | ${Math.round(b('requestsPerSecond'))} | ${shown(rps)} | ${c('p50Ms').toFixed(2)} / ${c('p99Ms').toFixed(2)} | ${b('p50Ms').toFixed(2)} / ${b('p99Ms').toFixed(2)} | ${shown(p99)} | ${c('cpuUs').toFixed(1)} / ${b('cpuUs').toFixed(1)} | ${r.cadence.reduce((s, x) => s + x.non2xx, 0)} |`);
+}
+console.log('');
+for (const [runtime, m] of met) {
+  if (runtime === 'workerd') continue; // Miniflare's proxy is the simulator's cost: no goal there
+  console.log(`${runtime}: ${m.both} of ${m.rows} rows meet both goals (throughput ≥ 0.85×: ${m.throughput}; p99 ≤ 1.5×: ${m.p99})`);
 }
 stopServers();
