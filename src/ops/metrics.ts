@@ -81,6 +81,7 @@ export function seriesKey(metric: MetricDef, labels: Record<string, string>): st
   }
   return key;
 }
+
 /**
  * The label objects of the per-request metrics, made once per value pair: a warm storefront read records
  * three metrics, and allocating their labels each time was a measurable part of its cost. Sinks copy them.
