@@ -75,10 +75,14 @@ describe('stale-while-revalidate on the storefront fast path', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => t.api.call('GET', path, { key: t.admin, region: 'eu-central-1' })));
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
-    // One miss read the store; the other 19 joined it (the API key's lookup likewise).
-    expect(reads.get('predictions miss')).toBe(1);
-    expect(reads.get('predictions coalesced')).toBe(19);
-    expect(reads.get('api-keys miss')).toBe(1);
+    // One miss read the store; the other 19 joined its read, or, those that reached the cache after it
+    // was answered (a loaded machine spreads 20 requests over several turns), found its entry. None read
+    // the store again. The API key's lookup likewise.
+    const count = (k: string) => reads.get(k) ?? 0;
+    expect(count('predictions miss')).toBe(1);
+    expect(count('predictions coalesced')).toBeGreaterThan(0);
+    expect(count('predictions coalesced') + count('predictions hit')).toBe(19);
+    expect(count('api-keys miss')).toBe(1);
   });
 
   it("serves experiment lookups past their definitions' TTL while one request re-reads them, then the change made elsewhere", async () => {
